@@ -1,0 +1,518 @@
+"""Load control YAML files, validate them against the control schema, and compile their checks.
+
+The bundled catalog (``controls/`` in the source tree, ``fedcheck/_catalog`` once installed)
+holds every control of the FedRAMP Rev5 baselines; a profile or ``--controls DIR`` adds custom
+controls in the same format. Validated control data is cached (see ``_cache_path``), keyed by
+the names, sizes and modification times of the files, so that a run does not re-validate
+hundreds of files; the SHA-256 of the catalog is always that of the files' contents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from . import rules
+from ._version import __version__
+from .errors import InputError, InputErrors, Problem
+from .findings import ControlInfo, Severity
+from .loading import DEFAULT_LIMITS, Limits, SourceMap, load_file
+
+BASELINES = ("low", "moderate", "high")
+_DISPLAY = re.compile(r"^([A-Za-z]{2,6})-([0-9]+)(?:\(([0-9]+)\))?$")
+_OSCAL = re.compile(r"^([a-z]{2,6})-([0-9]+)(?:\.([0-9]+))?$")
+
+
+def to_oscal(control_id: str) -> str:
+    """``AC-2(3)`` or ``ac-2.3`` -> ``ac-2.3``; raises ValueError for anything else."""
+    text = control_id.strip()
+    m = _OSCAL.match(text) or _DISPLAY.match(text)
+    if not m:
+        raise ValueError(f"{control_id!r} is not a control id (write AC-2(3) or ac-2.3)")
+    family, number, enhancement = m.groups()
+    oscal = f"{family.lower()}-{int(number)}"
+    return f"{oscal}.{int(enhancement)}" if enhancement else oscal
+
+
+def to_display(control_id: str) -> str:
+    """``ac-2.3`` or ``AC-2(3)`` -> ``AC-2(3)``."""
+    oscal = to_oscal(control_id)
+    base, _, enhancement = oscal.partition(".")
+    family, number = base.split("-")
+    return f"{family.upper()}-{number}" + (f"({enhancement})" if enhancement else "")
+
+
+def sort_key(control_id: str) -> tuple[str, int, int]:
+    base, _, enhancement = to_oscal(control_id).partition(".")
+    family, number = base.split("-")
+    return family, int(number), int(enhancement or 0)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    values: dict[str, Any]  # by baseline; key "*" for every baseline
+    stricter: str
+    odp: str | None = None
+    description: str = ""
+    source: str | None = None
+
+    def value_for(self, baseline: str) -> Any:
+        if baseline in self.values:
+            return self.values[baseline]
+        if "*" in self.values:
+            return self.values["*"]
+        # A control added to a baseline it does not belong to takes its strictest stated value.
+        return self.values.get("high", next(iter(self.values.values())))
+
+
+@dataclass
+class Control:
+    """One control as written in its YAML file."""
+
+    id: str  # display form
+    oscal_id: str
+    title: str
+    family: str
+    baselines: tuple[str, ...]
+    severity: Severity
+    summary: str = ""
+    rationale: str = ""
+    remediation: str = ""
+    references: tuple[str, ...] = ()
+    fedramp_values: tuple[dict[str, Any], ...] = ()
+    parameters: dict[str, Parameter] = field(default_factory=dict)
+    rules: tuple[dict[str, Any], ...] = ()
+    examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    file: str = ""
+    source: SourceMap | None = None
+    bundled: bool = True
+
+    @property
+    def is_automated(self) -> bool:
+        return bool(self.rules)
+
+    @property
+    def has_examples(self) -> bool:
+        return bool(self.examples.get("pass")) and bool(self.examples.get("fail"))
+
+    def parameter_values(self, baseline: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+        values = {name: p.value_for(baseline) for name, p in self.parameters.items()}
+        if overrides:
+            values.update(overrides)
+        return values
+
+    def info(self, baseline: str, overrides: dict[str, Any] | None = None) -> ControlInfo:
+        return ControlInfo(
+            id=self.id, oscal_id=self.oscal_id, title=self.title, family=self.family,
+            severity=self.severity, summary=self.summary, remediation=self.remediation,
+            automated=self.is_automated, baselines=self.baselines,
+            parameters=self.parameter_values(baseline, overrides),
+        )
+
+    def reads(self) -> list[tuple[str, str]]:
+        """The (target kind, field path) pairs the control's checks read, for documentation."""
+        out: list[tuple[str, str]] = []
+        for compiled in self.compile("high").rules:
+            nodes = ([compiled.where] if compiled.where else []) + [c.node for c in compiled.checks]
+            for node in nodes:
+                for path in node.reads:
+                    if (compiled.target, path) not in out:
+                        out.append((compiled.target, path))
+        return out
+
+    def compile(self, baseline: str, overrides: dict[str, Any] | None = None) -> CompiledControl:
+        params = self.parameter_values(baseline, overrides)
+        key = (baseline, json.dumps(params, sort_keys=True, default=str))
+        cached = self._compiled.get(key)
+        if cached is None:
+            cached = _compile_control(self, params)
+            self._compiled[key] = cached
+        return cached
+
+    @cached_property
+    def _compiled(self) -> dict[tuple[str, str], CompiledControl]:
+        return {}
+
+
+@dataclass
+class CompiledCheck:
+    name: str
+    node: rules.Node
+    message: str | None
+
+
+@dataclass
+class CompiledRule:
+    target: str
+    where: rules.Node | None
+    checks: list[CompiledCheck]
+
+
+@dataclass
+class CompiledControl:
+    control: Control
+    params: dict[str, Any]
+    rules: list[CompiledRule]
+
+
+def _compile_control(control: Control, params: dict[str, Any]) -> CompiledControl:
+    compiled: list[CompiledRule] = []
+    seen: set[str] = set()
+    for i, rule in enumerate(control.rules):
+        target = rule["target"]
+        where_path: list[str | int] = ["rules", i]
+        if target in seen:
+            raise _compile_problem(control, rules.CompileError(
+                [*where_path, "target"], f"a second rule for target '{target}'",
+                "merge the checks into the first rule for that target"))
+        seen.add(target)
+        start = rules.TARGETS[target]
+        try:
+            where = (rules.compile_expression(rule["where"], start, params, [*where_path, "where"])
+                     if "where" in rule else None)
+            checks = [
+                CompiledCheck(
+                    check.get("name", f"check-{j + 1}"),
+                    rules.compile_expression(check["assert"], start, params,
+                                             [*where_path, "checks", j, "assert"]),
+                    check.get("message"),
+                )
+                for j, check in enumerate(rule["checks"])
+            ]
+        except rules.CompileError as exc:
+            raise _compile_problem(control, exc) from None
+        compiled.append(CompiledRule(target, where, checks))
+    return CompiledControl(control, params, compiled)
+
+
+def _compile_problem(control: Control, exc: rules.CompileError) -> InputError:
+    line = column = None
+    if control.source is not None:
+        line, column, _ = control.source.position(exc.path)
+    return InputError(control.file, line, column,
+                      f"{control.id}: {exc.message}", exc.fix)
+
+
+# --- reading control files -------------------------------------------------------------------
+
+def _schema_path(name: str) -> Path:
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_schemas" / name, here.parent / "schemas" / name):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"schema {name} is missing from the installation")
+
+
+_validators: dict[str, Any] = {}
+
+
+def schema_validator(name: str) -> Any:
+    """A compiled jsonschema validator for one of fedcheck's committed schemas."""
+    validator = _validators.get(name)
+    if validator is None:
+        import jsonschema
+
+        schema = json.loads(_schema_path(name).read_text(encoding="utf-8"))
+        cls = jsonschema.validators.validator_for(schema)
+        validator = cls(schema)
+        _validators[name] = validator
+    return validator
+
+
+def schema_problems(data: Any, source: SourceMap, schema: str) -> list[Problem]:
+    """Validate data against a committed schema; each error becomes a Problem at its position."""
+    import difflib
+
+    validator = schema_validator(schema)
+    problems = []
+    errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)),
+                                                                  e.message))
+    seen_paths: set[tuple[Any, ...]] = set()
+    for err in errors:
+        path = tuple(err.absolute_path)
+        if path in seen_paths:
+            continue
+        seen_paths.add(path)
+        where = ".".join(str(p) for p in path) or "top level"
+        fix = None
+        message = f"{where}: {err.message}"
+        key_position = False
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            allowed = list(err.schema.get("properties", {}))
+            extra = sorted(set(err.instance) - set(allowed))
+            if extra:
+                bad = extra[0]
+                path = (*path, bad)
+                key_position = True
+                message = f"{where}: unknown key '{bad}'"
+                close = difflib.get_close_matches(bad, allowed, n=1, cutoff=0.6)
+                fix = (f"did you mean '{close[0]}'?" if close
+                       else f"allowed keys: {', '.join(sorted(allowed))}")
+        elif err.validator == "required":
+            fix = "add the missing key"
+        elif err.validator == "enum":
+            fix = f"use one of: {', '.join(map(str, err.validator_value))}"
+        elif err.validator == "type":
+            fix = f"write a value of type {err.validator_value}"
+        line, column, _ = source.position(path, key=key_position)
+        problems.append(Problem(source.file, line, column, message, fix))
+    return problems
+
+
+def _parameter(name: str, raw: dict[str, Any]) -> Parameter:
+    value = raw["value"]
+    if isinstance(value, dict):
+        values = dict(value)
+    else:
+        values = {"*": value}
+    return Parameter(name, values, raw["stricter"], raw.get("odp"), raw.get("description", ""),
+                     raw.get("source"))
+
+
+def control_from_data(data: dict[str, Any], file: str, source: SourceMap | None,
+                      bundled: bool = True) -> Control:
+    oscal = to_oscal(data["id"])
+    return Control(
+        id=to_display(oscal),
+        oscal_id=oscal,
+        title=data["title"],
+        family=data["family"],
+        baselines=tuple(b for b in BASELINES if b in data.get("baselines", ())),
+        severity=Severity(data["severity"]),
+        summary=data.get("summary", "").strip(),
+        rationale=data.get("rationale", "").strip(),
+        remediation=data.get("remediation", "").strip(),
+        references=tuple(data.get("references", ())),
+        fedramp_values=tuple(data.get("fedramp_values", ())),
+        parameters={n: _parameter(n, p) for n, p in data.get("parameters", {}).items()},
+        rules=tuple(data.get("rules", ())),
+        examples={k: list(v) for k, v in data.get("examples", {}).items()},
+        file=file,
+        source=source,
+        bundled=bundled,
+    )
+
+
+def load_control_file(path: str, limits: Limits = DEFAULT_LIMITS, *, bundled: bool = False,
+                      check: bool = True) -> Control:
+    """Read, validate and (with ``check``) compile one control file."""
+    doc = load_file(path, limits)
+    problems = schema_problems(doc.data, doc.source, "control.schema.json")
+    if problems:
+        raise InputErrors(problems)
+    family = doc.data["family"]
+    try:
+        oscal = to_oscal(doc.data["id"])
+    except ValueError as exc:
+        line, column, _ = doc.source.position(("id",))
+        raise InputError(path, line, column, str(exc), "write the id as AC-2(3) or ac-2.3") from None
+    if oscal.split("-")[0].upper() != family:
+        line, column, _ = doc.source.position(("family",))
+        raise InputError(path, line, column,
+                         f"family {family} does not match the control id {doc.data['id']}",
+                         f"set family: {oscal.split('-')[0].upper()}")
+    control = control_from_data(doc.data, path, doc.source, bundled)
+    if check:
+        _check_parameters(control)
+        for baseline in control.baselines or ("high",):
+            control.compile(baseline)
+    return control
+
+
+def _check_parameters(control: Control) -> None:
+    for name, param in control.parameters.items():
+        if param.stricter in ("superset", "subset") and not all(
+            isinstance(v, list) for v in param.values.values()
+        ):
+            line = column = None
+            if control.source:
+                line, column, _ = control.source.position(("parameters", name, "value"))
+            raise InputError(control.file, line, column,
+                             f"{control.id}: parameter {name} is '{param.stricter}' but its value "
+                             "is not a list", "give a list value, or use stricter: lower/higher")
+
+
+def bundled_catalog_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    installed = here / "_catalog"
+    if installed.is_dir():
+        return installed
+    return here.parent / "controls"
+
+
+def _control_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+# --- the catalog ---------------------------------------------------------------------------
+
+@dataclass
+class Catalog:
+    """A set of controls, by OSCAL id, in NIST order."""
+
+    controls: dict[str, Control]
+    version: str
+    sha256: str
+    directories: tuple[str, ...] = ()
+
+    def __iter__(self) -> Any:
+        return iter(self.controls.values())
+
+    def __len__(self) -> int:
+        return len(self.controls)
+
+    def __contains__(self, control_id: str) -> bool:
+        try:
+            return to_oscal(control_id) in self.controls
+        except ValueError:
+            return False
+
+    def get(self, control_id: str) -> Control:
+        return self.controls[to_oscal(control_id)]
+
+    def in_baseline(self, baseline: str) -> list[Control]:
+        return [c for c in self.controls.values() if baseline in c.baselines]
+
+    def digest_of(self, controls: Iterable[Control]) -> str:
+        """SHA-256 over the canonical data of the given controls (for a report's scope)."""
+        h = hashlib.sha256()
+        for c in sorted(controls, key=lambda c: sort_key(c.oscal_id)):
+            h.update(c.oscal_id.encode())
+            h.update(b"\0")
+            h.update(json.dumps(_control_data(c), sort_keys=True, default=str).encode())
+            h.update(b"\0")
+        return h.hexdigest()
+
+
+def _control_data(c: Control) -> dict[str, Any]:
+    return {
+        "id": c.oscal_id, "title": c.title, "family": c.family, "baselines": list(c.baselines),
+        "severity": c.severity.value, "summary": c.summary, "rationale": c.rationale,
+        "remediation": c.remediation, "references": list(c.references),
+        "fedramp_values": list(c.fedramp_values),
+        "parameters": {n: {"value": p.values, "stricter": p.stricter, "odp": p.odp,
+                           "description": p.description, "source": p.source}
+                       for n, p in c.parameters.items()},
+        "rules": list(c.rules), "examples": c.examples,
+    }
+
+
+def _cache_dir() -> Path | None:
+    if os.environ.get("FEDCHECK_NO_CACHE"):
+        return None
+    base = os.environ.get("FEDCHECK_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
+    root = Path(base) if base else Path.home() / ".cache"
+    return root / "fedcheck"
+
+
+def _stat_key(directory: Path, files: Sequence[Path]) -> str:
+    h = hashlib.sha256(f"{__version__}\0{directory}\0".encode())
+    for p in files:
+        st = p.stat()
+        h.update(f"{p.relative_to(directory)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    schema = _schema_path("control.schema.json").stat()
+    h.update(f"{schema.st_size}\0{schema.st_mtime_ns}".encode())
+    return h.hexdigest()[:32]
+
+
+def _load_directory(directory: Path, limits: Limits, bundled: bool) -> tuple[list[Control], str]:
+    """Load every control file of a directory; returns the controls and the SHA-256 of the files."""
+    files = _control_files(directory)
+    cache = _cache_dir()
+    key = _stat_key(directory, files) if cache else ""
+    if cache is not None:
+        cached = cache / f"catalog-{key}.json"
+        try:
+            blob = json.loads(cached.read_text(encoding="utf-8"))
+            controls = [control_from_data(d, f, None, bundled) for f, d in blob["controls"]]
+            return controls, blob["sha256"]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    digest = hashlib.sha256()
+    controls = []
+    problems: list[Problem] = []
+    raw_data = []
+    for p in files:
+        digest.update(str(p.relative_to(directory)).encode() + b"\0")
+        digest.update(p.read_bytes() + b"\0")
+        try:
+            control = load_control_file(str(p), limits, bundled=bundled)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        controls.append(control)
+        raw_data.append((str(p), _raw(control)))
+    if problems:
+        raise InputErrors(problems)
+    sha = digest.hexdigest()
+    if cache is not None:
+        _write_cache(cache, f"catalog-{key}.json", {"sha256": sha, "controls": raw_data})
+    return controls, sha
+
+
+def _raw(c: Control) -> dict[str, Any]:
+    return {
+        "id": c.oscal_id, "title": c.title, "family": c.family, "baselines": list(c.baselines),
+        "severity": c.severity.value, "summary": c.summary, "rationale": c.rationale,
+        "remediation": c.remediation, "references": list(c.references),
+        "fedramp_values": list(c.fedramp_values),
+        "parameters": {
+            n: {"value": p.values if "*" not in p.values else p.values["*"],
+                "stricter": p.stricter, **({"odp": p.odp} if p.odp else {}),
+                **({"description": p.description} if p.description else {}),
+                **({"source": p.source} if p.source else {})}
+            for n, p in c.parameters.items()
+        },
+        "rules": list(c.rules), "examples": c.examples,
+    }
+
+
+def _write_cache(directory: Path, name: str, blob: Any) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(blob, handle)
+        os.replace(tmp, directory / name)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
+def load_catalog(extra_dirs: Sequence[str | os.PathLike[str]] = (), *, include_bundled: bool = True,
+                 limits: Limits = DEFAULT_LIMITS) -> Catalog:
+    """Load the bundled catalog and any extra control directories into one Catalog."""
+    directories: list[tuple[Path, bool]] = []
+    if include_bundled:
+        directories.append((bundled_catalog_dir(), True))
+    for d in extra_dirs:
+        path = Path(d)
+        if not path.is_dir():
+            raise InputError(str(d), None, None, "no such control directory",
+                             "name a directory of control YAML files")
+        directories.append((path, False))
+    controls: dict[str, Control] = {}
+    digests = []
+    for directory, bundled in directories:
+        loaded, sha = _load_directory(directory, limits, bundled)
+        digests.append(sha)
+        for control in loaded:
+            if control.oscal_id in controls:
+                first = controls[control.oscal_id]
+                raise InputError(control.file, 1, 1,
+                                 f"control {control.id} is defined twice (first in {first.file})",
+                                 "give the custom control an id of its own (a family code such "
+                                 "as ORG-1), or remove the catalog control with a profile")
+            controls[control.oscal_id] = control
+    ordered = dict(sorted(controls.items(), key=lambda kv: sort_key(kv[0])))
+    combined = digests[0] if len(digests) == 1 else hashlib.sha256(
+        "".join(digests).encode()).hexdigest()
+    return Catalog(ordered, __version__, combined, tuple(str(d) for d, _ in directories))

@@ -1,0 +1,407 @@
+"""The command line: arguments -> public API -> exit code (0 clean, 1 failing, 2 bad input).
+
+Thin on purpose: every command parses its arguments, calls the library, writes what it got
+(results on stdout, errors on stderr, files atomically), and maps the outcome to an exit code.
+Imports are lazy so that ``fedcheck --version`` costs little more than starting Python.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from ._version import __version__
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+REPORT_FORMATS = ("text", "json", "markdown", "html", "sarif", "junit", "oscal", "poam")
+SEVERITIES = ("low", "moderate", "high", "critical")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors follow fedcheck's error shape and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error: {message}\n    fix: see '{self.prog} --help'\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+class _FormatAction(argparse.Action):
+    """Collects ``--format F [--output PATH]`` pairs in the order given."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        pairs = list(getattr(namespace, "outputs", None) or [])
+        if self.dest == "format":
+            pairs.append([values, None])
+        else:
+            if pairs and pairs[-1][1] is None:
+                pairs[-1][1] = values
+            else:
+                # --output before any --format (or a second --output): infer from the extension.
+                pairs.append([None, values])
+        namespace.outputs = pairs
+
+
+_EXTENSIONS = {
+    ".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
+    ".sarif": "sarif", ".xml": "junit", ".txt": "text",
+}
+
+
+def _format_for(path: str) -> str | None:
+    lower = path.lower()
+    if lower.endswith(".sarif.json"):
+        return "sarif"
+    if lower.endswith(".oscal.json"):
+        return "oscal"
+    if lower.endswith(".poam.json"):
+        return "poam"
+    return _EXTENSIONS.get(os.path.splitext(lower)[1])
+
+
+EXAMPLES = {
+    "check": """examples:
+  fedcheck check deploy.yaml
+  fedcheck check deploy.yaml --format sarif --output fedcheck.sarif --format html --output report.html
+  fedcheck check deploy.yaml --profile profile.yaml --waivers waivers.yaml --fail-on high
+  fedcheck check deployments/            # every .yaml/.yml/.json file in the directory""",
+    "controls": """examples:
+  fedcheck controls list --baseline high
+  fedcheck controls list --baseline moderate --format json""",
+    "schema": """examples:
+  fedcheck schema deployment > deployment.schema.json
+  fedcheck schema control""",
+    "report": """examples:
+  fedcheck check deploy.yaml --format json --output result.json
+  fedcheck report result.json --format html --output report.html""",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="fedcheck",
+        description="Check a deployment description against FedRAMP Rev5 (NIST SP 800-53) "
+                    "controls before it ships.",
+        epilog="exit codes: 0 no failing finding, 1 failing findings, 2 bad input or usage",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"fedcheck {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help_: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_, description=help_, epilog=EXAMPLES.get(name),
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    check = command("check", "Evaluate deployment descriptions; exit 1 when a control fails.")
+    check.add_argument("deployments", nargs="+", metavar="DEPLOYMENT",
+                       help="deployment description files (YAML or .json), or directories of them")
+    check.add_argument("--baseline", choices=("low", "moderate", "high"),
+                       help="baseline to check (default: the system's impact_level)")
+    check.add_argument("--controls", action="append", default=[], metavar="DIR",
+                       help="an extra directory of control YAML files (repeatable)")
+    check.add_argument("--profile", metavar="FILE", help="a tailoring profile (YAML)")
+    check.add_argument("--waivers", metavar="FILE", help="a waiver file (YAML)")
+    check.add_argument("--baseline-result", metavar="OLD.json",
+                       help="gate only on failures that are new since this saved JSON result")
+    check.add_argument("--format", dest="format", action=_FormatAction, choices=REPORT_FORMATS,
+                       help="report format (repeatable; default text)")
+    check.add_argument("--output", dest="output", action=_FormatAction, metavar="PATH",
+                       help="write the preceding --format to PATH instead of stdout")
+    check.add_argument("--template", metavar="PATH",
+                       help="a Jinja2 template for the markdown or html report")
+    check.add_argument("--fail-on", choices=SEVERITIES, default=None,
+                       help="fail only on failures at or above this severity (errors always fail)")
+    _common(check)
+
+    controls = command("controls", "List the controls of the catalog.")
+    controls_sub = controls.add_subparsers(dest="controls_command", metavar="ACTION",
+                                           parser_class=_Parser)
+    listing = controls_sub.add_parser("list", help="list controls",
+                                      epilog=EXAMPLES["controls"],
+                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    listing.add_argument("--baseline", choices=("low", "moderate", "high"))
+    listing.add_argument("--controls", action="append", default=[], metavar="DIR")
+    listing.add_argument("--format", choices=("text", "json"), default="text")
+    listing.add_argument("--automated", action="store_true", help="only automated controls")
+    _common(listing)
+
+    schema = command("schema", "Print the JSON Schema of an input format.")
+    schema.add_argument("kind", choices=("deployment", "control", "profile", "waivers"))
+
+    report = command("report", "Render a saved JSON result in another format, without evaluating.")
+    report.add_argument("result", metavar="RESULT.json")
+    report.add_argument("--format", dest="format", action=_FormatAction, choices=REPORT_FORMATS)
+    report.add_argument("--output", dest="output", action=_FormatAction, metavar="PATH")
+    report.add_argument("--template", metavar="PATH")
+    report.add_argument("--fail-on", choices=SEVERITIES, default=None)
+    _common(report)
+    return parser
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="print nothing on success; only errors and failing findings")
+    p.add_argument("--no-color", action="store_true", help="never colour the output (NO_COLOR too)")
+    p.add_argument("--max-file-bytes", type=int, default=None, metavar="N",
+                   help="largest input file accepted (default 64 MiB)")
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def _err(text: str) -> None:
+    sys.stderr.write(text.rstrip("\n") + "\n")
+
+
+def _use_color(args: argparse.Namespace, stream: Any) -> bool:
+    if getattr(args, "no_color", False) or "NO_COLOR" in os.environ:
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write a file so that a reader never sees it half-written: temp file, then rename."""
+    import tempfile
+
+    from .errors import UsageError
+
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise UsageError(f"cannot write {path}: the directory {directory} does not exist",
+                         "create the directory first")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".fedcheck-", suffix=".tmp")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}", "check the permissions") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    from .errors import UsageError
+
+    pairs = getattr(args, "outputs", None) or [["text", None]]
+    resolved: list[tuple[str, str | None]] = []
+    for fmt, path in pairs:
+        if fmt is None:
+            assert path is not None
+            fmt = _format_for(path)
+            if fmt is None:
+                raise UsageError(f"cannot tell the format of --output {path} from its extension",
+                                 "put --format FORMAT before --output")
+        resolved.append((fmt, path))
+    to_stdout = [f for f, p in resolved if p is None]
+    if len(to_stdout) > 1:
+        raise UsageError(f"formats {', '.join(to_stdout)} would all go to standard output",
+                         "give each format but one its own --output PATH")
+    return resolved
+
+
+def _limits(args: argparse.Namespace) -> Any:
+    from .loading import Limits
+
+    if args.max_file_bytes is not None and args.max_file_bytes <= 0:
+        from .errors import UsageError
+
+        raise UsageError("--max-file-bytes must be positive", "give a number of bytes")
+    return Limits.from_env(max_file_bytes=args.max_file_bytes)
+
+
+def _emit(result: Any, outputs: list[tuple[str, str | None]], args: argparse.Namespace) -> None:
+    from .reports import render
+
+    for fmt, path in outputs:
+        if path is None and args.quiet and fmt == "text":
+            continue
+        text = render(result, fmt, template=getattr(args, "template", None),
+                      color=path is None and _use_color(args, sys.stdout))
+        if path is None:
+            sys.stdout.write(text)
+        else:
+            write_atomic(path, text)
+            if not args.quiet:
+                _err(f"fedcheck: wrote {fmt} report to {path}")
+
+
+def _expand(paths: Sequence[str]) -> list[str]:
+    files: list[str] = []
+    for p in paths:
+        if os.path.isdir(p):
+            found = sorted(
+                os.path.join(root, name)
+                for root, _, names in os.walk(p)
+                for name in names
+                if name.lower().endswith((".yaml", ".yml", ".json"))
+            )
+            if not found:
+                from .errors import UsageError
+
+                raise UsageError(f"{p} holds no .yaml, .yml or .json file",
+                                 "name a deployment file or a directory that holds some")
+            files.extend(found)
+        else:
+            files.append(p)
+    return files
+
+
+# --- commands --------------------------------------------------------------------------------
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .api import check_file, load_catalog_for
+    from .findings import Severity
+
+    outputs = _outputs(args)
+    files = _expand(args.deployments)
+    limits = _limits(args)
+    catalog, tailoring, profile_inputs = load_catalog_for(args.controls, args.profile, limits)
+    fail_on = Severity(args.fail_on) if args.fail_on else None
+    if len(files) == 1:
+        result, code = check_file(files[0], catalog, baseline=args.baseline, tailoring=tailoring,
+                                  waivers=args.waivers, baseline_result=args.baseline_result,
+                                  fail_on=fail_on, limits=limits, extra_inputs=profile_inputs)
+        _emit(result, outputs, args)
+        return code
+    return _check_many(files, catalog, tailoring, profile_inputs, fail_on, limits, outputs, args)
+
+
+def _check_many(files: list[str], catalog: Any, tailoring: Any, profile_inputs: Any,
+                fail_on: Any, limits: Any, outputs: list[tuple[str, str | None]],
+                args: argparse.Namespace) -> int:
+    from .api import check_file
+    from .errors import FedcheckError
+    from .reports import render
+
+    if any(path is not None for _, path in outputs) and len(outputs) > 0:
+        from .errors import UsageError
+
+        raise UsageError("--output writes one report; with several deployments the reports "
+                         "would overwrite each other",
+                         "check one deployment per run to write files, or print to stdout")
+    started = time.monotonic()
+    worst = EXIT_OK
+    summary = []
+    for n, file in enumerate(files, 1):
+        if time.monotonic() - started > 1.0 and not args.quiet:
+            _err(f"fedcheck: [{n}/{len(files)}] {file}")
+        try:
+            result, code = check_file(file, catalog, baseline=args.baseline, tailoring=tailoring,
+                                      waivers=args.waivers, baseline_result=args.baseline_result,
+                                      fail_on=fail_on, limits=limits, extra_inputs=profile_inputs)
+        except FedcheckError as exc:
+            _err(exc.render())
+            summary.append((file, "input error", EXIT_USAGE))
+            worst = EXIT_USAGE
+            continue
+        for fmt, _ in outputs:
+            if not (args.quiet and fmt == "text"):
+                sys.stdout.write(render(result, fmt, color=_use_color(args, sys.stdout)))
+        counts = result.counts()
+        summary.append((file, f"{counts['fail']} failed, {counts['error']} errors", code))
+        if code > worst and worst != EXIT_USAGE:
+            worst = code
+    if not args.quiet or worst:
+        _err(f"fedcheck: checked {len(files)} deployments")
+        for file, what, code in summary:
+            verdict = {EXIT_OK: "ok", EXIT_FAIL: "FAIL", EXIT_USAGE: "ERROR"}[code]
+            _err(f"  {verdict:5} {file}: {what}")
+    return worst
+
+
+def cmd_controls(args: argparse.Namespace) -> int:
+    import json
+
+    from .api import load_catalog_for
+
+    if args.controls_command != "list":
+        from .errors import UsageError
+
+        raise UsageError("controls needs an action", "run: fedcheck controls list")
+    catalog, _, _ = load_catalog_for(args.controls, None, _limits(args))
+    controls = catalog.in_baseline(args.baseline) if args.baseline else list(catalog)
+    if args.automated:
+        controls = [c for c in controls if c.is_automated]
+    if args.format == "json":
+        rows = [{"id": c.id, "oscal_id": c.oscal_id, "title": c.title, "family": c.family,
+                 "baselines": list(c.baselines), "severity": c.severity.value,
+                 "automated": c.is_automated} for c in controls]
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return EXIT_OK
+    width = max((len(c.id) for c in controls), default=6)
+    for c in controls:
+        kind = "automated" if c.is_automated else "manual"
+        sys.stdout.write(f"{c.id:<{width}}  {kind:<9}  {','.join(c.baselines):<18}  {c.title}\n")
+    if not args.quiet:
+        automated = sum(c.is_automated for c in controls)
+        _err(f"{len(controls)} controls, {automated} automated, {len(controls) - automated} manual")
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    import json
+
+    from .api import schema
+
+    sys.stdout.write(json.dumps(schema(args.kind), indent=2) + "\n")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .api import load_result
+    from .evaluate import exit_code
+    from .findings import Severity
+
+    outputs = _outputs(args)
+    result = load_result(args.result)
+    _emit(result, outputs, args)
+    return exit_code(result, Severity(args.fail_on) if args.fail_on else None)
+
+
+COMMANDS = {"check": cmd_check, "controls": cmd_controls, "schema": cmd_schema,
+            "report": cmd_report}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    from .errors import FedcheckError
+
+    try:
+        return COMMANDS[args.command](args)
+    except FedcheckError as exc:
+        _err(exc.render())
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _err("fedcheck: interrupted")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - a user never sees a traceback
+        if os.environ.get("FEDCHECK_DEBUG"):
+            raise
+        _err(f"fedcheck: internal error: {type(exc).__name__}: {exc}\n"
+             "    fix: this is a bug in fedcheck; rerun with FEDCHECK_DEBUG=1 for the traceback "
+             "and report it")
+        return EXIT_USAGE
+
+
+def run() -> NoReturn:
+    raise SystemExit(main())

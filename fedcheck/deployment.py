@@ -1,0 +1,478 @@
+"""Pydantic models of the deployment description (version 1): the source of its JSON Schema.
+
+Every field of the contract is optional unless it identifies something: an absent field means
+"not stated", and it is the controls (not the model) that refuse to pass on it. Fields that
+fedcheck adds beyond the contract are marked ``x-fedcheck-extension`` in the schema; a control
+that needs one of them asks for evidence (``manual``) when it is absent instead of failing.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_ID = "https://fedcheck.dev/schemas/deployment-v1.schema.json"
+
+ImpactLevel = Literal["low", "moderate", "high"]
+Authorization = Literal["none", "li-saas", "low", "moderate", "high"]
+Environment = Literal["production", "staging", "development"]
+ComponentType = Literal[
+    "web_app",
+    "api",
+    "compute",
+    "database",
+    "object_storage",
+    "queue",
+    "network",
+    "identity_provider",
+    "logging",
+    "ai_model",
+    "other",
+]
+DataType = Literal["public", "internal", "pii", "phi", "cui", "fti", "law_enforcement", "other"]
+KeyManagement = Literal["provider_managed", "customer_managed", "hsm"]
+TlsVersion = Literal["1.0", "1.1", "1.2", "1.3"]
+AuthorizationModel = Literal["rbac", "abac", "none"]
+ServiceType = Literal["saas", "paas", "iaas", "ai_model", "identity", "other"]
+Responsibility = Literal["full", "shared"]
+
+#: The ordered scales of the contract. Impact levels and authorizations share one rank so that
+#: "authorized at or above the data's impact level" compares across the two scales.
+LEVEL_RANK: dict[str, int] = {"none": 0, "li-saas": 1, "low": 2, "moderate": 3, "high": 4}
+TLS_RANK: dict[str, int] = {"1.0": 0, "1.1": 1, "1.2": 2, "1.3": 3}
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+SYSTEM_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+COUNTRY_PATTERN = r"^[a-z]{2}$"
+
+# Upper bounds keep absurd numbers (a typo of 9999999 days) from passing as "very strict".
+_MAX_DAYS = 36_500
+_MAX_MINUTES = 525_600
+_MAX_HOURS = 8_760
+_MAX_ATTEMPTS = 1_000
+
+
+def _ext(description: str) -> dict[str, Any]:
+    return {"x-fedcheck-extension": True, "description": description}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        populate_by_name=True,
+        frozen=True,
+        validate_default=False,
+    )
+
+
+class IncidentResponse(_Model):
+    """How security incidents leave the system."""
+
+    contact: str | None = Field(
+        None, min_length=1, description="Who receives security incident reports (an address)."
+    )
+    reports_to_cisa: bool | None = Field(
+        None, description="Incidents are reported to CISA / US-CERT as FedRAMP requires."
+    )
+
+
+class System(_Model):
+    """The system: one authorization boundary."""
+
+    id: str = Field(..., pattern=SYSTEM_ID_PATTERN, max_length=128, description="Short identifier, [a-z0-9-].")
+    name: str | None = Field(None, description="Human-readable name of the system.")
+    owner: str | None = Field(None, description="The organization that owns the system.")
+    description: str | None = Field(None, description="What the system does, in a sentence.")
+    impact_level: ImpactLevel | None = Field(
+        None,
+        description="FIPS 199 high-water mark of the whole system: low | moderate | high. "
+        "It selects the default baseline.",
+    )
+    environment: Environment | None = Field(
+        None, description="production | staging | development."
+    )
+    incident_response: IncidentResponse | None = Field(
+        None, description="How security incidents are reported."
+    )
+
+
+class DataClassification(_Model):
+    """The data a component, or a flow, stores, processes or carries."""
+
+    impact_level: ImpactLevel | None = Field(
+        None, description="FIPS 199 level of the data: low | moderate | high."
+    )
+    types: list[DataType] | None = Field(
+        None,
+        max_length=64,
+        description="Kinds of data: public | internal | pii | phi | cui | fti | law_enforcement | other.",
+    )
+
+
+class Hosting(_Model):
+    """Where a component runs."""
+
+    provider: str | None = Field(None, description="Cloud or hosting provider, e.g. aws.")
+    service: str | None = Field(None, description="The provider's service offering.")
+    region: str | None = Field(None, description="The provider's region.")
+    fedramp_authorization: Authorization | None = Field(
+        None,
+        description="The hosting service's FedRAMP authorization: none | li-saas | low | moderate | high.",
+    )
+    data_location: str | None = Field(
+        None,
+        pattern=COUNTRY_PATTERN,
+        description="ISO 3166 alpha-2 country code (lowercase) of where data is stored and processed.",
+    )
+
+
+class Network(_Model):
+    """How a component is reached."""
+
+    public: bool | None = Field(None, description="Reachable from the internet.")
+    boundary_protection: list[str] | None = Field(
+        None,
+        max_length=64,
+        description="Managed interfaces in front of the component (waf, load_balancer, "
+        "private_subnet, ...); empty when none.",
+    )
+
+
+class AtRest(_Model):
+    """Encryption of stored data."""
+
+    enabled: bool | None = Field(None, description="Stored data is encrypted.")
+    fips_validated: bool | None = Field(
+        None, description="A FIPS 140-2 or 140-3 validated module does the encryption."
+    )
+    key_management: KeyManagement | None = Field(
+        None, description="provider_managed | customer_managed | hsm."
+    )
+    key_rotation_days: int | None = Field(
+        None, ge=1, le=_MAX_DAYS, json_schema_extra=_ext("How often the encryption keys are rotated, in days.")
+    )
+
+
+class InTransit(_Model):
+    """Encryption of data on the wire."""
+
+    tls_min_version: TlsVersion | None = Field(
+        None, description='Lowest TLS version accepted: "1.0" | "1.1" | "1.2" | "1.3"; always a string.'
+    )
+    fips_validated: bool | None = Field(
+        None, description="A FIPS 140-2 or 140-3 validated module terminates TLS."
+    )
+
+
+class Encryption(_Model):
+    """Encryption of a component's data."""
+
+    at_rest: AtRest | None = Field(None, description="Encryption of stored data.")
+    in_transit: InTransit | None = Field(None, description="Encryption of data on the wire.")
+
+
+class Logging(_Model):
+    """Audit logging of a component."""
+
+    enabled: bool | None = Field(None, description="The component writes audit records.")
+    events: list[str] | None = Field(
+        None,
+        max_length=256,
+        description="Event types logged: authentication, authorization, privileged_actions, "
+        "data_access, configuration_changes, ...",
+    )
+    retention_days: int | None = Field(
+        None, ge=0, le=_MAX_DAYS, description="Total retention, active and cold storage together, in days."
+    )
+    active_retention_days: int | None = Field(
+        None, ge=0, le=_MAX_DAYS, description="Immediately searchable part of the retention, in days."
+    )
+    centralized: bool | None = Field(
+        None, description="Shipped to a central SIEM outside the component."
+    )
+    tamper_protected: bool | None = Field(
+        None, description="Write-once or cryptographically protected."
+    )
+    review_frequency_days: int | None = Field(
+        None, ge=1, le=_MAX_DAYS, description="How often someone reviews the logs, in days."
+    )
+    storage_capacity_alerts: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Operators are alerted before audit log storage fills up (AU-4, AU-5)."
+        ),
+    )
+    time_synchronized: bool | None = Field(
+        None,
+        json_schema_extra=_ext("Audit timestamps come from an authoritative, synchronized time source (AU-8)."),
+    )
+
+
+class Authentication(_Model):
+    """How users prove who they are."""
+
+    mfa: bool | None = Field(None, description="Multi-factor authentication is required.")
+    phishing_resistant: bool | None = Field(
+        None, description="The MFA is phishing-resistant: FIDO2/WebAuthn or PIV, not SMS or push."
+    )
+    piv: bool | None = Field(None, description="Accepts PIV/CAC credentials of federal users.")
+    sso: bool | None = Field(None, description="Sign-on goes through the organization's identity provider.")
+
+
+class Lockout(_Model):
+    """Response to consecutive failed logons."""
+
+    max_attempts: int | None = Field(
+        None, ge=1, le=_MAX_ATTEMPTS, description="Consecutive invalid logon attempts allowed ..."
+    )
+    window_minutes: int | None = Field(
+        None, ge=1, le=_MAX_MINUTES, description="... within this window, in minutes."
+    )
+    lock_minutes: int | None = Field(
+        None,
+        ge=0,
+        le=_MAX_MINUTES,
+        description="Then locked this long, in minutes, or until an administrator unlocks.",
+    )
+
+
+class Privileged(_Model):
+    """Controls on administrators."""
+
+    mfa: bool | None = Field(None, description="Privileged accounts require MFA.")
+    separate_accounts: bool | None = Field(
+        None, description="Administrators use accounts separate from their daily ones."
+    )
+    actions_logged: bool | None = Field(
+        None, json_schema_extra=_ext("Execution of privileged functions is logged (AC-6(9)).")
+    )
+    review_frequency_days: int | None = Field(
+        None,
+        ge=1,
+        le=_MAX_DAYS,
+        json_schema_extra=_ext("How often privileged accounts and roles are reviewed, in days (AC-6(7))."),
+    )
+
+
+class Access(_Model):
+    """Identification, authentication and authorization of users."""
+
+    authentication: Authentication | None = Field(None, description="How users authenticate.")
+    authorization: AuthorizationModel | None = Field(
+        None, description="Access enforcement model: rbac | abac | none."
+    )
+    session_timeout_minutes: int | None = Field(
+        None, ge=0, le=_MAX_MINUTES, description="Inactivity before the session locks, in minutes."
+    )
+    session_max_lifetime_hours: int | None = Field(
+        None,
+        ge=1,
+        le=_MAX_HOURS,
+        json_schema_extra=_ext(
+            "A session is terminated after this many hours whatever its activity (AC-12)."
+        ),
+    )
+    lockout: Lockout | None = Field(None, description="Response to consecutive failed logons.")
+    inactive_account_disable_days: int | None = Field(
+        None, ge=0, le=_MAX_DAYS, description="Accounts inactive this many days are disabled."
+    )
+    privileged: Privileged | None = Field(None, description="Controls on administrators.")
+
+
+class Backup(_Model):
+    """Backups of a component's data."""
+
+    enabled: bool | None = Field(None, description="The component's data is backed up.")
+    frequency_hours: int | None = Field(
+        None, ge=1, le=_MAX_HOURS, description="Hours between backups."
+    )
+    last_restore_test_days: int | None = Field(
+        None, ge=0, le=_MAX_DAYS, description="Days since backups were last test-restored."
+    )
+    alternate_site: bool | None = Field(
+        None, description="Copies kept at a geographically separate site."
+    )
+    encrypted: bool | None = Field(None, description="Backups are encrypted.")
+    copies: int | None = Field(
+        None, ge=0, le=1_000, json_schema_extra=_ext("Number of backup copies kept (CP-9 asks for three).")
+    )
+
+
+class RemediationDays(_Model):
+    """Maximum days to remediate vulnerability findings, by risk."""
+
+    critical: int | None = Field(
+        None, ge=0, le=_MAX_DAYS, json_schema_extra=_ext("Days to remediate critical-risk findings.")
+    )
+    high: int | None = Field(None, ge=0, le=_MAX_DAYS, description="Days to remediate high-risk findings.")
+    moderate: int | None = Field(
+        None, ge=0, le=_MAX_DAYS, description="Days to remediate moderate-risk findings."
+    )
+    low: int | None = Field(None, ge=0, le=_MAX_DAYS, description="Days to remediate low-risk findings.")
+
+
+class VulnerabilityManagement(_Model):
+    """Scanning and patching of a component."""
+
+    scan_frequency_days: int | None = Field(
+        None, ge=1, le=_MAX_DAYS, description="How often the component is scanned, in days."
+    )
+    remediation_days: RemediationDays | None = Field(
+        None, description="Maximum days to remediate findings, by risk."
+    )
+    authenticated_scans: bool | None = Field(
+        None, json_schema_extra=_ext("Scans run with privileged (authenticated) access (RA-5(5)).")
+    )
+
+
+class Configuration(_Model):
+    """Configuration management of a component."""
+
+    baseline_managed: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "The component is built from a version-controlled, reviewed configuration baseline (CM-2, CM-6)."
+        ),
+    )
+    drift_detection: bool | None = Field(
+        None,
+        json_schema_extra=_ext("Unauthorized configuration changes are detected automatically (CM-3, CM-6)."),
+    )
+    change_approval: bool | None = Field(
+        None, json_schema_extra=_ext("Changes are approved before they reach production (CM-3).")
+    )
+
+
+class Component(_Model):
+    """A part of the system inside the authorization boundary."""
+
+    id: str = Field(..., pattern=ID_PATTERN, max_length=128, description="Unique within the document.")
+    name: str | None = Field(None, description="Human-readable name.")
+    type: ComponentType | None = Field(
+        None,
+        description="web_app | api | compute | database | object_storage | queue | network | "
+        "identity_provider | logging | ai_model | other.",
+    )
+    data: DataClassification | None = Field(
+        None, description="The data this component stores or processes."
+    )
+    hosting: Hosting | None = Field(None, description="Where the component runs.")
+    network: Network | None = Field(None, description="How the component is reached.")
+    encryption: Encryption | None = Field(None, description="Encryption at rest and in transit.")
+    logging: Logging | None = Field(None, description="Audit logging.")
+    access: Access | None = Field(None, description="Identification, authentication, authorization.")
+    backup: Backup | None = Field(None, description="Backups.")
+    vulnerability_management: VulnerabilityManagement | None = Field(
+        None, description="Scanning and patching."
+    )
+    configuration: Configuration | None = Field(
+        None, json_schema_extra=_ext("Configuration management of the component.")
+    )
+
+
+class ExternalService(_Model):
+    """A service outside the boundary that the system relies on (leveraged or interconnected)."""
+
+    id: str = Field(..., pattern=ID_PATTERN, max_length=128, description="Unique within the document.")
+    name: str | None = Field(None, description="Human-readable name.")
+    provider: str | None = Field(None, description="Who runs the service.")
+    type: ServiceType | None = Field(
+        None,
+        json_schema_extra=_ext("saas | paas | iaas | ai_model | identity | other."),
+    )
+    fedramp_authorization: Authorization | None = Field(
+        None, description="none | li-saas | low | moderate | high."
+    )
+    data_location: str | None = Field(
+        None, pattern=COUNTRY_PATTERN, description="ISO 3166 alpha-2 country code (lowercase)."
+    )
+    interconnection_agreement: bool | None = Field(
+        None, description="An interconnection security agreement or equivalent is signed."
+    )
+    trains_on_customer_data: bool | None = Field(
+        None, description="For AI services: whether submitted data is used to train models."
+    )
+
+
+class FlowEncryption(_Model):
+    """Encryption of a data flow."""
+
+    tls_min_version: TlsVersion | None = Field(
+        None, description='Lowest TLS version accepted: "1.0" | "1.1" | "1.2" | "1.3"; always a string.'
+    )
+    fips_validated: bool | None = Field(
+        None, description="A FIPS 140-2 or 140-3 validated module protects the flow."
+    )
+
+
+class DataFlow(_Model):
+    """Data moving between components and external services."""
+
+    id: str = Field(..., pattern=ID_PATTERN, max_length=128, description="Unique within the document.")
+    from_: str = Field(
+        ..., alias="from", description="A component id or an external service id."
+    )
+    to: str = Field(..., description="A component id or an external service id.")
+    data: DataClassification | None = Field(None, description="The data the flow carries.")
+    encryption: FlowEncryption | None = Field(None, description="Encryption of the flow.")
+
+
+class InheritedControls(_Model):
+    """Controls that a leveraged FedRAMP-authorized provider implements for this system."""
+
+    provider: str = Field(..., min_length=1, description="The leveraged provider, e.g. AWS GovCloud (US).")
+    fedramp_authorization: Authorization = Field(
+        ..., description="The provider's FedRAMP authorization: none | li-saas | low | moderate | high."
+    )
+    package_id: str | None = Field(None, description="The provider's FedRAMP package id.")
+    responsibility: Responsibility = Field(
+        "full",
+        description="full: the provider implements the control entirely; shared: the system "
+        "implements the customer part (the automated checks still run).",
+    )
+    controls: list[str] = Field(
+        default_factory=list,
+        max_length=1_000,
+        description='Control ids (AC-2(3) or ac-2.3) or whole families (PE) that are inherited.',
+    )
+
+
+class Deployment(_Model):
+    """A fedcheck deployment description, version 1: one system (one authorization boundary)."""
+
+    model_config = ConfigDict(
+        title="fedcheck deployment description",
+        json_schema_extra={"$id": SCHEMA_ID},
+    )
+
+    version: Annotated[int, Field(ge=1, le=1)] = Field(
+        ..., description="The version of this format: 1."
+    )
+    system: System = Field(..., description="The system described.")
+    components: list[Component] = Field(
+        default_factory=list, description="Parts of the system inside the boundary."
+    )
+    external_services: list[ExternalService] = Field(
+        default_factory=list,
+        description="Services outside the boundary that it relies on (leveraged, interconnected).",
+    )
+    data_flows: list[DataFlow] = Field(
+        default_factory=list, description="Data moving between components and external services."
+    )
+    inherited_controls: list[InheritedControls] = Field(
+        default_factory=list,
+        json_schema_extra=_ext(
+            "Controls inherited from leveraged FedRAMP-authorized providers (a customer "
+            "responsibility matrix)."
+        ),
+    )
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the deployment format, as committed under ``schemas/``."""
+    schema = Deployment.model_json_schema(by_alias=True, mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = SCHEMA_ID
+    return schema

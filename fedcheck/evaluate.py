@@ -1,0 +1,383 @@
+"""evaluate(deployment, catalog, ...) -> Result: judge every control of a baseline on every target.
+
+Pure: no I/O. One finding per (control, target), in a deterministic order (controls in NIST
+order; targets system, components, external services, data flows, each in document order).
+Fail closed: a field the contract defines and a check needs, left out, fails the check; a field
+fedcheck adds beyond the contract, left out, makes it ``manual``; a check that raises is an
+``error`` finding and the rest of the run goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from . import deployment as dm
+from . import rules
+from ._version import __version__
+from .catalog import (
+    BASELINES,
+    Catalog,
+    CompiledCheck,
+    CompiledControl,
+    CompiledRule,
+    Control,
+    to_oscal,
+)
+from .errors import UsageError
+from .findings import ControlInfo, Evidence, Finding, InputFile, Location, Result, Severity, Status
+from .inputs import LoadedDeployment, deployment_from_model, display_path
+
+_TARGET_ORDER = {"system": 0, "component": 1, "service": 2, "flow": 3}
+_SECTION = {"component": "components", "service": "external_services", "flow": "data_flows"}
+
+
+@dataclass
+class Tailoring:
+    """What a profile changes in the selected baseline (see fedcheck.profiles)."""
+
+    add: tuple[str, ...] = ()  # control ids to evaluate beyond the baseline
+    remove: dict[str, str] = field(default_factory=dict)  # control id -> justification
+    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)  # oscal id -> name -> value
+    deviations: tuple[dict[str, Any], ...] = ()
+    inherited: tuple[dict[str, Any], ...] = ()  # same shape as deployment inherited_controls
+
+
+def timestamp(now: datetime | None = None) -> str:
+    """The run's time: SOURCE_DATE_EPOCH when set (reproducible builds), else the clock, in UTC."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None:
+        try:
+            moment = datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix timestamp",
+                             "set it to a whole number of seconds, e.g. 1700000000") from None
+    else:
+        moment = now or datetime.now(timezone.utc)
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def select_baseline(deployment: LoadedDeployment, baseline: str | None) -> str:
+    if baseline is not None:
+        if baseline not in BASELINES:
+            raise UsageError(f"unknown baseline {baseline!r}", f"use one of: {', '.join(BASELINES)}")
+        return baseline
+    level = deployment.model.system.impact_level
+    if level is None:
+        raise UsageError(
+            f"{deployment.file}: system.impact_level is not stated, so the baseline is unknown",
+            "set system.impact_level (low | moderate | high) or pass --baseline")
+    return level
+
+
+def evaluate(
+    deployment: LoadedDeployment | dm.Deployment,
+    catalog: Catalog,
+    *,
+    baseline: str | None = None,
+    tailoring: Tailoring | None = None,
+    generated_at: str | None = None,
+    inputs: Sequence[InputFile] = (),
+) -> Result:
+    """Evaluate the controls of a baseline against a deployment and return the Result."""
+    if isinstance(deployment, dm.Deployment):
+        deployment = deployment_from_model(deployment)
+    chosen = select_baseline(deployment, baseline)
+    tailoring = tailoring or Tailoring()
+    ix = rules.Index(deployment.data)
+    controls = _selected(catalog, chosen, tailoring)
+    inherited = _inheritance(deployment, tailoring)
+    system_level = deployment.model.system.impact_level
+
+    findings: list[Finding] = []
+    infos: list[ControlInfo] = []
+    for control in controls:
+        overrides = tailoring.parameters.get(control.oscal_id)
+        infos.append(control.info(chosen, overrides))
+        source = inherited.get(control.oscal_id)
+        if source is not None and source.get("responsibility", "full") == "full":
+            findings.append(_inherited(control, source, system_level, deployment))
+            continue
+        if not control.is_automated:
+            findings.append(_manual(control, deployment))
+            continue
+        compiled = control.compile(chosen, overrides)
+        findings.extend(_evaluate_control(compiled, deployment, ix, chosen))
+
+    notes = []
+    automated = sum(1 for f in findings if f.status in (Status.PASS, Status.FAIL, Status.ERROR))
+    if automated == 0:
+        notes.append("no automated control applied to this deployment: nothing was verified "
+                     "automatically, so the run does not pass")
+    deployment_input = InputFile("deployment", deployment.file, deployment.sha256)
+    system = deployment.model.system
+    return Result(
+        findings=tuple(findings),
+        system={
+            "id": system.id, "name": system.name, "owner": system.owner,
+            "description": system.description, "impact_level": system.impact_level,
+            "environment": system.environment,
+        },
+        baseline=chosen,
+        controls=tuple(infos),
+        catalog_version=catalog.version,
+        catalog_sha256=catalog.digest_of(controls),
+        tool_version=__version__,
+        generated_at=generated_at or timestamp(),
+        inputs=(deployment_input, *inputs),
+        deviations=tuple(tailoring.deviations),
+        notes=tuple(notes),
+    )
+
+
+def _selected(catalog: Catalog, baseline: str, tailoring: Tailoring) -> list[Control]:
+    removed = {to_oscal(c) for c in tailoring.remove}
+    wanted = {c.oscal_id for c in catalog.in_baseline(baseline)} | {to_oscal(c) for c in tailoring.add}
+    return [c for c in catalog if c.oscal_id in wanted and c.oscal_id not in removed]
+
+
+def _inheritance(deployment: LoadedDeployment, tailoring: Tailoring) -> dict[str, dict[str, Any]]:
+    """Map each inherited control (oscal id, or a family code) to its provider declaration."""
+    declared: list[tuple[dict[str, Any], tuple[str | int, ...] | None]] = []
+    for i, item in enumerate(deployment.data.get("inherited_controls") or []):
+        declared.append((item, ("inherited_controls", i)))
+    for item in tailoring.inherited:
+        declared.append((item, None))
+    by_control: dict[str, dict[str, Any]] = {}
+    for item, path in declared:
+        for j, ref in enumerate(item.get("controls") or []):
+            entry = dict(item, _path=(*path, "controls", j) if path else None, _ref=ref)
+            if re.fullmatch(r"[A-Za-z]{2,6}", ref):
+                by_control[f"family:{ref.upper()}"] = entry
+            else:
+                by_control[to_oscal(ref)] = entry
+    return _ByControl(by_control)
+
+
+class _ByControl(dict[str, dict[str, Any]]):
+    """Looks a control up by its id, then by its family."""
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        if key in self:
+            return self[key]
+        family = key.split("-")[0].upper()
+        return super().get(f"family:{family}", default)
+
+
+def _location(deployment: LoadedDeployment, path: tuple[str | int, ...]) -> Location:
+    line, column, _ = deployment.source.position(path)
+    return Location(deployment.file, line, column, display_path(deployment.data, path))
+
+
+def _manual(control: Control, deployment: LoadedDeployment) -> Finding:
+    return Finding(
+        control_id=control.id, status=Status.MANUAL, severity=control.severity,
+        target=deployment.system_id, target_kind="system",
+        message=f"evidence needed: {control.summary or control.title} (no automated check)",
+        title=control.title, family=control.family,
+        location=Location(deployment.file), remediation=control.remediation,
+    )
+
+
+def _inherited(control: Control, source: dict[str, Any], system_level: str | None,
+               deployment: LoadedDeployment) -> Finding:
+    provider = source.get("provider", "?")
+    level = source.get("fedramp_authorization", "none")
+    path = source.get("_path")
+    location = _location(deployment, path) if path else Location(deployment.file)
+    evidence = (Evidence("fedramp_authorization", level,
+                         f"at least {system_level}" if system_level else "stated", location),)
+    common = dict(control_id=control.id, severity=control.severity,
+                  target=deployment.system_id, target_kind="system", title=control.title,
+                  family=control.family, location=location, evidence=evidence,
+                  remediation=control.remediation)
+    if system_level is None or dm.LEVEL_RANK[level] < dm.LEVEL_RANK[system_level]:
+        return Finding(
+            status=Status.FAIL,
+            message=f"inherited from {provider}, whose FedRAMP authorization ({level}) is below "
+                    f"the system's impact level ({system_level or 'not stated'})",
+            **common)  # type: ignore[arg-type]
+    return Finding(status=Status.INHERITED,
+                   message=f"inherited from {provider} (FedRAMP {level})",
+                   **common)  # type: ignore[arg-type]
+
+
+def _targets(kind: str, ix: rules.Index) -> list[dict[str, Any]]:
+    if kind == "system":
+        return [ix.system]
+    if kind == "component":
+        return ix.components
+    if kind == "service":
+        return ix.services
+    return ix.flows
+
+
+def _evaluate_control(compiled: CompiledControl, deployment: LoadedDeployment, ix: rules.Index,
+                      baseline: str) -> Iterable[Finding]:
+    control = compiled.control
+    out: list[Finding] = []
+    ordered = sorted(compiled.rules, key=lambda r: _TARGET_ORDER[r.target])
+    for rule in ordered:
+        targets = _targets(rule.target, ix)
+        if not targets:
+            out.append(Finding(
+                control_id=control.id, status=Status.NOT_APPLICABLE, severity=control.severity,
+                target=deployment.system_id, target_kind="system",
+                message=f"no {_SECTION[rule.target].replace('_', ' ')} to check",
+                title=control.title, family=control.family, location=Location(deployment.file),
+                remediation=control.remediation))
+            continue
+        for target in targets:
+            try:
+                out.append(_judge(compiled, rule, target, deployment, ix, baseline))
+            except Exception as exc:  # noqa: BLE001 - a broken check must not pass or stop the run
+                out.append(Finding(
+                    control_id=control.id, status=Status.ERROR, severity=control.severity,
+                    target=str(target.get("id", "?")), target_kind=rule.target,
+                    message=f"the check could not be evaluated ({type(exc).__name__}: {exc}); "
+                            "it is not counted as a pass",
+                    title=control.title, family=control.family,
+                    location=_location(deployment, ix.paths.get(id(target), ())),
+                    remediation=control.remediation))
+    return out
+
+
+def _judge(compiled: CompiledControl, rule: CompiledRule, target: dict[str, Any],
+           deployment: LoadedDeployment, ix: rules.Index, baseline: str) -> Finding:
+    control = compiled.control
+    ident = str(target.get("id", ""))
+    common = dict(control_id=control.id, severity=control.severity, target=ident,
+                  target_kind=rule.target, title=control.title, family=control.family,
+                  remediation=control.remediation)
+    if rule.where is not None:
+        applies = rule.where.test(target, ix)
+        if applies is False:
+            return Finding(status=Status.NOT_APPLICABLE,
+                           message="does not apply to this " + rule.target,
+                           location=_location(deployment, ix.paths.get(id(target), ())),
+                           **common)  # type: ignore[arg-type]
+        if applies is None:
+            reasons = rule.where.explain(target, ix)
+            evidence = _evidence(reasons, deployment, ix)
+            status = Status.FAIL if any(r.missing and not r.extension for r in reasons) \
+                else Status.MANUAL
+            missing = ", ".join(e.path for e in evidence if e.missing)
+            return Finding(status=status,
+                           message=f"cannot tell whether the control applies: {missing} not stated",
+                           location=evidence[0].location if evidence else None,
+                           evidence=tuple(evidence), **common)  # type: ignore[arg-type]
+    failed: list[tuple[CompiledCheck, list[rules.Reason]]] = []
+    unknown = False
+    for check in rule.checks:
+        outcome = check.node.test(target, ix)
+        if outcome is True:
+            continue
+        if outcome is None:
+            unknown = True
+        failed.append((check, check.node.explain(target, ix)))
+    if not failed:
+        return Finding(status=Status.PASS, message=control.summary or "passes",
+                       location=_location(deployment, ix.paths.get(id(target), ())),
+                       **common)  # type: ignore[arg-type]
+    all_reasons = [r for _, reasons in failed for r in reasons]
+    evidence = _evidence(all_reasons, deployment, ix)
+    hard_fail = any(check.node.test(target, ix) is False for check, _ in failed)
+    missing_contract = any(r.missing and not r.extension for r in all_reasons)
+    if hard_fail or missing_contract:
+        status = Status.FAIL
+    else:
+        status = Status.MANUAL
+    assert unknown or hard_fail
+    messages = []
+    index = 0
+    for check, reasons in failed:
+        count = len(reasons)
+        ev = evidence[index:index + count]
+        index += count
+        messages.append(_message(check.message, ev, ident, baseline))
+    message = messages[0] + (f" (and {len(messages) - 1} more)" if len(messages) > 1 else "")
+    if status is Status.MANUAL:
+        message = f"evidence needed: {message}"
+    return Finding(status=status, message=message,
+                   location=evidence[0].location if evidence else None,
+                   evidence=tuple(evidence), **common)  # type: ignore[arg-type]
+
+
+
+_PLACEHOLDER = re.compile(r"\{(actual|expected|path|target|baseline)\}")
+
+
+def _message(template: str | None, evidence: Sequence[Evidence], target: str,
+             baseline: str) -> str:
+    first = evidence[0] if evidence else None
+    if first is None:
+        return template or "the check failed"
+    values = {
+        "actual": rules._fmt(first.actual),
+        "expected": first.expected,
+        "path": first.path,
+        "target": target,
+        "baseline": baseline,
+    }
+    if template and not first.missing:
+        return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+    if first.missing:
+        return f"{first.path} is not stated; expected {first.expected}"
+    return f"{first.path} is {values['actual']}; expected {first.expected}"
+
+
+def _evidence(reasons: Sequence[rules.Reason], deployment: LoadedDeployment,
+              ix: rules.Index) -> list[Evidence]:
+    out = []
+    for r in reasons:
+        doc_path = _document_path(r.obj, r.path, ix)
+        loc = _location(deployment, doc_path)
+        actual = r.actual
+        if isinstance(actual, tuple):
+            actual = list(actual)
+        out.append(Evidence(loc.path or r.path, actual, r.expected, loc, r.missing))
+    return out
+
+
+def _document_path(obj: Any, path: str, ix: rules.Index) -> tuple[str | int, ...]:
+    """Where a path read from ``obj`` lands in the document, following relations."""
+    base = ix.paths.get(id(obj), ())
+    parts = path.split(".")
+    current: Any = obj
+    result: list[str | int] = list(base)
+    for i, part in enumerate(parts):
+        if not isinstance(current, dict):
+            break
+        if part in current:
+            result.append(part)
+            current = current[part]
+            continue
+        # Not a stored field: a relation or a virtual field.
+        if part == "system":
+            current, result = ix.system, ["system"]
+        elif part in ("source", "target") and "from" in current:
+            end = ix.endpoints.get(current["from" if part == "source" else "to"])
+            if end is None:
+                break
+            current, result = end, list(ix.paths[id(end)])
+        elif part in ("inbound_flows", "outbound_flows", "components", "external_services",
+                      "data_flows", "kind", "crosses_boundary"):
+            break
+        else:
+            result.extend(parts[i:])  # a field left out: point at its nearest stated parent
+            break
+    return tuple(result)
+
+
+def exit_code(result: Result, fail_on: Severity | None = None) -> int:
+    """0 when nothing fails the gate, 1 when something does (or nothing was verified)."""
+    if result.failing(fail_on):
+        return 1
+    if not any(f.status in (Status.PASS, Status.FAIL, Status.ERROR, Status.WAIVED)
+               for f in result.findings):
+        return 1
+    return 0

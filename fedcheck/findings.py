@@ -1,0 +1,355 @@
+"""The outcome of an evaluation: findings, their statuses and severities, and the Result.
+
+A Result is the one value every report renders from. ``Result.to_dict`` is the lossless JSON
+form (documented in docs/result-format.md) and ``Result.from_dict`` reads it back, so that
+``fedcheck report`` renders any format from a saved result without evaluating again.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+RESULT_FORMAT_VERSION = "1"
+
+
+class Status(str, Enum):
+    """What a finding says about one control on one target."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"  # the check itself broke; never counted as a pass
+    MANUAL = "manual"  # no automated check could decide: evidence is needed
+    NOT_APPLICABLE = "not_applicable"
+    WAIVED = "waived"  # a failure accepted by a current waiver (risk acceptance)
+    INHERITED = "inherited"  # implemented by a leveraged FedRAMP-authorized provider
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def is_failing(self) -> bool:
+        return self in (Status.FAIL, Status.ERROR)
+
+
+#: The order statuses are listed in, most urgent first.
+STATUS_ORDER: tuple[Status, ...] = (
+    Status.ERROR,
+    Status.FAIL,
+    Status.WAIVED,
+    Status.MANUAL,
+    Status.INHERITED,
+    Status.PASS,
+    Status.NOT_APPLICABLE,
+)
+
+
+class Severity(str, Enum):
+    """How much a failure of the control matters; ordered low < moderate < high < critical."""
+
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.LOW: 0, Severity.MODERATE: 1, Severity.HIGH: 2, Severity.CRITICAL: 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A position in an input file (1-based line and column)."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+    path: str | None = None  # the field, e.g. components[web-ui].access.mfa
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "column": self.column, "path": self.path}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Location:
+        return cls(data["file"], data.get("line"), data.get("column"), data.get("path"))
+
+    def __str__(self) -> str:
+        text = self.file
+        if self.line is not None:
+            text += f":{self.line}"
+            if self.column is not None:
+                text += f":{self.column}"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One fact behind a verdict: the field read, its value, and what was expected of it."""
+
+    path: str
+    actual: Any
+    expected: str
+    location: Location | None = None
+    missing: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "actual": self.actual,
+            "expected": self.expected,
+            "missing": self.missing,
+            "location": self.location.to_dict() if self.location else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Evidence:
+        loc = data.get("location")
+        return cls(
+            data["path"], data.get("actual"), data.get("expected", ""),
+            Location.from_dict(loc) if loc else None, bool(data.get("missing", False)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Waiver:
+    """An accepted risk: a failure of ``control`` on ``target`` that does not fail the gate."""
+
+    control: str
+    target: str
+    justification: str
+    approved_by: str
+    approved_on: str
+    expires: str
+    type: str = "poam"
+    poam_id: str | None = None
+    location: Location | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "control": self.control,
+            "target": self.target,
+            "justification": self.justification,
+            "approved_by": self.approved_by,
+            "approved_on": self.approved_on,
+            "expires": self.expires,
+            "type": self.type,
+            "poam_id": self.poam_id,
+            "location": self.location.to_dict() if self.location else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Waiver:
+        loc = data.get("location")
+        return cls(
+            data["control"], data["target"], data["justification"], data["approved_by"],
+            data["approved_on"], data["expires"], data.get("type", "poam"), data.get("poam_id"),
+            Location.from_dict(loc) if loc else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """The verdict of one control on one target."""
+
+    control_id: str  # display form, e.g. AC-2(3)
+    status: Status
+    severity: Severity
+    target: str  # the system id, or a component, flow or external service id
+    target_kind: str  # system | component | flow | service
+    message: str
+    title: str = ""
+    family: str = ""
+    location: Location | None = None
+    evidence: tuple[Evidence, ...] = ()
+    remediation: str = ""
+    waiver: Waiver | None = None
+
+    @property
+    def is_failing(self) -> bool:
+        return self.status.is_failing
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "control_id": self.control_id,
+            "title": self.title,
+            "family": self.family,
+            "status": self.status.value,
+            "severity": self.severity.value,
+            "target": self.target,
+            "target_kind": self.target_kind,
+            "message": self.message,
+            "location": self.location.to_dict() if self.location else None,
+            "evidence": [e.to_dict() for e in self.evidence],
+            "remediation": self.remediation,
+            "waiver": self.waiver.to_dict() if self.waiver else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        loc = data.get("location")
+        waiver = data.get("waiver")
+        return cls(
+            control_id=data["control_id"],
+            status=Status(data["status"]),
+            severity=Severity(data["severity"]),
+            target=data["target"],
+            target_kind=data.get("target_kind", "system"),
+            message=data["message"],
+            title=data.get("title", ""),
+            family=data.get("family", ""),
+            location=Location.from_dict(loc) if loc else None,
+            evidence=tuple(Evidence.from_dict(e) for e in data.get("evidence", [])),
+            remediation=data.get("remediation", ""),
+            waiver=Waiver.from_dict(waiver) if waiver else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ControlInfo:
+    """What a report needs to know of a control it lists (a rule in SARIF, a control in OSCAL)."""
+
+    id: str  # display form
+    oscal_id: str
+    title: str
+    family: str
+    severity: Severity
+    summary: str
+    remediation: str
+    automated: bool
+    baselines: tuple[str, ...]
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "oscal_id": self.oscal_id,
+            "title": self.title,
+            "family": self.family,
+            "severity": self.severity.value,
+            "summary": self.summary,
+            "remediation": self.remediation,
+            "automated": self.automated,
+            "baselines": list(self.baselines),
+            "parameters": self.parameters,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ControlInfo:
+        return cls(
+            data["id"], data["oscal_id"], data["title"], data["family"], Severity(data["severity"]),
+            data.get("summary", ""), data.get("remediation", ""), bool(data["automated"]),
+            tuple(data.get("baselines", ())), dict(data.get("parameters", {})),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    """An input of the run, identified by its SHA-256 digest."""
+
+    role: str  # deployment | profile | waivers | baseline-result
+    path: str
+    sha256: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"role": self.role, "path": self.path, "sha256": self.sha256}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> InputFile:
+        return cls(data["role"], data["path"], data["sha256"])
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything one evaluation produced; every report is a function of this value."""
+
+    findings: tuple[Finding, ...]
+    system: dict[str, Any]
+    baseline: str
+    controls: tuple[ControlInfo, ...]
+    catalog_version: str
+    catalog_sha256: str
+    tool_version: str
+    generated_at: str
+    inputs: tuple[InputFile, ...] = ()
+    deviations: tuple[dict[str, Any], ...] = ()  # loosened parameters and removed controls
+    waivers: tuple[dict[str, Any], ...] = ()  # each waiver with its state: applied | expired | stale
+    notes: tuple[str, ...] = ()
+
+    # -- summaries ------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        counter = Counter(f.status for f in self.findings)
+        return {s.value: counter.get(s, 0) for s in STATUS_ORDER}
+
+    def counts_by_family(self) -> dict[str, dict[str, int]]:
+        table: dict[str, Counter[Status]] = {}
+        for f in self.findings:
+            table.setdefault(f.family, Counter())[f.status] += 1
+        return {
+            family: {s.value: table[family].get(s, 0) for s in STATUS_ORDER}
+            for family in sorted(table)
+        }
+
+    def failing(self, threshold: Severity | None = None) -> list[Finding]:
+        """Findings that fail the gate: every error, and failures at or above ``threshold``."""
+        out = []
+        for f in self.findings:
+            if f.status is Status.ERROR:
+                out.append(f)
+            elif f.status is Status.FAIL and (threshold is None or f.severity.rank >= threshold.rank):
+                out.append(f)
+        return out
+
+    @property
+    def automated_evaluated(self) -> int:
+        """How many findings came from an automated check that reached a verdict."""
+        return sum(1 for f in self.findings if f.status in (Status.PASS, Status.FAIL, Status.WAIVED))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": "fedcheck-result",
+            "format_version": RESULT_FORMAT_VERSION,
+            "tool": {"name": "fedcheck", "version": self.tool_version},
+            "generated_at": self.generated_at,
+            "system": self.system,
+            "baseline": self.baseline,
+            "catalog": {"version": self.catalog_version, "sha256": self.catalog_sha256},
+            "inputs": [i.to_dict() for i in self.inputs],
+            "summary": {"by_status": self.counts(), "by_family": self.counts_by_family()},
+            "deviations": list(self.deviations),
+            "waivers": list(self.waivers),
+            "notes": list(self.notes),
+            "controls": [c.to_dict() for c in self.controls],
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Result:
+        if data.get("format") != "fedcheck-result":
+            raise ValueError("not a fedcheck result (its 'format' is not 'fedcheck-result')")
+        if str(data.get("format_version")) != RESULT_FORMAT_VERSION:
+            raise ValueError(
+                f"result format version {data.get('format_version')!r} is not supported "
+                f"(this fedcheck reads version {RESULT_FORMAT_VERSION})"
+            )
+        return cls(
+            findings=tuple(Finding.from_dict(f) for f in data["findings"]),
+            system=dict(data["system"]),
+            baseline=data["baseline"],
+            controls=tuple(ControlInfo.from_dict(c) for c in data["controls"]),
+            catalog_version=data["catalog"]["version"],
+            catalog_sha256=data["catalog"]["sha256"],
+            tool_version=data["tool"]["version"],
+            generated_at=data["generated_at"],
+            inputs=tuple(InputFile.from_dict(i) for i in data.get("inputs", [])),
+            deviations=tuple(data.get("deviations", [])),
+            waivers=tuple(data.get("waivers", [])),
+            notes=tuple(data.get("notes", [])),
+        )
