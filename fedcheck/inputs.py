@@ -102,7 +102,7 @@ def _check_version(data: dict[str, Any], source: SourceMap, file: str) -> None:
         raise InputErrors([Problem(file, 1, 1, "the document does not say which version of the "
                                    "format it is", "add 'version: 1' as the first line")])
     version = data["version"]
-    if version in SUPPORTED_VERSIONS and not isinstance(version, bool):
+    if type(version) is int and version in SUPPORTED_VERSIONS:
         return
     line, column, _ = source.position(("version",))
     if isinstance(version, str) and version.strip() in ("1", "1.0"):
@@ -172,6 +172,10 @@ def _translate(exc: ValidationError, data: Any, source: SourceMap, file: str) ->
         elif kind == "missing":
             message = f"{where} is required"
             fix = f"add '{loc[-1]}'"
+        elif kind == "literal_error" and isinstance(value, (int, float)) and not isinstance(
+                value, bool):
+            message = f"{where}: expected a string, got the number {value!r}"
+            fix = f'quote it: "{value}" (YAML reads an unquoted {value} as a number)'
         elif kind == "literal_error":
             expected = err.get("ctx", {}).get("expected", "")
             options = [o.strip().strip("'") for o in expected.replace(" or ", ",").split(",")]

@@ -216,7 +216,7 @@ def _where(file: str, mark: Any) -> tuple[str, int | None, int | None]:
 
 def _resolve_plain(value: str, file: str, mark: Any) -> Any:
     first = value[:1]
-    if first in "0123456789+-.":
+    if first and first in "0123456789+-.":
         if _INT.match(value):
             digits = value.lstrip("+-")
             if len(digits) > 1 and digits[0] == "0":
