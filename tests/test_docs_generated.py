@@ -72,3 +72,20 @@ def test_check_mode_names_stale_files_and_exits_1(
 
 def test_table_cells_escape_pipes() -> None:
     assert docgen.cell("low | moderate\nhigh") == "low \\| moderate high"
+
+
+def test_fields_read_inside_quantifiers_are_shown_on_the_list_items_and_extensions_marked() -> None:
+    from fedcheck.catalog import control_from_data
+
+    control = control_from_data({
+        "id": "AU-4", "title": "Audit Log Storage Capacity", "family": "AU",
+        "baselines": ["high"], "severity": "moderate",
+        "rules": [{"target": "system", "checks": [{"assert": {"every": {
+            "in": "components", "where": {"field": "type", "equals": "logging"},
+            "assert": {"field": "logging.storage_capacity_alerts", "is": True}}}}]}],
+    }, "au-4.yaml", None)
+    assert docgen.field_reads(control) == [
+        ("system", "components", False),
+        ("system", "components[].type", False),
+        ("system", "components[].logging.storage_capacity_alerts", True),
+    ]
