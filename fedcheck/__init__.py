@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .catalog import Catalog, Control
     from .deployment import Deployment
     from .errors import FedcheckError, InputError, UsageError
-    from .evaluate import Tailoring, evaluate, exit_code
+    from .evaluation import Tailoring, evaluate, exit_code
     from .findings import Evidence, Finding, Location, Result, Severity, Status
     from .inputs import LoadedDeployment, load_deployment, parse_deployment
 
@@ -39,11 +39,11 @@ _LAZY = {
     "Result": "findings",
     "Severity": "findings",
     "Status": "findings",
-    "Tailoring": "evaluate",
+    "Tailoring": "evaluation",
     "UsageError": "errors",
     "check_file": "api",
-    "evaluate": "evaluate",
-    "exit_code": "evaluate",
+    "evaluate": "evaluation",
+    "exit_code": "evaluation",
     "load_catalog": "api",
     "load_deployment": "inputs",
     "load_result": "api",

@@ -13,7 +13,7 @@ from typing import Any
 
 from . import catalog as _catalog
 from .errors import InputError
-from .evaluate import Tailoring, evaluate, exit_code
+from .evaluation import Tailoring, evaluate, exit_code
 from .findings import InputFile, Result, Severity
 from .inputs import LoadedDeployment, load_deployment
 from .loading import DEFAULT_LIMITS, Limits

@@ -224,11 +224,11 @@ def _limits(args: argparse.Namespace) -> Any:
 
 
 def _emit(result: Any, outputs: list[tuple[str, str | None]], args: argparse.Namespace) -> None:
-    from .reports import render
-
     for fmt, path in outputs:
         if path is None and args.quiet and fmt == "text":
             continue
+        from .reports import render
+
         text = render(result, fmt, template=getattr(args, "template", None),
                       color=path is None and _use_color(args, sys.stdout))
         if path is None:
@@ -363,7 +363,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from .api import load_result
-    from .evaluate import exit_code
+    from .evaluation import exit_code
     from .findings import Severity
 
     outputs = _outputs(args)

@@ -80,19 +80,27 @@ class SourceMap:
     value mark); for a list, a list of value marks. Marks are libyaml's own objects.
     """
 
-    def __init__(self, file: str, data: Any, marks: dict[int, Any] | None, text: str | None = None):
+    def __init__(self, file: str, data: Any, marks: dict[int, Any] | None, text: str | None = None,
+                 limits: Limits | None = None):
         self.file = file
         self.data = data
         self._marks = marks
         self._text = text  # kept for JSON input, whose marks are made only when first needed
+        self._limits = limits or DEFAULT_LIMITS
 
     def _ensure(self) -> dict[int, Any]:
         if self._marks is None:
             assert self._text is not None
-            data, source = _read_yaml_text(self._text, self.file, DEFAULT_LIMITS, positions=True)
+            self._marks = {}
+            try:
+                data, source = _read_yaml_text(self._text, self.file, self._limits, positions=True)
+            except InputError:
+                # Valid JSON that the YAML reader refuses (a key longer than 1024 characters,
+                # say): positions fall back to the file's start rather than turn the report
+                # of one problem into another.
+                return self._marks
             # Re-key the marks onto the containers of the data we already hold: the two trees
             # have the same shape, so walk them together.
-            self._marks = {}
             _rekey(self.data, data, source._ensure(), self._marks)
         return self._marks
 
@@ -174,9 +182,22 @@ def read_text(path: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str, bytes]:
     return decode(raw, path), raw
 
 
+_OTHER_ENCODINGS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"),
+)
+
+
 def decode(raw: bytes, file: str) -> str:
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    for mark, name in _OTHER_ENCODINGS:
+        if raw.startswith(mark):
+            raise InputError(file, 1, 1, f"the file is encoded as {name}, not UTF-8",
+                             "save the file as UTF-8 (without a byte order mark)")
+    if b"\x00" in raw[:4096] and len(raw) >= 2 and (raw[0] == 0 or raw[1] == 0):
+        raise InputError(file, 1, 1, "the file is encoded as UTF-16 or UTF-32, not UTF-8",
+                         "save the file as UTF-8")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -263,7 +284,19 @@ def _describe(event: Any) -> str:
     return "a value"
 
 
-def _yaml_error(exc: yaml.YAMLError, file: str) -> InputError:
+def _yaml_error(exc: yaml.YAMLError, file: str, text: str = "") -> InputError:
+    if isinstance(exc, yaml.reader.ReaderError):
+        # The reader knows only an offset into the text; turn it into a line and column.
+        offset = min(max(exc.position, 0), len(text))
+        line = text.count("\n", 0, offset) + 1
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        return InputError(
+            file, line, column,
+            f"the file contains the control character U+{char:04X}, which YAML does not allow",
+            "remove the character, or write it as an escape inside a double-quoted string "
+            f'("\\x{char:02x}")' if char < 0x100 else "remove the character",
+        )
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
@@ -455,7 +488,7 @@ def _read_yaml_text(
                 if positions:
                     top[6].append(event.start_mark)
     except yaml.YAMLError as exc:
-        raise _yaml_error(exc, file) from None
+        raise _yaml_error(exc, file, text) from None
     except RecursionError:  # pragma: no cover - the depth limit comes first
         raise InputError(file, None, None, "nesting too deep", "flatten the document") from None
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from .catalog import Catalog, Control
 from .errors import InputError
-from .evaluate import evaluate
+from .evaluation import evaluate
 from .findings import Finding, Status
 from .inputs import LoadedDeployment, _validate
 from .loading import SourceMap
@@ -54,7 +54,7 @@ def _findings(control: Control, example: dict[str, Any]) -> list[Finding]:
     deployment = example_deployment(control, example)
     baseline = example.get("baseline") or (
         "high" if "high" in control.baselines or not control.baselines else control.baselines[-1])
-    from .evaluate import Tailoring
+    from .evaluation import Tailoring
 
     tailoring = Tailoring(add=(control.oscal_id,)) if baseline not in control.baselines else None
     result = evaluate(deployment, _catalog_of(control), baseline=baseline, tailoring=tailoring,

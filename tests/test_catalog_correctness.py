@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from fedcheck.catalog import load_catalog, to_display
-from fedcheck.evaluate import evaluate
+from fedcheck.evaluation import evaluate
 from fedcheck.findings import Status
 from fedcheck.inputs import load_deployment, parse_deployment
 

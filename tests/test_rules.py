@@ -8,7 +8,7 @@ import pytest
 
 from fedcheck.catalog import load_catalog
 from fedcheck.errors import InputError
-from fedcheck.evaluate import Tailoring, evaluate
+from fedcheck.evaluation import Tailoring, evaluate
 from fedcheck.findings import Status
 from fedcheck.inputs import parse_deployment
 
