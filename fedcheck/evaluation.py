@@ -45,6 +45,8 @@ class Tailoring:
     parameters: dict[str, dict[str, Any]] = field(default_factory=dict)  # oscal id -> name -> value
     deviations: tuple[dict[str, Any], ...] = ()
     inherited: tuple[dict[str, Any], ...] = ()  # same shape as deployment inherited_controls
+    baseline: str | None = None  # the baseline the profile selects
+    origin: Location | None = None  # where the profile selects it, for messages
 
 
 def timestamp(now: datetime | None = None) -> str:
@@ -173,6 +175,18 @@ def _location(deployment: LoadedDeployment, path: tuple[str | int, ...]) -> Loca
     return Location(deployment.file, line, column, display_path(deployment.data, path))
 
 
+def _target_location(deployment: LoadedDeployment, ix: rules.Index,
+                     target: dict[str, Any]) -> Location:
+    """Where a target starts in the document; computed once per target and evaluation."""
+    cache: dict[int, Location] = ix.__dict__.setdefault("_locations", {})
+    key = id(target)
+    location = cache.get(key)
+    if location is None:
+        location = _location(deployment, ix.paths.get(key, ()))
+        cache[key] = location
+    return location
+
+
 def _manual(control: Control, deployment: LoadedDeployment) -> Finding:
     return Finding(
         control_id=control.id, status=Status.MANUAL, severity=control.severity,
@@ -188,7 +202,8 @@ def _inherited(control: Control, source: dict[str, Any], system_level: str | Non
     provider = source.get("provider", "?")
     level = source.get("fedramp_authorization", "none")
     path = source.get("_path")
-    location = _location(deployment, path) if path else Location(deployment.file)
+    location = (_location(deployment, path) if path
+                else source.get("_location") or Location(deployment.file))  # a profile's entry
     evidence = (Evidence("fedramp_authorization", level,
                          f"at least {system_level}" if system_level else "stated", location),)
     common = dict(control_id=control.id, severity=control.severity,
@@ -241,7 +256,7 @@ def _evaluate_control(compiled: CompiledControl, deployment: LoadedDeployment, i
                     message=f"the check could not be evaluated ({type(exc).__name__}: {exc}); "
                             "it is not counted as a pass",
                     title=control.title, family=control.family,
-                    location=_location(deployment, ix.paths.get(id(target), ())),
+                    location=_target_location(deployment, ix, target),
                     remediation=control.remediation))
     return out
 
@@ -258,7 +273,7 @@ def _judge(compiled: CompiledControl, rule: CompiledRule, target: dict[str, Any]
         if applies is False:
             return Finding(status=Status.NOT_APPLICABLE,
                            message="does not apply to this " + rule.target,
-                           location=_location(deployment, ix.paths.get(id(target), ())),
+                           location=_target_location(deployment, ix, target),
                            **common)  # type: ignore[arg-type]
         if applies is None:
             reasons = rule.where.explain(target, ix)
@@ -281,7 +296,7 @@ def _judge(compiled: CompiledControl, rule: CompiledRule, target: dict[str, Any]
         failed.append((check, check.node.explain(target, ix)))
     if not failed:
         return Finding(status=Status.PASS, message=control.summary or "passes",
-                       location=_location(deployment, ix.paths.get(id(target), ())),
+                       location=_target_location(deployment, ix, target),
                        **common)  # type: ignore[arg-type]
     all_reasons = [r for _, reasons in failed for r in reasons]
     evidence = _evidence(all_reasons, deployment, ix)
