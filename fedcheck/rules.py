@@ -127,13 +127,12 @@ def _object_type(model: type[BaseModel], cache: dict[type, ObjectType]) -> Objec
         return cache[model]
     obj = ObjectType(model.__name__)
     cache[model] = obj
-    hints = typing.get_type_hints(model, include_extras=True)
     for name, info in model.model_fields.items():
         key = info.alias or name
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         obj.members[key] = Member(
             key,
-            _field_type(hints[name], cache),
+            _field_type(info.annotation, cache),
             _plain_getter(key),
             extension=bool(extra.get("x-fedcheck-extension")),
             description=str(info.description or extra.get("description") or ""),
