@@ -155,9 +155,14 @@ class Waiver:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Finding:
-    """The verdict of one control on one target."""
+    """The verdict of one control on one target.
+
+    Treat it as immutable (use ``dataclasses.replace``); it is not frozen only because an
+    evaluation creates one per (control, target), hundreds of thousands on a large system, and a
+    frozen dataclass is several times slower to construct.
+    """
 
     control_id: str  # display form, e.g. AC-2(3)
     status: Status
