@@ -93,7 +93,7 @@ def _validate(data: dict[str, Any], source: SourceMap, file: str, sha: str) -> L
         raise InputErrors(_translate(exc, data, source, file)) from None
     problems = _check_references(data, source, file)
     if problems:
-        raise InputErrors(problems)
+        raise InputErrors(_capped(problems, len(problems), file))
     return LoadedDeployment(file, data, model, source, sha)
 
 
@@ -111,8 +111,8 @@ def _check_version(data: dict[str, Any], source: SourceMap, file: str) -> None:
         fix = "write version: 1 (an integer; 1.0 is read as a decimal number)"
     else:
         fix = "this fedcheck reads version 1 only; write version: 1 or upgrade fedcheck"
-    raise InputErrors([Problem(file, line, column,
-                               f"unsupported version {version!r}", fix)])
+    shown = repr(version) if isinstance(version, (str, float)) else _show(version)
+    raise InputErrors([Problem(file, line, column, f"unsupported version {shown}", fix)])
 
 
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -151,9 +151,29 @@ def _field_names(model: type[BaseModel] | None) -> list[str]:
     return [info.alias or name for name, info in model.model_fields.items()]
 
 
+#: At most this many problems of one file are reported; a file with thousands of errors (a
+#: list of a million numbers where components belong) would otherwise flood the terminal.
+MAX_PROBLEMS = 50
+
+
+def _capped(problems: list[Problem], total: int, file: str) -> list[Problem]:
+    if total <= MAX_PROBLEMS:
+        return problems
+    shown = problems[:MAX_PROBLEMS]
+    return [*shown, Problem(file, None, None,
+                            f"{total - len(shown):,} more problems not shown",
+                            "fix the problems above first and run again")]
+
+
 def _translate(exc: ValidationError, data: Any, source: SourceMap, file: str) -> list[Problem]:
     problems = []
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    total = len(errors)
+    if total > MAX_PROBLEMS:
+        # Locating every one of a million errors would take longer than reading the file;
+        # keep a sample large enough that the first ones by position are among it.
+        errors = errors[: MAX_PROBLEMS * 4]
+    for err in errors:
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         kind = err["type"]
         value = err.get("input")
@@ -223,7 +243,7 @@ def _translate(exc: ValidationError, data: Any, source: SourceMap, file: str) ->
         line, column, _ = source.position(loc, key=key_position)
         problems.append(Problem(file, line, column, message, fix))
     problems.sort(key=lambda p: (p.line or 0, p.column or 0))
-    return problems
+    return _capped(problems, total, file)
 
 
 def _show(value: Any) -> str:

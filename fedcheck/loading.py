@@ -274,13 +274,13 @@ def _resolve_plain(value: str, file: str, mark: Any) -> Any:
     return value
 
 
-def _describe(event: Any) -> str:
-    if isinstance(event, ev.MappingStartEvent):
-        return "a mapping"
-    if isinstance(event, ev.SequenceStartEvent):
-        return "a list"
+def _describe(event: Any, value: Any) -> str:
     if isinstance(event, ev.AliasEvent):
         return "an alias"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
     return "a value"
 
 
@@ -293,7 +293,7 @@ def _yaml_error(exc: yaml.YAMLError, file: str, text: str = "") -> InputError:
         char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
         return InputError(
             file, line, column,
-            f"the file contains the control character U+{char:04X}, which YAML does not allow",
+            f"the file contains the character U+{char:04X}, which YAML does not allow unescaped",
             "remove the character, or write it as an escape inside a double-quoted string "
             f'("\\x{char:02x}")' if char < 0x100 else "remove the character",
         )
@@ -455,7 +455,7 @@ def _read_yaml_text(
                 if top[1] is _NOKEY:
                     raise InputError(
                         *_where(file, event.start_mark),
-                        f"a mapping key must be a plain string, not {_describe(event)}",
+                        f"a mapping key must be a plain string, not {_describe(event, value)}",
                         "write the key as a plain word",
                     )
                 key = top[1]
@@ -545,7 +545,44 @@ def _constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number that JSON allows")
 
 
-def _read_json_text(text: str, file: str) -> tuple[Any, SourceMap]:
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _json_depth_error(text: str, file: str, max_depth: int) -> InputError:
+    """The refusal of JSON nested deeper than the limit, at the bracket that goes too deep."""
+    depth = 0
+    for token in _JSON_TOKEN.finditer(text):
+        char = token.group()
+        if char in "[{":
+            depth += 1
+            if depth > max_depth:
+                offset = token.start()
+                line = text.count("\n", 0, offset) + 1
+                column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+                return InputError(
+                    file, line, column, f"nesting deeper than {max_depth} levels",
+                    "flatten the document; raise FEDCHECK_MAX_DEPTH only if the nesting is genuine",
+                )
+        elif char in "]}":
+            depth -= 1
+    return InputError(file, None, None, "nesting too deep to read", "flatten the document")
+
+
+def _json_depth(data: Any) -> int:
+    deepest = 0
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            deepest = max(deepest, depth)
+            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            deepest = max(deepest, depth)
+            stack.extend((v, depth + 1) for v in node if isinstance(v, (dict, list)))
+    return deepest
+
+
+def _read_json_text(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, SourceMap]:
     try:
         data = json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant)
     except json.JSONDecodeError as exc:
@@ -560,10 +597,10 @@ def _read_json_text(text: str, file: str) -> tuple[Any, SourceMap]:
     except ValueError as exc:
         raise InputError(file, None, None, f"malformed JSON: {exc}", "write a finite number") from None
     except RecursionError:
-        raise InputError(
-            file, None, None, "nesting too deep to read", "flatten the document"
-        ) from None
-    return data, SourceMap(file, data, None, text)
+        raise _json_depth_error(text, file, limits.max_depth) from None
+    if _json_depth(data) > limits.max_depth:
+        raise _json_depth_error(text, file, limits.max_depth)
+    return data, SourceMap(file, data, None, text, limits)
 
 
 def _find_key(text: str, key: str) -> tuple[int | None, int | None]:
@@ -591,7 +628,7 @@ def parse_text(
     if as_json:
         if not text.strip():
             raise InputError(file, 1, 1, "the file is empty", "write a JSON object")
-        return _read_json_text(text, file)
+        return _read_json_text(text, file, limits)
     return _read_yaml_text(text, file, limits)
 
 
