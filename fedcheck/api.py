@@ -54,8 +54,10 @@ def check_file(
 ) -> tuple[Result, int]:
     """Load, evaluate, apply waivers and a previous result: the Result and the gate's exit code."""
     deployment = load_deployment(path, limits)
-    if baseline is None and tailoring is not None and getattr(tailoring, "baseline", None):
-        baseline = tailoring.baseline  # type: ignore[attr-defined]
+    if tailoring is not None and tailoring.baseline:
+        from .profiles import profile_baseline
+
+        baseline = profile_baseline(tailoring, baseline, deployment)
     result = evaluate(deployment, catalog, baseline=baseline, tailoring=tailoring,
                       inputs=tuple(extra_inputs))
     if waivers is not None:
@@ -68,7 +70,7 @@ def check_file(
         from .regressions import gate_on_new
 
         previous = load_result(baseline_result)
-        result, code = gate_on_new(previous, result, fail_on)
+        result, code = gate_on_new(previous, result, fail_on, source=baseline_result)
     return result, code
 
 

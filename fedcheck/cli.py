@@ -79,6 +79,16 @@ EXAMPLES = {
     "report": """examples:
   fedcheck check deploy.yaml --format json --output result.json
   fedcheck report result.json --format html --output report.html""",
+    "diff": """examples:
+  fedcheck diff main-result.json branch-result.json
+  fedcheck diff old.json new.json --fail-on high --format json""",
+    "validate": """examples:
+  fedcheck validate controls/org/org-1.yaml profile.yaml waivers.yaml
+  fedcheck validate my-controls/ --controls my-controls
+  fedcheck validate tailoring.yml --kind profile --format json""",
+    "test-controls": """examples:
+  fedcheck test-controls my-controls/
+  fedcheck test-controls my-controls/ --format json""",
 }
 
 
@@ -140,6 +150,32 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--template", metavar="PATH")
     report.add_argument("--fail-on", choices=SEVERITIES, default=None)
     _common(report)
+
+    diff = command("diff", "Compare two saved JSON results: new, resolved and unchanged "
+                           "failures; exit 1 when there is a new one.")
+    diff.add_argument("old", metavar="OLD.json", help="the earlier result (fedcheck check "
+                                                      "--format json)")
+    diff.add_argument("new", metavar="NEW.json", help="the later result")
+    diff.add_argument("--fail-on", choices=SEVERITIES, default=None,
+                      help="gate only on new failures at or above this severity")
+    diff.add_argument("--format", choices=("text", "json"), default="text")
+
+    validate = command("validate", "Check control, profile, waiver and deployment files "
+                                   "against their schemas and the model, without evaluating.")
+    validate.add_argument("paths", nargs="+", metavar="PATH",
+                          help="files, or directories of .yaml/.yml/.json files")
+    validate.add_argument("--kind", choices=("control", "profile", "waivers", "deployment"),
+                          help="the kind of every file (default: told by its top-level keys)")
+    validate.add_argument("--controls", action="append", default=[], metavar="DIR",
+                          help="custom controls that waiver files may name (repeatable)")
+    validate.add_argument("--format", choices=("text", "json"), default="text")
+    _common(validate)
+
+    test_controls = command("test-controls", "Run the pass/fail examples of a directory of "
+                                             "custom controls; exit 1 when one fails.")
+    test_controls.add_argument("directory", metavar="DIR", help="a directory of control files")
+    test_controls.add_argument("--format", choices=("text", "json"), default="text")
+    _common(test_controls)
     return parser
 
 
@@ -372,8 +408,82 @@ def cmd_report(args: argparse.Namespace) -> int:
     return exit_code(result, Severity(args.fail_on) if args.fail_on else None)
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    import json
+
+    from .api import load_result
+    from .findings import Severity
+    from .regressions import check_comparable, diff, render_text
+
+    old, new = load_result(args.old), load_result(args.new)
+    check_comparable(old, new, args.new)
+    d = diff(old, new, Severity(args.fail_on) if args.fail_on else None)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(d.to_dict(old, new), indent=2) + "\n")
+    else:
+        sys.stdout.write(render_text(d, old, new))
+    return d.exit_code
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    import json
+
+    from .catalog import load_catalog
+    from .validate import expand, validate_file
+
+    limits = _limits(args)
+    catalog = load_catalog(args.controls, limits=limits) if args.controls else None
+    verdicts = [validate_file(f, args.kind, catalog=catalog, limits=limits)
+                for f in expand(args.paths)]
+    if not verdicts:
+        from .errors import UsageError
+
+        raise UsageError("no file to validate", "name files, or directories that hold some")
+    if args.format == "json":
+        sys.stdout.write(json.dumps([v.to_dict() for v in verdicts], indent=2) + "\n")
+    for v in verdicts:
+        for problem in v.problems:
+            _err(problem.render())
+        if v.ok and not args.quiet and args.format == "text":
+            sys.stdout.write(f"ok    {v.file} ({v.kind})\n")
+    bad = sum(not v.ok for v in verdicts)
+    if not args.quiet or bad:
+        _err(f"fedcheck: {len(verdicts)} file(s) checked, {bad} with problems")
+    return EXIT_USAGE if bad else EXIT_OK
+
+
+def cmd_test_controls(args: argparse.Namespace) -> int:
+    import json
+
+    from .catalog import load_catalog
+    from .errors import UsageError
+    from .selftest import run_examples
+
+    if not os.path.isdir(args.directory):
+        raise UsageError(f"{args.directory} is not a directory", "name a directory of controls")
+    catalog = load_catalog([args.directory], include_bundled=False, limits=_limits(args))
+    if not len(catalog):
+        raise UsageError(f"{args.directory} holds no control file (.yaml or .yml)",
+                         "name the directory of your custom controls")
+    outcomes = run_examples(catalog)
+    failed = [o for o in outcomes if not o.ok]
+    if args.format == "json":
+        rows = [{"control": o.control_id, "kind": o.kind, "example": o.name, "ok": o.ok,
+                 "detail": o.detail, "file": o.file} for o in outcomes]
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    else:
+        for o in outcomes:
+            if not (args.quiet and o.ok):
+                sys.stdout.write(o.render() + "\n")
+    if not args.quiet or failed:
+        _err(f"fedcheck: {len(catalog)} control(s), {len(outcomes)} example(s), "
+             f"{len(failed)} failed")
+    return EXIT_FAIL if failed else EXIT_OK
+
+
 COMMANDS = {"check": cmd_check, "controls": cmd_controls, "schema": cmd_schema,
-            "report": cmd_report}
+            "report": cmd_report, "diff": cmd_diff, "validate": cmd_validate,
+            "test-controls": cmd_test_controls}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

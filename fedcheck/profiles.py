@@ -1,0 +1,412 @@
+"""Read a tailoring profile and turn it into a Tailoring, refusing anything that quietly weakens.
+
+A profile selects a baseline, adds and removes controls, points at directories of custom
+controls and sets parameter values. FedRAMP's parameter values are floors: a value that
+tightens one is accepted; one that loosens it is refused at its line unless it is declared
+under ``deviations`` with a justification. Removing a control needs a justification too. Every
+deviation and removal is carried into ``Result.deviations`` so that each report lists it beside
+the FedRAMP value.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import deployment as dm
+from .catalog import BASELINES, Catalog, Control, Parameter, schema_problems, to_display, to_oscal
+from .errors import InputError, InputErrors, Problem, UsageError
+from .evaluation import Tailoring
+from .findings import Location
+from .inputs import display_path
+from .loading import DEFAULT_LIMITS, Limits, SourceMap, load_file
+
+_FAMILY = re.compile(r"^[A-Za-z]{2,6}$")
+
+
+@dataclass
+class Profile:
+    """A loaded, schema-valid profile; ``tailoring(catalog)`` checks it against the controls."""
+
+    file: str
+    data: dict[str, Any]
+    source: SourceMap
+    sha256: str
+    control_dirs: tuple[str, ...] = ()
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def baseline(self) -> str:
+        return str(self.data["baseline"])
+
+    @property
+    def name(self) -> str:
+        return str(self.data.get("name") or Path(self.file).stem)
+
+    # -- helpers -------------------------------------------------------------------------
+    def _where(self, path: tuple[str | int, ...], *, key: bool = False) -> tuple[int, int]:
+        line, column, _ = self.source.position(path, key=key)
+        return line, column
+
+    def _problem(self, path: tuple[str | int, ...], message: str, fix: str | None = None,
+                 *, key: bool = False) -> None:
+        line, column = self._where(path, key=key)
+        self.problems.append(Problem(self.file, line, column, message, fix))
+
+    def _location(self, path: tuple[str | int, ...]) -> Location:
+        line, column = self._where(path)
+        return Location(self.file, line, column, display_path(self.data, path))
+
+    def _control(self, catalog: Catalog, ref: Any, path: tuple[str | int, ...],
+                 *, key: bool = False) -> Control | None:
+        """The catalog control named by ``ref``, or None after recording a problem."""
+        try:
+            oscal = to_oscal(str(ref))
+        except ValueError as exc:
+            self._problem(path, str(exc), "write the id as AC-2(3) or ac-2.3", key=key)
+            return None
+        if oscal not in catalog.controls:
+            close = difflib.get_close_matches(oscal, list(catalog.controls), n=1, cutoff=0.8)
+            self._problem(path, f"unknown control {ref!r}: it is in neither the FedRAMP catalog "
+                          "nor the profile's control_dirs",
+                          f"did you mean {to_display(close[0])}?" if close else
+                          "check the id, or add the custom control's directory to control_dirs",
+                          key=key)
+            return None
+        return catalog.controls[oscal]
+
+    # -- the tailoring ---------------------------------------------------------------------
+    def tailoring(self, catalog: Catalog) -> Tailoring:
+        """Check the profile against ``catalog`` and return what it changes; InputErrors if any
+        entry is unknown, mistyped, or loosens the baseline without a declared deviation."""
+        self.problems = []
+        baseline = self.baseline
+        add = self._added(catalog)
+        remove, removed = self._removed(catalog, baseline)
+        parameters: dict[str, dict[str, Any]] = {}
+        deviations: list[dict[str, Any]] = []
+        self._parameters(catalog, baseline, parameters)
+        self._deviations(catalog, baseline, parameters, deviations)
+        inherited = self._inherited(catalog)
+        self._compile(catalog, baseline, parameters)
+        if self.problems:
+            problems = sorted(self.problems, key=lambda p: (p.line or 0, p.column or 0))
+            raise InputErrors(problems)
+        return Tailoring(add=tuple(add), remove=remove, parameters=parameters,
+                         deviations=(*deviations, *removed), inherited=tuple(inherited),
+                         baseline=baseline, origin=self._location(("baseline",)))
+
+    def _added(self, catalog: Catalog) -> list[str]:
+        out = []
+        for i, ref in enumerate(self.data.get("add") or []):
+            control = self._control(catalog, ref, ("add", i))
+            if control is not None:
+                out.append(control.oscal_id)
+        return out
+
+    def _removed(self, catalog: Catalog,
+                 baseline: str) -> tuple[dict[str, str], list[dict[str, Any]]]:
+        remove: dict[str, str] = {}
+        removed: list[dict[str, Any]] = []
+        for i, item in enumerate(self.data.get("remove") or []):
+            control = self._control(catalog, item["control"], ("remove", i, "control"))
+            if control is None:
+                continue
+            if baseline not in control.baselines:
+                self._problem(("remove", i, "control"),
+                              f"{control.id} is not in the FedRAMP {baseline} baseline, so there "
+                              "is nothing to remove",
+                              "delete this entry")
+                continue
+            remove[control.oscal_id] = item["justification"].strip()
+            removed.append({
+                "kind": "removed_control",
+                "control": control.id,
+                "title": control.title,
+                "parameter": None,
+                "fedramp_value": f"required by the FedRAMP {baseline} baseline",
+                "value": "removed",
+                "justification": item["justification"].strip(),
+                "approved_by": item.get("approved_by"),
+                "approved_on": None,
+                "location": self._location(("remove", i)).to_dict(),
+            })
+        return remove, removed
+
+    def _parameter(self, control: Control, name: str, path: tuple[str | int, ...],
+                   *, key: bool = False) -> Parameter | None:
+        param = control.parameters.get(name)
+        if param is None:
+            names = sorted(control.parameters)
+            close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+            self._problem(path, f"{control.id} has no parameter '{name}'",
+                          f"did you mean '{close[0]}'?" if close else
+                          (f"its parameters: {', '.join(names)}" if names else
+                           f"{control.id} has no parameters to set"), key=key)
+        return param
+
+    def _parameters(self, catalog: Catalog, baseline: str,
+                    parameters: dict[str, dict[str, Any]]) -> None:
+        for ref, values in (self.data.get("parameters") or {}).items():
+            control = self._control(catalog, ref, ("parameters", ref), key=True)
+            if control is None:
+                continue
+            for name, value in values.items():
+                path: tuple[str | int, ...] = ("parameters", ref, name)
+                param = self._parameter(control, name, path, key=True)
+                if param is None or not self._typed(control, param, baseline, value, path):
+                    continue
+                fedramp = param.value_for(baseline)
+                if compare(param.stricter, fedramp, value) == "looser":
+                    self._problem(
+                        path,
+                        f"{control.id} {name}: {_show(value)} is looser than the FedRAMP "
+                        f"{baseline} value {_show(fedramp)} ({_direction(param.stricter)})",
+                        "use a value at least as strict as FedRAMP's, or declare it under "
+                        "deviations with a justification")
+                    continue
+                if control.oscal_id in parameters and name in parameters[control.oscal_id]:
+                    self._problem(path, f"{control.id} {name} is set twice",
+                                  "keep one of the two entries", key=True)
+                    continue
+                parameters.setdefault(control.oscal_id, {})[name] = value
+
+    def _deviations(self, catalog: Catalog, baseline: str,
+                    parameters: dict[str, dict[str, Any]],
+                    deviations: list[dict[str, Any]]) -> None:
+        declared = {to_oscal_or_none(r): r for r in (self.data.get("parameters") or {})}
+        for i, item in enumerate(self.data.get("deviations") or []):
+            path: tuple[str | int, ...] = ("deviations", i)
+            control = self._control(catalog, item["control"], (*path, "control"))
+            if control is None:
+                continue
+            name = item["parameter"]
+            param = self._parameter(control, name, (*path, "parameter"))
+            value = item["value"]
+            if param is None or not self._typed(control, param, baseline, value,
+                                                (*path, "value")):
+                continue
+            ref = declared.get(control.oscal_id)
+            if ref is not None and name in self.data["parameters"][ref]:
+                self._problem((*path, "parameter"),
+                              f"{control.id} {name} is set both under parameters and as a "
+                              "deviation", "keep only the deviation")
+                continue
+            fedramp = param.value_for(baseline)
+            if compare(param.stricter, fedramp, value) != "looser":
+                self._problem((*path, "value"),
+                              f"{control.id} {name}: {_show(value)} is not looser than the FedRAMP "
+                              f"{baseline} value {_show(fedramp)}, so it is no deviation",
+                              "move it under parameters (a value that meets FedRAMP's needs no "
+                              "justification)")
+                continue
+            if name in parameters.get(control.oscal_id, {}):
+                self._problem((*path, "parameter"), f"{control.id} {name} is declared twice",
+                              "keep one deviation per parameter")
+                continue
+            parameters.setdefault(control.oscal_id, {})[name] = value
+            deviations.append({
+                "kind": "parameter",
+                "control": control.id,
+                "title": control.title,
+                "parameter": name,
+                "odp": param.odp,
+                "fedramp_value": fedramp,
+                "value": value,
+                "justification": item["justification"].strip(),
+                "approved_by": item.get("approved_by"),
+                "approved_on": item.get("approved_on"),
+                "location": self._location(path).to_dict(),
+            })
+
+    def _typed(self, control: Control, param: Parameter, baseline: str, value: Any,
+               path: tuple[str | int, ...]) -> bool:
+        """Is ``value`` of the same type as FedRAMP's value? Records a problem when not."""
+        problem = type_problem(param.value_for(baseline), value)
+        if problem:
+            self._problem(path, f"{control.id} {param.name}: {problem}",
+                          "write a value of the same kind as FedRAMP's")
+            return False
+        return True
+
+    def _inherited(self, catalog: Catalog) -> list[dict[str, Any]]:
+        families = {c.family.upper() for c in catalog}
+        out = []
+        for i, item in enumerate(self.data.get("inherited") or []):
+            entry = {"provider": item["provider"],
+                     "fedramp_authorization": item["fedramp_authorization"],
+                     "responsibility": item.get("responsibility", "full"),
+                     "package_id": item.get("package_id"),
+                     "controls": [], "_location": self._location(("inherited", i))}
+            for j, ref in enumerate(item["controls"]):
+                path: tuple[str | int, ...] = ("inherited", i, "controls", j)
+                if _FAMILY.fullmatch(ref):
+                    if ref.upper() not in families:
+                        self._problem(path, f"no control family {ref!r} in the catalog",
+                                      f"use a family code such as {', '.join(sorted(families)[:5])}")
+                        continue
+                    entry["controls"].append(ref.upper())
+                elif self._control(catalog, ref, path) is not None:
+                    entry["controls"].append(to_oscal(ref))
+            out.append(entry)
+        return out
+
+    def _compile(self, catalog: Catalog, baseline: str,
+                 parameters: dict[str, dict[str, Any]]) -> None:
+        """Compile each control with its new values, so a value its checks cannot use fails here,
+        at the profile's line, and not in the middle of a run."""
+        if self.problems:
+            return
+        for oscal, values in parameters.items():
+            control = catalog.controls[oscal]
+            try:
+                control.compile(baseline, values)
+            except InputError as exc:
+                path = self._path_of(oscal, next(iter(values)))
+                self._problem(path, f"{control.id}: the profile's values do not fit its checks: "
+                              f"{exc.problem.message}", exc.problem.fix)
+
+    def _path_of(self, oscal: str, name: str) -> tuple[str | int, ...]:
+        for ref in self.data.get("parameters") or {}:
+            if to_oscal_or_none(ref) == oscal:
+                return ("parameters", ref, name)
+        for i, item in enumerate(self.data.get("deviations") or []):
+            if to_oscal_or_none(item["control"]) == oscal:
+                return ("deviations", i, "value")
+        return ()
+
+
+def to_oscal_or_none(ref: Any) -> str | None:
+    try:
+        return to_oscal(str(ref))
+    except ValueError:
+        return None
+
+
+def load_profile(path: str, limits: Limits = DEFAULT_LIMITS) -> Profile:
+    """Read a profile file and validate it against its schema (not yet against a catalog)."""
+    doc = load_file(path, limits)
+    problems = schema_problems(doc.data, doc.source, "profile.schema.json")
+    if problems:
+        raise InputErrors(problems)
+    base = Path(path).parent
+    dirs = []
+    for i, rel in enumerate(doc.data.get("control_dirs") or []):
+        directory = base / rel
+        if not directory.is_dir():
+            line, column, _ = doc.source.position(("control_dirs", i))
+            problems.append(Problem(path, line, column,
+                                    f"control_dirs: no directory {rel!r} next to the profile",
+                                    "give a directory path relative to the profile file"))
+        dirs.append(str(directory))
+    if problems:
+        raise InputErrors(problems)
+    return Profile(path, doc.data, doc.source, doc.sha256, tuple(dirs))
+
+
+# --- comparing values ------------------------------------------------------------------------
+
+def _rank(a: Any, b: Any) -> dict[str, int] | None:
+    """The ordered scale two values share (impact levels, TLS versions), if any."""
+    for scale in (dm.LEVEL_RANK, dm.TLS_RANK):
+        if isinstance(a, str) and isinstance(b, str) and a in scale and b in scale:
+            return scale
+    return None
+
+
+def compare(stricter: str, fedramp: Any, value: Any) -> str:
+    """``tighter``, ``equal`` or ``looser``: where ``value`` stands against FedRAMP's value."""
+    if stricter in ("superset", "subset"):
+        have, need = set(map(_key, value)), set(map(_key, fedramp))
+        if have == need:
+            return "equal"
+        ok = have >= need if stricter == "superset" else have <= need
+        return "tighter" if ok else "looser"
+    if stricter == "equal" or isinstance(value, bool) or isinstance(fedramp, bool):
+        return "equal" if value == fedramp else "looser"
+    scale = _rank(fedramp, value)
+    a, b = (scale[fedramp], scale[value]) if scale else (fedramp, value)
+    if a == b:
+        return "equal"
+    if stricter == "lower":
+        return "tighter" if b < a else "looser"
+    return "tighter" if b > a else "looser"
+
+
+def _key(item: Any) -> str:
+    return f"{type(item).__name__}:{item}"
+
+
+def type_problem(fedramp: Any, value: Any) -> str | None:
+    """What is wrong with the type of ``value`` given FedRAMP's, or None when it fits."""
+    if isinstance(fedramp, list):
+        if not isinstance(value, list):
+            return f"expected a list like {_show(fedramp)}, got {_show(value)}"
+        kinds = {_kind(v) for v in fedramp}
+        bad = [v for v in value if _kind(v) not in kinds]
+        if bad:
+            return f"list item {_show(bad[0])} is not of the kind of {_show(fedramp)}"
+        return None
+    if _kind(fedramp) != _kind(value):
+        return f"expected {_kind(fedramp)} like {_show(fedramp)}, got {_show(value)}"
+    for scale, what in ((dm.LEVEL_RANK, "level"), (dm.TLS_RANK, "TLS version")):
+        if isinstance(fedramp, str) and fedramp in scale and value not in scale:
+            return f"{_show(value)} is not a {what} ({' | '.join(scale)})"
+    return None
+
+
+def _kind(v: Any) -> str:
+    if isinstance(v, bool):
+        return "a boolean"
+    if isinstance(v, (int, float)):
+        return "a number"
+    if isinstance(v, str):
+        return "a string"
+    if isinstance(v, list):
+        return "a list"
+    return "a mapping"
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, str):
+        return f'"{v}"'
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, list):
+        return "[" + ", ".join(_show(x) for x in v) + "]"
+    return str(v)
+
+
+def _direction(stricter: str) -> str:
+    return {
+        "lower": "a larger value is looser",
+        "higher": "a smaller value is looser",
+        "superset": "leaving out an item is looser",
+        "subset": "allowing another item is looser",
+        "equal": "the value is fixed",
+    }[stricter]
+
+
+__all__ = ["Profile", "compare", "load_profile", "type_problem"]
+
+
+def profile_baseline(tailoring: Tailoring, requested: str | None, deployment: Any) -> str:
+    """The baseline of a run with a profile: the profile's, which ``--baseline`` may not contradict
+    and which may not lie below the system's impact level (that would quietly weaken it)."""
+    chosen = tailoring.baseline
+    assert chosen is not None
+    origin = tailoring.origin or Location("the profile")
+    if requested is not None and requested != chosen:
+        raise UsageError(f"--baseline {requested} contradicts the profile, which selects the "
+                         f"{chosen} baseline ({origin})",
+                         "drop --baseline, or change the profile's baseline")
+    level = deployment.model.system.impact_level
+    if level is not None and BASELINES.index(chosen) < BASELINES.index(level):
+        raise InputError(origin.file, origin.line, origin.column,
+                         f"the profile selects the {chosen} baseline, below the system's impact "
+                         f"level ({level}, in {deployment.file})",
+                         f"set baseline: {level} in the profile, or correct system.impact_level")
+    return chosen
