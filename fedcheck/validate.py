@@ -113,8 +113,8 @@ def _profile(path: str, limits: Limits, catalog: Any) -> None:
     if profile.control_dirs:
         extra = load_catalog(profile.control_dirs, include_bundled=False, limits=limits)
         for control in extra:
-            if control.oscal_id in base.controls:
-                first = base.controls[control.oscal_id]
+            first = base.controls.get(control.oscal_id)
+            if first is not None and not _same_file(first.file, control.file):
                 raise InputError(control.file, 1, 1,
                                  f"control {control.id} is defined twice (first in {first.file})",
                                  "give the custom control an id of its own")
@@ -138,4 +138,13 @@ _CHECKS = {"control": _control, "profile": _profile, "waivers": _waivers,
            "deployment": _deployment}
 
 
+def _same_file(a: str, b: str) -> bool:
+    """Is a control loaded twice from one file (--controls naming the profile's directory)?"""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 __all__ = ["KINDS", "Validation", "detect_kind", "expand", "validate_file"]
+
