@@ -28,7 +28,7 @@ from .catalog import (
     Control,
     to_oscal,
 )
-from .errors import UsageError
+from .errors import InputError, UsageError
 from .findings import ControlInfo, Evidence, Finding, InputFile, Location, Result, Severity, Status
 from .inputs import LoadedDeployment, deployment_from_model, display_path
 
@@ -92,7 +92,7 @@ def evaluate(
     tailoring = tailoring or Tailoring()
     ix = rules.Index(deployment.data)
     controls = _selected(catalog, chosen, tailoring)
-    inherited = _inheritance(deployment, tailoring)
+    inherited = _inheritance(deployment, tailoring, catalog)
     system_level = deployment.model.system.impact_level
 
     findings: list[Finding] = []
@@ -142,8 +142,14 @@ def _selected(catalog: Catalog, baseline: str, tailoring: Tailoring) -> list[Con
     return [c for c in catalog if c.oscal_id in wanted and c.oscal_id not in removed]
 
 
-def _inheritance(deployment: LoadedDeployment, tailoring: Tailoring) -> dict[str, dict[str, Any]]:
-    """Map each inherited control (oscal id, or a family code) to its provider declaration."""
+def _inheritance(deployment: LoadedDeployment, tailoring: Tailoring,
+                 catalog: Catalog) -> dict[str, dict[str, Any]]:
+    """Map each inherited control (oscal id, or a family code) to its provider declaration.
+
+    A deployment's reference to a control or family the catalog lacks is an input error: a typo
+    there would otherwise leave the control evaluated as if nothing were inherited, unnoticed.
+    (A profile's references are checked when the profile is loaded.)"""
+    families = {c.family.upper() for c in catalog}
     declared: list[tuple[dict[str, Any], tuple[str | int, ...] | None]] = []
     for i, item in enumerate(deployment.data.get("inherited_controls") or []):
         declared.append((item, ("inherited_controls", i)))
@@ -153,10 +159,21 @@ def _inheritance(deployment: LoadedDeployment, tailoring: Tailoring) -> dict[str
     for item, path in declared:
         for j, ref in enumerate(item.get("controls") or []):
             entry = dict(item, _path=(*path, "controls", j) if path else None, _ref=ref)
-            if re.fullmatch(r"[A-Za-z]{2,6}", ref):
-                by_control[f"family:{ref.upper()}"] = entry
-            else:
-                by_control[to_oscal(ref)] = entry
+            is_family = re.fullmatch(r"[A-Za-z]{2,6}", ref) is not None
+            try:
+                key = f"family:{ref.upper()}" if is_family else to_oscal(ref)
+                known = ref.upper() in families if is_family else key in catalog.controls
+            except ValueError:
+                known = False
+            if not known:
+                if path is None:
+                    continue
+                line, column, _ = deployment.source.position(entry["_path"])
+                raise InputError(deployment.file, line, column,
+                                 f"inherited_controls: {ref!r} is no control id or family of "
+                                 "the catalog",
+                                 "write a control id such as PE-3 or a family code such as PE")
+            by_control[key] = entry
     return _ByControl(by_control)
 
 

@@ -1,0 +1,139 @@
+"""Inherited controls: declared by the deployment (inherited_controls) or by a profile, they show
+as ``inherited`` with the provider as evidence and count apart; a provider authorized below the
+system's impact level makes each one fail."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from fedcheck.api import check_file, load_catalog_for
+from fedcheck.catalog import load_catalog
+from fedcheck.cli import main
+from fedcheck.errors import InputError
+from fedcheck.findings import Result, Status
+
+CATALOG = load_catalog()
+PE_HIGH = {c.id for c in CATALOG.in_baseline("high") if c.family == "PE"}
+
+
+def deployment(tmp_path: Path, inherited: str = "", level: str = "high") -> str:
+    path = tmp_path / "deploy.yaml"
+    path.write_text(textwrap.dedent(f"""\
+        version: 1
+        system: {{id: sys, name: S, impact_level: {level}}}
+        components:
+          - {{id: web, type: web_app, access: {{session_timeout_minutes: 30}}}}
+        """) + textwrap.dedent(inherited), encoding="utf-8")
+    return str(path)
+
+
+def by_status(result: Result, status: Status) -> set[str]:
+    return {f.control_id for f in result.findings if f.status is status}
+
+
+def test_a_family_inherited_in_full_shows_as_inherited_with_its_provider(tmp_path) -> None:
+    path = deployment(tmp_path, """\
+        inherited_controls:
+          - provider: AWS GovCloud (US)
+            fedramp_authorization: high
+            controls: [PE]
+        """)
+    result, _ = check_file(path, CATALOG)
+    assert PE_HIGH and by_status(result, Status.INHERITED) == PE_HIGH
+    finding = next(f for f in result.findings if f.control_id == "PE-3")
+    assert "AWS GovCloud (US)" in finding.message
+    (evidence,) = finding.evidence
+    assert (evidence.path, evidence.actual) == ("fedramp_authorization", "high")
+    assert finding.location is not None and finding.location.line == 8  # the PE entry
+    assert result.counts()["inherited"] == len(PE_HIGH)
+    assert result.counts_by_family()["PE"]["inherited"] == len(PE_HIGH)
+
+
+def test_a_provider_below_the_impact_level_fails_each_inherited_control(tmp_path) -> None:
+    path = deployment(tmp_path, """\
+        inherited_controls:
+          - provider: Small SaaS
+            fedramp_authorization: moderate
+            controls: [PE-3, pe-6]
+        """)
+    result, code = check_file(path, CATALOG)
+    failed = {f.control_id: f for f in result.findings if f.status is Status.FAIL}
+    assert {"PE-3", "PE-6"} <= set(failed)
+    assert "below the system's impact level (high)" in failed["PE-3"].message
+    assert code == 1
+    # Controls it does not name are not inherited.
+    assert "PE-2" not in by_status(result, Status.INHERITED)
+
+
+def test_shared_responsibility_still_runs_the_automated_checks(tmp_path) -> None:
+    path = deployment(tmp_path, """\
+        inherited_controls:
+          - provider: Okta for Government
+            fedramp_authorization: high
+            responsibility: shared
+            controls: [AC-11]
+        """)
+    result, _ = check_file(path, CATALOG)
+    assert [f.status for f in result.findings if f.control_id == "AC-11"] == [Status.FAIL]
+
+
+def test_an_unknown_control_in_the_deployment_is_an_input_error(tmp_path) -> None:
+    path = deployment(tmp_path, """\
+        inherited_controls:
+          - provider: P
+            fedramp_authorization: high
+            controls: [PE, QQ]
+        """)
+    with pytest.raises(InputError) as info:
+        check_file(path, CATALOG)
+    problem = info.value.problem
+    assert (problem.line, problem.column) == (8, 20)
+    assert "'QQ' is no control id or family" in problem.message
+
+
+def profile(tmp_path: Path, authorization: str, controls: str = "[PE]") -> str:
+    path = tmp_path / "profile.yaml"
+    path.write_text(textwrap.dedent(f"""\
+        baseline: high
+        inherited:
+          - provider: AWS GovCloud (US)
+            fedramp_authorization: {authorization}
+            package_id: F1603047866
+            controls: {controls}
+        """), encoding="utf-8")
+    return str(path)
+
+
+def test_a_profile_may_declare_inheritance(tmp_path) -> None:
+    prof = profile(tmp_path, "high")
+    catalog, tailoring, inputs = load_catalog_for([], prof)
+    result, _ = check_file(deployment(tmp_path), catalog, tailoring=tailoring,
+                           extra_inputs=inputs)
+    assert by_status(result, Status.INHERITED) == PE_HIGH
+    finding = next(f for f in result.findings if f.control_id == "PE-3")
+    assert finding.location is not None
+    assert (finding.location.file, finding.location.line) == (prof, 3)
+
+
+def test_a_profile_inheriting_from_a_lower_provider_fails(tmp_path, capsys) -> None:
+    prof = profile(tmp_path, "low")
+    catalog, tailoring, _ = load_catalog_for([], prof)
+    result, code = check_file(deployment(tmp_path), catalog, tailoring=tailoring)
+    assert PE_HIGH <= by_status(result, Status.FAIL) and code == 1
+    assert main(["check", deployment(tmp_path), "--profile", prof, "--quiet"]) == 1
+
+
+def test_a_profile_naming_an_unknown_family_is_refused(tmp_path) -> None:
+    prof = profile(tmp_path, "high", "[PE, XQ]")
+    with pytest.raises(InputError) as info:
+        load_catalog_for([], prof)
+    problem = info.value.problems[0]
+    assert "no control family 'XQ'" in problem.message and problem.line == 6
+
+
+def test_without_inheritance_nothing_is_inherited(tmp_path) -> None:
+    result, _ = check_file(deployment(tmp_path), CATALOG)
+    assert result.counts()["inherited"] == 0

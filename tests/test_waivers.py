@@ -1,0 +1,253 @@
+"""Waivers: a current waiver turns the failing findings it matches into ``waived``; an expired one
+waives nothing; one that matches nothing is stale; FedRAMP's deadlines bound every expiry."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from fedcheck.api import check_file
+from fedcheck.catalog import load_catalog
+from fedcheck.cli import main
+from fedcheck.errors import InputError
+from fedcheck.evaluation import exit_code
+from fedcheck.findings import Result, Status
+from fedcheck.waivers import apply_waivers, load_waivers, run_date
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "tailoring"
+CATALOG = load_catalog()
+
+# Two components fail AC-11 (moderate severity); one passes it.
+DEPLOYMENT = """\
+version: 1
+system: {id: sys, name: S, impact_level: moderate}
+components:
+  - {id: web, type: web_app, access: {session_timeout_minutes: 30}}
+  - {id: api, type: api, access: {session_timeout_minutes: 45}}
+  - {id: ok, type: api, access: {session_timeout_minutes: 10}}
+"""
+
+
+def waiver(control: str = "AC-11", target: str = "web", approved: str = "2026-11-01",
+           expires: str = "2026-12-31", kind: str = "poam", extra: str = "") -> str:
+    return textwrap.dedent(f"""\
+      - control: {control}
+        target: "{target}"
+        type: {kind}
+        justification: Moving the lock to the identity provider in release 4.2.
+        approved_by: ISSO
+        approved_on: {approved}
+        expires: {expires}
+    """) + extra
+
+
+@pytest.fixture
+def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")  # 2026-12-01T00:00:00Z
+    deploy = tmp_path / "deploy.yaml"
+    deploy.write_text(DEPLOYMENT, encoding="utf-8")
+
+    def make(*items: str) -> str:
+        path = tmp_path / "waivers.yaml"
+        body = "".join(textwrap.indent(i, "  ") for i in items)
+        path.write_text("waivers:\n" + body, encoding="utf-8")
+        return str(path)
+
+    make.deploy = str(deploy)  # type: ignore[attr-defined]
+    return make
+
+
+def run(files, path: str, today: date | None = None) -> tuple[Result, int]:
+    result, _ = check_file(files.deploy, CATALOG)
+    result = apply_waivers(result, load_waivers(path, catalog=CATALOG), today=today)
+    return result, exit_code(result)
+
+
+def ac11(result: Result) -> dict[str, Status]:
+    return {f.target: f.status for f in result.findings if f.control_id == "AC-11"}
+
+
+# --- applying ---------------------------------------------------------------------------------
+
+def test_a_current_waiver_waives_only_the_findings_it_matches(files) -> None:
+    result, code = run(files, files(waiver(target="web")))
+    assert ac11(result) == {"web": Status.WAIVED, "api": Status.FAIL, "ok": Status.PASS}
+    assert code == 1  # api still fails
+    waived = next(f for f in result.findings if f.status is Status.WAIVED)
+    assert waived.waiver is not None and waived.waiver.approved_by == "ISSO"
+    assert waived.message  # the finding keeps its message and evidence
+    assert result.waivers[0]["state"] == "applied"
+    assert result.waivers[0]["findings"] == [{"control_id": "AC-11", "target": "web"}]
+
+
+def test_a_wildcard_waiver_waives_every_target_and_the_gate_passes(files) -> None:
+    result, code = run(files, files(waiver(target="*")))
+    assert ac11(result) == {"web": Status.WAIVED, "api": Status.WAIVED, "ok": Status.PASS}
+    assert code == 0
+    assert result.counts()["waived"] == 2
+
+
+def test_a_waiver_holds_through_the_end_of_its_expiry_day(files) -> None:
+    path = files(waiver(expires="2026-12-01"))
+    result, _ = run(files, path, today=date(2026, 12, 1))
+    assert ac11(result)["web"] is Status.WAIVED
+    assert result.waivers[0]["days_to_expiry"] == 0
+
+
+def test_an_expired_waiver_fails_again_and_is_reported(files) -> None:
+    path = files(waiver(target="*", expires="2026-12-01"))
+    result, code = run(files, path, today=date(2026, 12, 2))
+    assert ac11(result) == {"web": Status.FAIL, "api": Status.FAIL, "ok": Status.PASS}
+    assert code == 1
+    (state,) = result.waivers
+    assert state["state"] == "expired" and len(state["findings"]) == 2
+    assert any("expired on 2026-12-01" in n for n in result.notes)
+
+
+def test_a_waiver_that_matches_no_failing_finding_is_stale(files) -> None:
+    path = files(waiver(target="web"), waiver(target="ok"), waiver(target="no-such-id"))
+    result, _ = run(files, path)
+    assert [w["state"] for w in result.waivers] == ["applied", "stale", "stale"]
+    assert sum("matches no failing finding" in n for n in result.notes) == 2
+
+
+def test_today_defaults_to_the_run_time_from_source_date_epoch(files) -> None:
+    path = files(waiver(expires="2026-11-30"))  # the day before SOURCE_DATE_EPOCH
+    result, _ = run(files, path)
+    assert run_date(result) == date(2026, 12, 1)
+    assert result.waivers[0]["state"] == "expired"
+
+
+def test_a_specific_waiver_wins_over_a_wildcard(files) -> None:
+    path = files(waiver(target="*"), waiver(target="web", extra="  poam_id: POAM-1\n"))
+    result, _ = run(files, path)
+    web = next(f for f in result.findings if f.target == "web" and f.control_id == "AC-11")
+    assert web.waiver is not None and web.waiver.poam_id == "POAM-1"
+
+
+def test_the_waiver_file_is_an_input_of_the_result(files) -> None:
+    path = files(waiver())
+    result, _ = run(files, path)
+    assert [i.role for i in result.inputs] == ["deployment", "waivers"]
+
+
+def test_waivers_survive_the_json_round_trip(files) -> None:
+    result, _ = run(files, files(waiver()))
+    again = Result.from_dict(result.to_dict())
+    assert again.waivers == result.waivers
+    assert [f.waiver for f in again.findings] == [f.waiver for f in result.findings]
+
+
+# --- refusals ----------------------------------------------------------------------------------
+
+def refused(path: str) -> list:
+    with pytest.raises(InputError) as info:
+        load_waivers(path, catalog=CATALOG)
+    return info.value.problems
+
+
+@pytest.mark.parametrize("field", ["justification", "approved_by", "approved_on", "expires",
+                                   "control", "target"])
+def test_a_waiver_missing_a_required_field_is_refused_at_its_line(files, field) -> None:
+    text = "".join(line + "\n" for line in waiver().splitlines()
+                   if not line.strip().lstrip("- ").startswith(f"{field}:"))
+    if field == "control":
+        text = "- " + text[2:]
+    path = files(waiver(target="api"), text)
+    (problem,) = refused(path)
+    assert f"'{field}' is a required property" in problem.message
+    assert problem.line == 9  # the second waiver
+    assert problem.fix == "add the missing key"
+
+
+def test_a_poam_waiver_beyond_the_moderate_deadline_is_refused(files) -> None:
+    # AC-11 is moderate severity: 90 days. 2026-11-01 + 91 days = 2027-01-31.
+    assert load_waivers(files(waiver(expires="2027-01-30")), catalog=CATALOG)
+    (problem,) = refused(files(waiver(expires="2027-01-31")))
+    assert problem.line == 8 and problem.column == 14
+    assert "at most 90 days after approval" in problem.message
+    assert "91 days after 2026-11-01" in problem.message
+    assert problem.fix.startswith("set expires to 2027-01-30 or earlier")
+
+
+def test_a_poam_waiver_for_a_high_control_has_30_days(files) -> None:
+    high = next(c for c in CATALOG if c.severity.value == "high" and "moderate" in c.baselines)
+    assert load_waivers(files(waiver(control=high.id, expires="2026-12-01")), catalog=CATALOG)
+    (problem,) = refused(files(waiver(control=high.id, expires="2026-12-02")))
+    assert "at most 30 days" in problem.message
+
+
+def test_a_deviation_may_run_a_year_and_no_more(files) -> None:
+    for kind in ("risk_adjustment", "operational_requirement", "false_positive"):
+        assert load_waivers(files(waiver(kind=kind, expires="2027-11-01")), catalog=CATALOG)
+        (problem,) = refused(files(waiver(kind=kind, expires="2027-11-02")))
+        assert f"a {kind} deviation may run at most 365 days" in problem.message
+
+
+def test_an_unknown_control_is_refused(files) -> None:
+    (problem,) = refused(files(waiver(control="AC-999")))
+    assert "unknown control 'AC-999'" in problem.message and problem.line == 2
+
+
+@pytest.mark.parametrize("bad", ["2026-13-01", "2026-2-1", "next week"])
+def test_a_date_that_is_not_a_date_is_refused(files, bad) -> None:
+    problems = refused(files(waiver(expires=f'"{bad}"')))
+    assert "expires" in problems[0].message and problems[0].line == 8
+
+
+def test_an_expiry_before_approval_is_refused(files) -> None:
+    (problem,) = refused(files(waiver(expires="2026-10-01")))
+    assert "is before approved_on" in problem.message
+
+
+def test_an_unknown_waiver_type_is_refused(files) -> None:
+    (problem,) = refused(files(waiver(kind="forever")))
+    assert "is not one of" in problem.message and "risk_adjustment" in (problem.fix or "")
+
+
+def test_an_error_finding_is_never_waived(files) -> None:
+    import dataclasses
+
+    result, _ = check_file(files.deploy, CATALOG)
+    broken = tuple(dataclasses.replace(f, status=Status.ERROR) if f.target == "web" and
+                   f.control_id == "AC-11" else f for f in result.findings)
+    result = dataclasses.replace(result, findings=broken)
+    out = apply_waivers(result, load_waivers(files(waiver(target="*")), catalog=CATALOG))
+    assert ac11(out) == {"web": Status.ERROR, "api": Status.WAIVED, "ok": Status.PASS}
+    assert exit_code(out) == 1
+
+
+# --- the command line and the worked example --------------------------------------------------------
+
+def test_cli_check_with_waivers(files, capsys) -> None:
+    assert main(["check", files.deploy, "--quiet", "--waivers", files(waiver(target="*"))]) == 0
+    assert main(["check", files.deploy, "--quiet", "--waivers", files(waiver(target="web"))]) == 1
+
+
+def test_cli_refuses_a_waiver_beyond_its_deadline_with_exit_2(files, capsys) -> None:
+    path = files(waiver(expires="2027-06-01"))
+    assert main(["check", files.deploy, "--quiet", "--waivers", path]) == 2
+    assert f"{path}:8:14: error: a POA&M waiver for AC-11" in capsys.readouterr().err
+
+
+def test_the_worked_example_waives_both_its_findings(monkeypatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")  # 2026-12-01
+    from fedcheck.api import load_catalog_for
+
+    catalog, tailoring, inputs = load_catalog_for([], str(EXAMPLE / "profile.yaml"))
+    result, code = check_file(str(EXAMPLE / "deployment.yaml"), catalog, tailoring=tailoring,
+                              waivers=str(EXAMPLE / "waivers.yaml"), extra_inputs=inputs)
+    assert code == 0
+    assert [w["state"] for w in result.waivers] == ["applied", "applied"]
+    # After the ORG-1 waiver's expiry day, its finding fails the gate again.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1797724800")  # 2026-12-20
+    result, code = check_file(str(EXAMPLE / "deployment.yaml"), catalog, tailoring=tailoring,
+                              waivers=str(EXAMPLE / "waivers.yaml"), extra_inputs=inputs)
+    assert code == 1
+    assert [w["state"] for w in result.waivers] == ["applied", "expired"]
+    assert [(f.control_id, f.target) for f in result.findings if f.status is Status.FAIL] == [
+        ("ORG-1", "case-api")]
