@@ -34,7 +34,8 @@ def load_catalog_for(
     from .profiles import load_profile
 
     profile = load_profile(profile_path, limits)
-    dirs = [*extra_dirs, *profile.control_dirs]
+    # --controls naming the profile's own directory loads it once, not twice.
+    dirs = list({os.path.realpath(d): d for d in (*extra_dirs, *profile.control_dirs)}.values())
     catalog = load_catalog(dirs, limits=limits)
     tailoring = profile.tailoring(catalog)
     return catalog, tailoring, (InputFile("profile", profile_path, profile.sha256),)
