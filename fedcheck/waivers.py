@@ -15,7 +15,6 @@ import dataclasses
 import difflib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
 
 from .catalog import Catalog, to_display, to_oscal
 from .errors import InputErrors, Problem, UsageError

@@ -156,3 +156,29 @@ def test_test_controls_does_not_mix_in_the_bundled_catalog(tmp_path, capsys) -> 
     assert main(["test-controls", str(tmp_path / "controls"), "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert {r["control"] for r in rows} == {"ORG-1"}
+
+
+# --- the schemas ------------------------------------------------------------------------------------
+
+def _fields(node, where="$"):
+    """Every field a schema defines: the values of each 'properties' mapping, recursively."""
+    if isinstance(node, dict):
+        for name, sub in (node.get("properties") or {}).items():
+            yield f"{where}.{name}", sub
+        for key, sub in node.items():
+            yield from _fields(sub, f"{where}.{key}")
+    elif isinstance(node, list):
+        for i, sub in enumerate(node):
+            yield from _fields(sub, f"{where}[{i}]")
+
+
+@pytest.mark.parametrize("kind", ["profile", "waivers"])
+def test_every_field_of_the_schema_has_a_title_and_description(kind, capsys) -> None:
+    assert main(["schema", kind]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["$id"] == f"https://fedcheck.dev/schemas/{kind}.schema.json"
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    fields = list(_fields(schema))
+    assert fields
+    for where, sub in fields:
+        assert sub.get("title") and sub.get("description"), f"{kind}: {where} lacks one"
