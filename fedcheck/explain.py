@@ -1,0 +1,181 @@
+"""Explain one control: ``fedcheck explain CONTROL``.
+
+Everything a user needs to act on a finding, from the control's own file: what it checks, why,
+FedRAMP's values, the parameters by baseline (with where a number comes from), the deployment
+fields it reads, how to fix it, and its passing and failing examples as YAML.
+"""
+
+from __future__ import annotations
+
+import difflib
+import textwrap
+from typing import Any
+
+import yaml
+
+from .catalog import BASELINES, Catalog, Control, to_display, to_oscal
+from .errors import UsageError
+
+
+def find_control(catalog: Catalog, control_id: str) -> Control:
+    """The control named ``control_id`` (AC-2(3) or ac-2.3), or a UsageError with suggestions."""
+    try:
+        return catalog.get(control_id)
+    except (KeyError, ValueError):
+        pass
+    known = [c.id for c in catalog]
+    wanted = control_id.strip().upper()
+    try:
+        wanted = to_display(control_id)
+    except ValueError:
+        pass
+    close = difflib.get_close_matches(wanted, known, n=3, cutoff=0.6)
+    if not close:
+        # A misremembered enhancement (AC-2(30)) is closest to its base control and siblings.
+        base = wanted.split("(")[0]
+        close = [k for k in known if k == base or k.startswith(base + "(")][:3]
+    hint = f"did you mean {' or '.join(close)}?" if close else \
+        "run 'fedcheck controls list' to see the ids"
+    raise UsageError(f"no control {control_id!r} in the catalog; {hint}",
+                     "write the id as NIST does, e.g. AC-2(3), or in OSCAL form, e.g. ac-2.3")
+
+
+def describe(control: Control) -> dict[str, Any]:
+    """The explanation of a control as plain data (the ``--format json`` output)."""
+    parameters = []
+    for name, p in control.parameters.items():
+        baselines = [b for b in BASELINES if b in control.baselines] or list(BASELINES)
+        parameters.append({
+            "name": name,
+            "description": p.description,
+            "odp": p.odp,
+            "values": {b: p.value_for(b) for b in baselines},
+            "stricter": p.stricter,
+            "source": p.source,
+        })
+    examples: dict[str, list[dict[str, Any]]] = {}
+    for kind in ("pass", "fail"):
+        examples[kind] = [
+            {"name": e.get("name", ""), "deployment": e.get("deployment", {}),
+             **({"finding": e["finding"]} if "finding" in e else {}),
+             **({"baseline": e["baseline"]} if "baseline" in e else {})}
+            for e in control.examples.get(kind, [])
+        ]
+    return {
+        "id": control.id,
+        "oscal_id": control.oscal_id,
+        "title": control.title,
+        "family": control.family,
+        "baselines": list(control.baselines),
+        "severity": control.severity.value,
+        "automated": control.is_automated,
+        "summary": control.summary.strip(),
+        "rationale": control.rationale.strip(),
+        "fedramp_values": [dict(v) for v in control.fedramp_values],
+        "parameters": parameters,
+        "reads": [{"target": t, "field": f} for t, f in control.reads()],
+        "remediation": control.remediation.strip(),
+        "references": list(control.references),
+        "examples": examples,
+        "file": _shown_file(control),
+    }
+
+
+def _shown_file(control: Control) -> str:
+    """The control's file, relative to the catalog (bundled) or to the working directory."""
+    import os
+
+    from .catalog import bundled_catalog_dir
+
+    if not control.file:
+        return ""
+    if control.bundled:
+        try:
+            rel = os.path.relpath(control.file, bundled_catalog_dir())
+            return "controls/" + rel.replace(os.sep, "/")
+        except ValueError:
+            return control.file
+    try:
+        rel = os.path.relpath(control.file)
+    except ValueError:
+        return control.file
+    return control.file if rel.startswith("..") else rel.replace(os.sep, "/")
+
+
+def _para(text: str, indent: str = "  ") -> str:
+    lines = []
+    for paragraph in text.strip().split("\n\n"):
+        lines.append(textwrap.fill(" ".join(paragraph.split()), width=96,
+                                   initial_indent=indent, subsequent_indent=indent))
+    return "\n\n".join(lines)
+
+
+def _yaml(data: Any, indent: str = "    ") -> str:
+    text = yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True,
+                          width=96)
+    return textwrap.indent(text.rstrip("\n"), indent)
+
+
+def render_text(d: dict[str, Any]) -> str:
+    """The explanation as text for a terminal."""
+    out: list[str] = []
+    kind = "automated" if d["automated"] else "manual (evidence is needed)"
+    out.append(f"{d['id']}  {d['title']}")
+    out.append(f"  family {d['family']}; baselines {', '.join(d['baselines']) or 'none'}; "
+               f"severity {d['severity']}; {kind}")
+    if d["summary"]:
+        out += ["", "What it checks:", _para(d["summary"])]
+    if d["rationale"]:
+        out += ["", "Why it matters:", _para(d["rationale"])]
+    if d["fedramp_values"]:
+        out += ["", "FedRAMP values:"]
+        for v in d["fedramp_values"]:
+            label = f" ({v['label']})" if v.get("label") else ""
+            out.append(f"  {v['odp']}{label}: {v['value']}")
+            for baseline, value in sorted((v.get("differs_in") or {}).items()):
+                out.append(f"    {baseline}: {value}")
+    if d["parameters"]:
+        out += ["", "Parameters (a profile may tighten them):"]
+        for p in d["parameters"]:
+            values = ", ".join(f"{b} {_show(v)}" for b, v in p["values"].items())
+            odp = f", ODP {p['odp']}" if p["odp"] else ""
+            out.append(f"  ${p['name']}: {values} (stricter: {p['stricter']}{odp})")
+            if p["description"]:
+                out.append(f"    {p['description']}")
+            if p["source"]:
+                out.append(f"    source: {p['source']}")
+    out += ["", "Fields it reads:"]
+    if d["reads"]:
+        out += [f"  {r['target']}: {r['field']}" for r in d["reads"]]
+    else:
+        out.append("  none: fedcheck cannot check this control from a deployment description;\n"
+                   "  it is listed as manual evidence to collect")
+    if d["remediation"]:
+        out += ["", "How to fix it:", _para(d["remediation"])]
+    if d["references"]:
+        out += ["", "References:"] + [f"  {r}" for r in d["references"]]
+    for kind, label in (("pass", "Passes"), ("fail", "Fails")):
+        for e in d["examples"][kind]:
+            where = ""
+            if kind == "fail" and e.get("finding"):
+                f = e["finding"]
+                where = f" (finding on {f.get('target', '?')}"
+                where += f" at {f['path']})" if f.get("path") else ")"
+            out += ["", f"Example that {label.lower()[:-1]}s: {e['name']}{where}",
+                    _yaml(e["deployment"])]
+    if d["file"]:
+        out += ["", f"Defined in {d['file']}"]
+    return "\n".join(out) + "\n"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return f'"{value}"' if value.replace(".", "").isdigit() else value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    return str(value)
+
+
+__all__ = ["describe", "find_control", "render_text", "to_oscal"]
