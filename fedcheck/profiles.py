@@ -352,6 +352,9 @@ def type_problem(fedramp: Any, value: Any) -> str | None:
         return None
     if _kind(fedramp) != _kind(value):
         return f"expected {_kind(fedramp)} like {_show(fedramp)}, got {_show(value)}"
+    # "Lock after -5 minutes" is stricter on paper and a typo in fact.
+    if _kind(value) == "a number" and fedramp > 0 and value <= 0:
+        return f"expected a positive number like FedRAMP's {_show(fedramp)}, got {_show(value)}"
     for scale, what in ((dm.LEVEL_RANK, "level"), (dm.TLS_RANK, "TLS version")):
         if isinstance(fedramp, str) and fedramp in scale and value not in scale:
             return f"{_show(value)} is not a {what} ({' | '.join(scale)})"

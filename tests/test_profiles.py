@@ -165,6 +165,13 @@ def test_a_value_of_the_wrong_type_is_refused(workdir) -> None:
     assert "expected a number" in problem.message and problem.line == 5
 
 
+@pytest.mark.parametrize("value", ["-5", "0"])
+def test_a_zero_or_negative_number_is_refused_though_lower(workdir, value) -> None:
+    path = profile(workdir, f"parameters:\n  AC-11:\n    max_idle_minutes: {value}\n")
+    problem = refusal(path).problems[0]
+    assert f"expected a positive number like FedRAMP's 15, got {value}" in problem.message
+
+
 def test_a_tls_value_outside_the_scale_is_refused(workdir) -> None:
     path = profile(workdir, 'parameters:\n  TST-1:\n    min_tls: "2.0"\n')
     assert "is not a TLS version" in refusal(path).problems[0].message
