@@ -89,6 +89,17 @@ EXAMPLES = {
     "test-controls": """examples:
   fedcheck test-controls my-controls/
   fedcheck test-controls my-controls/ --format json""",
+    "init": """examples:
+  fedcheck init                               # writes fedcheck.yaml for a Moderate system
+  fedcheck init --impact-level high deploy/fedcheck.yaml
+  fedcheck init --force fedcheck.yaml         # replace an existing file""",
+    "explain": """examples:
+  fedcheck explain AC-11
+  fedcheck explain ac-2.3 --format json""",
+    "completion": """examples:
+  fedcheck completion bash > /etc/bash_completion.d/fedcheck
+  fedcheck completion zsh > "${fpath[1]}/_fedcheck"
+  fedcheck completion fish > ~/.config/fish/completions/fedcheck.fish""",
 }
 
 
@@ -176,6 +187,26 @@ def build_parser() -> argparse.ArgumentParser:
     test_controls.add_argument("directory", metavar="DIR", help="a directory of control files")
     test_controls.add_argument("--format", choices=("text", "json"), default="text")
     _common(test_controls)
+
+    init = command("init", "Write a starter deployment description: FedRAMP values filled in, "
+                           "decisions marked TODO (they fail the check until set).")
+    init.add_argument("path", nargs="?", default="fedcheck.yaml", metavar="PATH",
+                      help="the file to write (default: fedcheck.yaml)")
+    init.add_argument("--impact-level", choices=("low", "moderate", "high"), default="moderate",
+                      help="the system's FIPS 199 impact level (default: moderate)")
+    init.add_argument("--force", action="store_true", help="replace PATH if it exists")
+    init.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+
+    explain = command("explain", "Explain a control: what it checks, why, FedRAMP values, "
+                                 "the fields it reads, how to fix it, examples.")
+    explain.add_argument("control", metavar="CONTROL", help="a control id: AC-2(3) or ac-2.3")
+    explain.add_argument("--controls", action="append", default=[], metavar="DIR",
+                         help="an extra directory of control YAML files (repeatable)")
+    explain.add_argument("--format", choices=("text", "json"), default="text")
+    _common(explain)
+
+    completion = command("completion", "Print a shell completion script.")
+    completion.add_argument("shell", choices=("bash", "zsh", "fish"))
     return parser
 
 
@@ -481,9 +512,42 @@ def cmd_test_controls(args: argparse.Namespace) -> int:
     return EXIT_FAIL if failed else EXIT_OK
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from .scaffold import TODO_FIELDS, write_starter
+
+    write_starter(args.path, args.impact_level, force=args.force)
+    if not args.quiet:
+        _err(f"fedcheck: wrote {args.path} (FedRAMP {args.impact_level}); set its "
+             f"{len(TODO_FIELDS)} TODO fields, then run: fedcheck check {args.path}")
+    return EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    import json
+
+    from .api import load_catalog_for
+    from .explain import describe, find_control, render_text
+
+    catalog, _, _ = load_catalog_for(args.controls, None, _limits(args))
+    data = describe(find_control(catalog, args.control))
+    if args.format == "json":
+        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    else:
+        sys.stdout.write(render_text(data))
+    return EXIT_OK
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    from .completion import script
+
+    sys.stdout.write(script(build_parser(), args.shell))
+    return EXIT_OK
+
+
 COMMANDS = {"check": cmd_check, "controls": cmd_controls, "schema": cmd_schema,
             "report": cmd_report, "diff": cmd_diff, "validate": cmd_validate,
-            "test-controls": cmd_test_controls}
+            "test-controls": cmd_test_controls, "init": cmd_init, "explain": cmd_explain,
+            "completion": cmd_completion}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
