@@ -1,0 +1,119 @@
+"""Small helpers every report format shares: family names, ordering, sentences, safe text."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+from ..findings import STATUS_ORDER, Finding, Result, Status
+
+# NIST SP 800-53 Rev5 family names (a custom family falls back to its code). The same table as
+# fedcheck.docgen's, repeated here because importing docgen would load the whole catalog machinery.
+FAMILY_TITLES = {
+    "AC": "Access Control", "AT": "Awareness and Training", "AU": "Audit and Accountability",
+    "CA": "Assessment, Authorization, and Monitoring", "CM": "Configuration Management",
+    "CP": "Contingency Planning", "IA": "Identification and Authentication",
+    "IR": "Incident Response", "MA": "Maintenance", "MP": "Media Protection",
+    "PE": "Physical and Environmental Protection", "PL": "Planning", "PM": "Program Management",
+    "PS": "Personnel Security", "PT": "PII Processing and Transparency", "RA": "Risk Assessment",
+    "SA": "System and Services Acquisition", "SC": "System and Communications Protection",
+    "SI": "System and Information Integrity", "SR": "Supply Chain Risk Management",
+}
+
+#: How each status reads in a count ("3 failed") and as a label ("FAIL").
+STATUS_WORDS: dict[Status, str] = {
+    Status.FAIL: "failed",
+    Status.ERROR: "errors",
+    Status.PASS: "passed",
+    Status.WAIVED: "waived",
+    Status.MANUAL: "manual",
+    Status.INHERITED: "inherited",
+    Status.NOT_APPLICABLE: "not applicable",
+}
+STATUS_LABELS: dict[Status, str] = {
+    Status.FAIL: "Fail",
+    Status.ERROR: "Error",
+    Status.PASS: "Pass",
+    Status.WAIVED: "Waived",
+    Status.MANUAL: "Manual",
+    Status.INHERITED: "Inherited",
+    Status.NOT_APPLICABLE: "Not applicable",
+}
+#: The order of the summary line: failures first, as a person reads it.
+SUMMARY_ORDER: tuple[Status, ...] = (
+    Status.FAIL, Status.ERROR, Status.PASS, Status.WAIVED, Status.MANUAL, Status.INHERITED,
+    Status.NOT_APPLICABLE,
+)
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_WHITESPACE = re.compile(r"\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
+
+
+def family_title(family: str) -> str:
+    return FAMILY_TITLES.get(family.upper(), family)
+
+
+def summary_line(result: Result) -> str:
+    """``12 failed, 3 errors, 40 passed, 2 waived, 350 manual, 0 inherited, 5 not applicable
+    (baseline high)``: every status, failures first."""
+    counts = result.counts()
+    parts = [f"{counts[s.value]} {_word(s, counts[s.value])}" for s in SUMMARY_ORDER]
+    return f"{', '.join(parts)} (baseline {result.baseline})"
+
+
+def _word(status: Status, count: int) -> str:
+    return "error" if status is Status.ERROR and count == 1 else STATUS_WORDS[status]
+
+
+def one_line(text: str) -> str:
+    """Collapse whitespace (newlines included) to single spaces."""
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of ``text`` on one line (all of it when it has no sentence end)."""
+    flat = one_line(text)
+    return _SENTENCE_END.split(flat, maxsplit=1)[0]
+
+
+def visible(text: str) -> str:
+    """``text`` with control characters shown as ``\\xNN``, so they cannot drive a terminal."""
+    return _CONTROL_CHARS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot hold (shown as ``\\xNN`` instead)."""
+    return _XML_ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def show_value(value: Any) -> str:
+    """A value read from a deployment, as one line of text (JSON for anything but a string)."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def status_rank(finding: Finding) -> int:
+    return STATUS_ORDER.index(finding.status)
+
+
+def by_urgency(findings: list[Finding]) -> list[Finding]:
+    """Errors, then failures by descending severity; the Result's order within each."""
+    return sorted(findings, key=lambda f: (status_rank(f), -f.severity.rank))
+
+
+def fingerprint(*parts: str) -> str:
+    """A stable hex digest of ``parts``."""
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def inputs_digest(result: Result) -> str:
+    """A digest of what the run read (inputs, catalog, baseline, system): equal inputs give
+    equal identifiers in every format."""
+    parts = [result.baseline, result.catalog_sha256, str(result.system.get("id", ""))]
+    parts += [f"{i.role}:{i.path}:{i.sha256}" for i in result.inputs]
+    return fingerprint(*parts)

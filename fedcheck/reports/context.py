@@ -1,0 +1,194 @@
+"""Build the documented template context (plain data) that the markdown and html reports render.
+
+Every value is a str, int, bool, None, list or dict, except ``chart_svg``, which is markup built
+here with every user string escaped. docs/reports.md documents each variable for ``--template``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from ..findings import STATUS_ORDER, Evidence, Finding, Location, Result, Status, Waiver
+from ._common import STATUS_LABELS, STATUS_WORDS, by_urgency, family_title, first_sentence, show_value, summary_line
+
+#: The system fields a template may use; a missing one is an empty string.
+SYSTEM_FIELDS = ("id", "name", "owner", "description", "impact_level", "environment")
+
+#: The fill colour of each status in the chart (the html template's CSS uses the same ones).
+STATUS_COLORS: dict[Status, str] = {
+    Status.ERROR: "#8e24aa",
+    Status.FAIL: "#c62828",
+    Status.WAIVED: "#ef6c00",
+    Status.MANUAL: "#546e7a",
+    Status.INHERITED: "#00838f",
+    Status.PASS: "#2e7d32",
+    Status.NOT_APPLICABLE: "#9e9e9e",
+}
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _location(loc: Location | dict[str, Any] | None) -> dict[str, Any]:
+    if isinstance(loc, dict):
+        loc = Location.from_dict(loc)
+    if loc is None:
+        return {"text": "", "file": "", "line": None, "column": None, "path": ""}
+    return {"text": str(loc), "file": loc.file, "line": loc.line, "column": loc.column,
+            "path": _text(loc.path)}
+
+
+def _evidence(e: Evidence) -> dict[str, Any]:
+    return {"path": e.path, "actual": "" if e.missing else show_value(e.actual),
+            "expected": e.expected, "missing": e.missing, "location": _location(e.location)}
+
+
+def _waiver(w: Waiver | None) -> dict[str, Any] | None:
+    if w is None:
+        return None
+    return {"control": w.control, "target": w.target, "justification": w.justification,
+            "approved_by": w.approved_by, "approved_on": w.approved_on, "expires": w.expires,
+            "type": w.type, "poam_id": _text(w.poam_id), "location": _location(w.location)}
+
+
+def finding_view(f: Finding) -> dict[str, Any]:
+    """One finding as template data."""
+    return {
+        "control_id": f.control_id,
+        "title": f.title,
+        "family": f.family,
+        "status": f.status.value,
+        "status_label": STATUS_LABELS[f.status],
+        "severity": f.severity.value,
+        "target": f.target,
+        "target_kind": f.target_kind,
+        "message": f.message,
+        "location": _location(f.location),
+        "evidence": [_evidence(e) for e in f.evidence],
+        "remediation": f.remediation,
+        "fix": first_sentence(f.remediation),
+        "waiver": _waiver(f.waiver),
+    }
+
+
+def _waiver_state(entry: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "control": _text(entry.get("control")),
+        "target": _text(entry.get("target")),
+        "justification": _text(entry.get("justification")),
+        "approved_by": _text(entry.get("approved_by")),
+        "approved_on": _text(entry.get("approved_on")),
+        "expires": _text(entry.get("expires")),
+        "type": _text(entry.get("type")),
+        "poam_id": _text(entry.get("poam_id")),
+        "state": _text(entry.get("state")),
+        "days_to_expiry": entry.get("days_to_expiry"),
+        "findings": [f"{_text(h.get('control_id'))} {_text(h.get('target'))}"
+                     for h in entry.get("findings") or [] if isinstance(h, dict)],
+        "location": _location(entry.get("location")),
+    }
+
+
+def _deviation(entry: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "kind": _text(entry.get("kind")),
+        "control": _text(entry.get("control")),
+        "title": _text(entry.get("title")),
+        "parameter": _text(entry.get("parameter")),
+        "odp": _text(entry.get("odp")),
+        "fedramp_value": show_value(entry.get("fedramp_value")) if "fedramp_value" in entry else "",
+        "value": show_value(entry.get("value")) if "value" in entry else "",
+        "justification": _text(entry.get("justification")),
+        "approved_by": _text(entry.get("approved_by")),
+        "approved_on": _text(entry.get("approved_on")),
+        "location": _location(entry.get("location")),
+    }
+
+
+def _statuses(result: Result) -> list[dict[str, Any]]:
+    counts = result.counts()
+    return [{"key": s.value, "label": STATUS_LABELS[s], "word": STATUS_WORDS[s],
+             "count": counts[s.value], "color": STATUS_COLORS[s]} for s in STATUS_ORDER]
+
+
+def _families(result: Result) -> list[dict[str, Any]]:
+    return [{"family": fam, "title": family_title(fam), "counts": counts,
+             "total": sum(counts.values()),
+             "failing": counts[Status.FAIL.value] + counts[Status.ERROR.value]}
+            for fam, counts in result.counts_by_family().items()]
+
+
+def chart_svg(statuses: list[dict[str, Any]]) -> Markup:
+    """A horizontal bar chart of the counts by status, as inline SVG with no script."""
+    bar_h, gap, label_w, bar_w = 22, 8, 120, 380
+    height = len(statuses) * (bar_h + gap) + gap
+    top = max([s["count"] for s in statuses] + [1])
+    rows = []
+    for i, s in enumerate(statuses):
+        y = gap + i * (bar_h + gap)
+        width = round(bar_w * s["count"] / top) if s["count"] else 0
+        rows.append(
+            f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">{escape(s["label"])}</text>'
+            f'<rect x="{label_w}" y="{y}" width="{width}" height="{bar_h}" '
+            f'fill="{escape(s["color"])}"><title>{escape(s["label"])}: {s["count"]}</title></rect>'
+            f'<text x="{label_w + width + 6}" y="{y + 16}">{s["count"]}</text>'
+        )
+    return Markup(
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'aria-labelledby="chart-title" viewBox="0 0 {label_w + bar_w + 60} {height}" '
+        f'font-family="system-ui, sans-serif" font-size="13">'
+        f'<title id="chart-title">Findings by status</title>{"".join(rows)}</svg>'
+    )
+
+
+def _group(result: Result, *statuses: Status) -> list[dict[str, Any]]:
+    return [finding_view(f) for f in result.findings if f.status in statuses]
+
+
+def build_context(result: Result) -> dict[str, Any]:
+    """The template context of ``result`` (see docs/reports.md for every variable)."""
+    statuses = _statuses(result)
+    counts = result.counts()
+    system = {name: _text(result.system.get(name)) for name in SYSTEM_FIELDS}
+    failing = [finding_view(f) for f in by_urgency([f for f in result.findings if f.is_failing])]
+    return {
+        "tool": {"name": "fedcheck", "version": result.tool_version},
+        "generated_at": result.generated_at,
+        "system": system,
+        "scope": {
+            "baseline": result.baseline,
+            "catalog_version": result.catalog_version,
+            "catalog_sha256": result.catalog_sha256,
+            "controls": len(result.controls),
+            "findings": len(result.findings),
+        },
+        "inputs": [i.to_dict() for i in result.inputs],
+        "summary": {
+            "counts": counts,
+            "statuses": statuses,
+            "families": _families(result),
+            "total": len(result.findings),
+            "failing": counts[Status.FAIL.value] + counts[Status.ERROR.value],
+            "line": summary_line(result),
+        },
+        "chart_svg": chart_svg(statuses),
+        "failing": failing,
+        "waived": _group(result, Status.WAIVED),
+        "manual": _group(result, Status.MANUAL),
+        "inherited": _group(result, Status.INHERITED),
+        "passing": _group(result, Status.PASS),
+        "not_applicable": _group(result, Status.NOT_APPLICABLE),
+        "deviations": [_deviation(d) for d in result.deviations],
+        "waivers": [_waiver_state(w) for w in result.waivers],
+        "notes": list(result.notes),
+        "signoff": [
+            {"role": "System owner", "name": system["owner"]},
+            {"role": "Assessor", "name": ""},
+        ],
+    }
+
+
+__all__ = ["SYSTEM_FIELDS", "STATUS_COLORS", "build_context", "chart_svg", "finding_view"]
