@@ -148,6 +148,7 @@ class CompiledCheck:
     name: str
     node: rules.Node
     message: str | None
+    fix: str | None = None
 
 
 @dataclass
@@ -185,6 +186,7 @@ def _compile_control(control: Control, params: dict[str, Any]) -> CompiledContro
                     rules.compile_expression(check["assert"], start, params,
                                              [*where_path, "checks", j, "assert"]),
                     check.get("message"),
+                    check.get("fix"),
                 )
                 for j, check in enumerate(rule["checks"])
             ]

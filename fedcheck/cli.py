@@ -292,12 +292,11 @@ def _limits(args: argparse.Namespace) -> Any:
 
 def _emit(result: Any, outputs: list[tuple[str, str | None]], args: argparse.Namespace) -> None:
     for fmt, path in outputs:
-        if path is None and args.quiet and fmt == "text":
-            continue
         from .reports import render
 
         text = render(result, fmt, template=getattr(args, "template", None),
-                      color=path is None and _use_color(args, sys.stdout))
+                      color=path is None and _use_color(args, sys.stdout),
+                      quiet=args.quiet and path is None)
         if path is None:
             sys.stdout.write(text)
         else:

@@ -334,6 +334,9 @@ def _judge(compiled: CompiledControl, rule: CompiledRule, target: dict[str, Any]
     message = messages[0] + (f" (and {len(messages) - 1} more)" if len(messages) > 1 else "")
     if status is Status.MANUAL:
         message = f"evidence needed: {message}"
+    fix = failed[0][0].fix
+    if fix:
+        common["remediation"] = fix.strip()
     return Finding(status=status, message=message,
                    location=evidence[0].location if evidence else None,
                    evidence=tuple(evidence), **common)  # type: ignore[arg-type]

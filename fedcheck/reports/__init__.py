@@ -30,11 +30,12 @@ _RENDERERS: dict[str, tuple[str, str]] = {
 TEMPLATED_FORMATS: tuple[str, ...] = ("markdown", "html")
 
 
-def render(result: Result, fmt: str, *, template: str | None = None, color: bool = False) -> str:
+def render(result: Result, fmt: str, *, template: str | None = None, color: bool = False,
+           quiet: bool = False) -> str:
     """Render ``result`` as ``fmt`` (one of FORMATS).
 
     ``template`` (a Jinja2 file) applies to markdown and html and is ignored by the other formats;
-    ``color`` applies to text only.
+    ``color`` and ``quiet`` (failing findings only) apply to text only.
     """
     try:
         module_name, function_name = _RENDERERS[fmt]
@@ -42,7 +43,7 @@ def render(result: Result, fmt: str, *, template: str | None = None, color: bool
         raise ValueError(f"unknown report format {fmt!r}; use one of: {', '.join(FORMATS)}") from None
     function = getattr(import_module(f".{module_name}", __name__), function_name)
     if fmt == "text":
-        return function(result, color=color)  # type: ignore[no-any-return]
+        return function(result, color=color, quiet=quiet)  # type: ignore[no-any-return]
     if fmt in TEMPLATED_FORMATS:
         return function(result, template=template)  # type: ignore[no-any-return]
     return function(result)  # type: ignore[no-any-return]

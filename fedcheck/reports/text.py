@@ -85,8 +85,19 @@ def _summary(result: Result, paint: _Painter) -> str:
     return paint(Status.FAIL, text) if failing else paint("ok", text)
 
 
-def render_text(result: Result, *, color: bool = False) -> str:
-    """The terminal report; ANSI colour only when ``color`` is true."""
+def render_text(result: Result, *, color: bool = False, quiet: bool = False) -> str:
+    """The terminal report; ANSI colour only when ``color`` is true.
+
+    With ``quiet`` only the failing findings (and errors) are listed, with no header, no counts
+    and no summary line: nothing at all when nothing fails.
+    """
+    if quiet:
+        paint = _Painter(color)
+        out: list[str] = []
+        for f in by_urgency([f for f in result.findings if f.is_failing]):
+            out += _failing_lines(f, paint)
+        return "".join(line.strip() + "\n" if not line.startswith("      ") else line[4:] + "\n"
+                       for line in out)
     paint = _Painter(color)
     system = result.system
     name = _clean(str(system.get("name") or system.get("id") or "system"))
