@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from fedcheck.errors import InputError
 from fedcheck.findings import Result, Status
 from fedcheck.reports import FORMATS, render
 
@@ -298,7 +297,6 @@ def _oscal_validator(schema: dict[str, object]):  # type: ignore[no-untyped-def]
 
     validator_class = jsonschema.validators.extend(jsonschema.Draft7Validator,
                                                    {"pattern": pattern})
-    validator_class.META_SCHEMA  # noqa: B018 (the class is complete)
     validator_class(validator_class.META_SCHEMA, format_checker=checker).validate(schema)
     return validator_class(schema, format_checker=checker)
 

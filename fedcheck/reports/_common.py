@@ -50,7 +50,8 @@ SUMMARY_ORDER: tuple[Status, ...] = (
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _WHITESPACE = re.compile(r"\s+")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
+# A sentence ends at . ! or ? before a space and a word that is not lower case ("e.g." is no end).
+_SENTENCE_END = re.compile(r"(?<!e\.g\.)(?<!i\.e\.)(?<=[.!?])\s(?![a-z])")
 
 
 def family_title(family: str) -> str:
