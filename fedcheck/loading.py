@@ -221,6 +221,12 @@ _AMBIGUOUS_BOOLS = frozenset(
 )
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+# YAML 1.1 has a narrower decimal form: a dot is required, an exponent needs a sign, and a
+# sign may not precede a leading dot. 1e5, 1.0e5 and +.5 are strings there, and PyYAML writes
+# such strings unquoted; reading them as strings too keeps what yaml.safe_dump wrote meaning
+# what its writer meant. No field of the formats is a decimal number, so a number written this
+# way is still refused where a number is needed, with its position.
+_YAML11_FLOAT = re.compile(r"(?:[-+]?[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+][0-9]+)?\Z")
 _SPECIAL_FLOATS = {
     ".inf": float("inf"), ".Inf": float("inf"), ".INF": float("inf"),
     "+.inf": float("inf"), "-.inf": float("-inf"), "-.Inf": float("-inf"),
@@ -241,6 +247,8 @@ def _resolve_plain(value: str, file: str, mark: Any) -> Any:
         if _INT.match(value):
             digits = value.lstrip("+-")
             if len(digits) > 1 and digits[0] == "0":
+                if "8" in digits or "9" in digits:
+                    return value  # no octal number: YAML 1.1 (and PyYAML) read it as a string
                 raise InputError(
                     *_where(file, mark),
                     f"{value!r} is ambiguous: YAML 1.1 reads a leading zero as octal",
@@ -253,6 +261,8 @@ def _resolve_plain(value: str, file: str, mark: Any) -> Any:
                 )
             return int(value)
         if _FLOAT.match(value):
+            if not _YAML11_FLOAT.match(value):
+                return value
             return float(value)
         special = _SPECIAL_FLOATS.get(value)
         if special is not None:

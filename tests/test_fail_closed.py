@@ -25,7 +25,10 @@ from fedcheck.catalog import Catalog, load_catalog
 from fedcheck.cli import main, write_atomic
 from fedcheck.evaluation import evaluate, exit_code
 from fedcheck.findings import Status
-from fedcheck.inputs import parse_deployment
+from fedcheck.inputs import load_deployment, parse_deployment
+
+#: The example that passes every automated control of FedRAMP High (tests/test_cli_check.py).
+COMPLIANT = Path(__file__).resolve().parents[1] / "examples" / "agency-ai-assistant-compliant.yaml"
 
 #: Two components that AC-11 (moderate and high baselines) judges, both compliant.
 DEPLOYMENT = """\
@@ -84,31 +87,30 @@ def _key(finding: Any) -> tuple[str, str]:
 
 def test_a_check_that_raises_is_an_error_finding_and_the_run_goes_on(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    deployment = parse_deployment(DEPLOYMENT, "deploy.yaml")
+    deployment = load_deployment(str(COMPLIANT))
     healthy = evaluate(deployment, load_catalog(), generated_at="2026-01-01T00:00:00Z")
-    _break_control(monkeypatch, "AC-11", "web")
+    _break_control(monkeypatch, "AC-11", "web-ui")
     broken = evaluate(deployment, load_catalog(), generated_at="2026-01-01T00:00:00Z")
 
     by_key = {_key(f): f for f in broken.findings}
-    error = by_key[("AC-11", "web")]
+    error = by_key[("AC-11", "web-ui")]
     assert error.status is Status.ERROR
     assert "could not be evaluated" in error.message and "not counted as a pass" in error.message
-    assert error.location is not None and error.location.line == 4  # the component, not nowhere
+    assert error.location is not None and error.location.line is not None  # the component
     # The same control on the other target, and every other control, were still judged alike.
-    assert by_key[("AC-11", "api")].status is Status.PASS
+    assert by_key[("AC-11", "assistant-api")].status is Status.PASS
     assert [_key(f) for f in broken.findings] == [_key(f) for f in healthy.findings]
     changed = [_key(b) for h, b in zip(healthy.findings, broken.findings) if h.status != b.status]
-    assert changed == [("AC-11", "web")]
+    assert changed == [("AC-11", "web-ui")]
     assert exit_code(healthy) == 0
     assert exit_code(broken) == 1
 
 
-def test_the_cli_exits_1_when_a_check_raises(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+def test_the_cli_exits_1_when_a_check_raises(monkeypatch: pytest.MonkeyPatch,
                                              capsys: pytest.CaptureFixture[str]) -> None:
-    path = tmp_path / "deploy.yaml"
-    path.write_text(DEPLOYMENT, encoding="utf-8")
+    path = COMPLIANT
     assert main(["check", str(path), "--quiet"]) == 0
-    _break_control(monkeypatch, "AC-11", "web")
+    _break_control(monkeypatch, "AC-11", "web-ui")
     assert main(["check", str(path), "--quiet"]) == 1
     # --fail-on filters failures by severity; an error always fails the gate.
     assert main(["check", str(path), "--quiet", "--fail-on", "critical"]) == 1

@@ -571,15 +571,13 @@ def test_profile_errors_are_located(edit: Edit, tmp_path: Path,
         assert edit.fix in err, err
 
 
-@pytest.mark.xfail(strict=True, reason="profiles accept a negative parameter value because it is "
-                   "'stricter'; a negative number of minutes is nonsense; reported to the lead")
 def test_negative_profile_parameter_is_refused(tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     kind = _kind("profile")
     path = _write(kind.place(tmp_path), PROFILE.replace(
         "remove:", "parameters: {AC-11: {max_idle_minutes: -5}}\nremove:").encode())
     code, _, err = _run(kind.argv(path, tmp_path), capsys)
-    assert code == 2, err
+    assert_refused(code, err, path, "-5", 3, 40)
 
 
 WAIVER_EDITS = [
