@@ -512,12 +512,12 @@ def cmd_test_controls(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from .scaffold import TODO_FIELDS, write_starter
+    from .scaffold import write_starter
 
     write_starter(args.path, args.impact_level, force=args.force)
     if not args.quiet:
-        _err(f"fedcheck: wrote {args.path} (FedRAMP {args.impact_level}); set its "
-             f"{len(TODO_FIELDS)} TODO fields, then run: fedcheck check {args.path}")
+        _err(f"fedcheck: wrote {args.path} (FedRAMP {args.impact_level}); set the fields "
+             f"marked TODO, then run: fedcheck check {args.path}")
     return EXIT_OK
 
 

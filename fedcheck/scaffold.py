@@ -30,6 +30,13 @@ TODO_FIELDS: tuple[str, ...] = (
     "components[web-app].network.public",
     "components[web-app].network.boundary_protection",
     "components[web-app].backup.last_restore_test_days",
+    # The audit log store shares the web application's hosting, network and backup blocks
+    # (YAML anchors), so the same TODO lines decide both.
+    "components[audit-log].hosting.fedramp_authorization",
+    "components[audit-log].hosting.data_location",
+    "components[audit-log].network.public",
+    "components[audit-log].network.boundary_protection",
+    "components[audit-log].backup.last_restore_test_days",
     "external_services[external-service].fedramp_authorization",
     "external_services[external-service].data_location",
     "external_services[external-service].interconnection_agreement",
@@ -42,9 +49,14 @@ _BY_LEVEL: dict[str, dict[str, int]] = {
     # AC-2(3): disable inactive accounts after 35 days (High), 90 days (Moderate); AC-2(3) is not
     # in the Low baseline, where 90 keeps the same habit.
     # AC-7: lock for at least three hours (High) or 30 minutes (Moderate, Low).
-    "high": {"inactive_days": 35, "lock_minutes": 180},
-    "moderate": {"inactive_days": 90, "lock_minutes": 30},
-    "low": {"inactive_days": 90, "lock_minutes": 30},
+    # AC-2: review privileged accounts monthly (High) or quarterly, all accounts every six
+    # months (High) or yearly.
+    "high": {"inactive_days": 35, "lock_minutes": 180, "privileged_review": 30,
+             "account_review": 180},
+    "moderate": {"inactive_days": 90, "lock_minutes": 30, "privileged_review": 90,
+                 "account_review": 365},
+    "low": {"inactive_days": 90, "lock_minutes": 30, "privileged_review": 90,
+            "account_review": 365},
 }
 
 _TEMPLATE = Template("""\
@@ -83,7 +95,8 @@ system:
 
 # --- Components: every part inside the boundary ---------------------------------------------
 # Copy the web-app entry for each part of the system (api, database, queue, ...). The values
-# below are FedRAMP $level_title requirements for an interactive component.
+# below are FedRAMP $level_title requirements for an interactive component. The &name anchors
+# let audit-log (below) reuse a block with *name.
 components:
   - id: web-app
     name: Web application            # EDIT
@@ -93,19 +106,19 @@ components:
       impact_level: $level           # FIPS 199 level of the data it stores or processes
       types:                         # TODO: e.g. [cui, pii]: public | internal | pii | phi | cui
                                      # | fti | law_enforcement | other
-    hosting:
+    hosting: &hosting
       provider: Hosting provider     # EDIT: e.g. aws
       service: Hosting service       # EDIT: e.g. AWS GovCloud (US)
       region: region                 # EDIT: e.g. us-gov-west-1
       fedramp_authorization:         # TODO: the hosting's FedRAMP authorization: none | li-saas
                                      # | low | moderate | high (at least $level for this data)
       data_location:                 # TODO: country code of where the data is, e.g. us
-    network:
+    network: &network
       public:                        # TODO: true if reachable from the internet
       boundary_protection: []        # TODO: managed interfaces in front (waf, load_balancer,
                                      # private_subnet, ...)
     # SC-13, SC-28, SC-8: FIPS 140 validated encryption at rest and TLS 1.2 or later in transit.
-    encryption:
+    encryption: &encryption
       at_rest:
         enabled: true
         fips_validated: true
@@ -115,7 +128,7 @@ components:
         tls_min_version: "1.2"       # always a string: "1.2" or "1.3"
         fips_validated: true
     # AU-2, AU-6, AU-9, AU-11 (OMB M-21-31: 12 months active, 18 more in cold storage).
-    logging:
+    logging: &logging
       enabled: true
       events: [authentication, authorization, privileged_actions, data_access, configuration_changes]
       retention_days: 913
@@ -125,13 +138,17 @@ components:
       review_frequency_days: 7       # AU-6: at least weekly
       storage_capacity_alerts: true
       time_synchronized: true
+      record_content: [event_type, timestamp, location, source, outcome, identity]   # AU-3
+      cryptographic_integrity: true  # AU-9(3)
+      restricted_access: true        # AU-9(4)
     # AC-2, AC-6, AC-7, AC-11, AC-12, IA-2 (phishing-resistant MFA: OMB M-22-09).
-    access:
+    access: &access
       authentication:
         mfa: true
         phishing_resistant: true     # FIDO2/WebAuthn or PIV, not SMS or push
         piv: true
         sso: true
+        replay_resistant: true       # IA-2(8)
       authorization: rbac
       session_timeout_minutes: 15    # AC-11
       session_max_lifetime_hours: 12 # AC-12; NIST SP 800-63B reauthentication at AAL2/AAL3
@@ -140,13 +157,14 @@ components:
         window_minutes: 15
         lock_minutes: $lock_minutes
       inactive_account_disable_days: $inactive_days   # AC-2(3)
+      account_review_frequency_days: $account_review   # AC-2
       privileged:
         mfa: true
         separate_accounts: true
         actions_logged: true
-        review_frequency_days: 365   # AC-6(7): at least annually
+        review_frequency_days: $privileged_review    # AC-2, AC-6(7)
     # CP-9: daily incremental backups, three copies, one at an alternate site.
-    backup:
+    backup: &backup
       enabled: true
       frequency_hours: 24
       last_restore_test_days:        # TODO: days since backups were last test-restored (CP-4, CP-9)
@@ -154,7 +172,7 @@ components:
       encrypted: true
       copies: 3
     # RA-5: monthly scans; high-risk findings fixed in 30 days, moderate 90, low 180.
-    vulnerability_management:
+    vulnerability_management: &vulnerability-management
       scan_frequency_days: 30
       remediation_days:
         critical: 15
@@ -163,10 +181,26 @@ components:
         low: 180
       authenticated_scans: true
     # CM-2, CM-3, CM-6.
-    configuration:
+    configuration: &configuration
       baseline_managed: true
       drift_detection: true
       change_approval: true
+
+  # SI-4, AU-6: a central log store (SIEM) that every component sends its audit records to.
+  - id: audit-log
+    name: Central audit log store    # EDIT
+    type: logging
+    data:
+      impact_level: $level
+      types: [internal]
+    hosting: *hosting
+    network: *network
+    encryption: *encryption
+    logging: *logging
+    access: *access
+    backup: *backup
+    vulnerability_management: *vulnerability-management
+    configuration: *configuration
 
 # --- External services: what the system relies on outside its boundary ----------------------
 # One entry per leveraged or interconnected service (SaaS, identity provider, AI model ...).
@@ -188,6 +222,16 @@ data_flows:
     data:
       impact_level: $level
       types:                         # TODO: the kinds of data the flow carries, e.g. [cui]
+    encryption:
+      tls_min_version: "1.2"
+      fips_validated: true
+
+  - id: web-app-to-audit-log
+    from: web-app
+    to: audit-log
+    data:
+      impact_level: $level
+      types: [internal]
     encryption:
       tls_min_version: "1.2"
       fips_validated: true

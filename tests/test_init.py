@@ -75,6 +75,11 @@ DECISIONS: dict[str, Any] = {
     "components[web-app].network.public": True,
     "components[web-app].network.boundary_protection": ["waf", "load_balancer"],
     "components[web-app].backup.last_restore_test_days": 30,
+    "components[audit-log].hosting.fedramp_authorization": "high",
+    "components[audit-log].hosting.data_location": "us",
+    "components[audit-log].network.public": True,
+    "components[audit-log].network.boundary_protection": ["waf", "load_balancer"],
+    "components[audit-log].backup.last_restore_test_days": 30,
     "external_services[external-service].fedramp_authorization": "high",
     "external_services[external-service].data_location": "us",
     "external_services[external-service].interconnection_agreement": True,
@@ -180,15 +185,12 @@ def test_no_bundled_control_passes_on_an_undecided_field(level: str) -> None:
     catalog = fedcheck.load_catalog()
     loaded = fedcheck.parse_deployment(scaffold.starter(level), "fedcheck.yaml")
     result = fedcheck.evaluate(loaded, catalog)
-    prefixes = {"system": "system.", "component": "components[web-app].",
-                "service": "external_services[external-service].",
-                "flow": "data_flows[web-app-to-external-service]."}
-    target_kind = {"new-system": "system", "web-app": "component",
-                   "external-service": "service", "web-app-to-external-service": "flow"}
+    lists = {"component": "components", "service": "external_services", "flow": "data_flows"}
     passes = [f for f in result.findings if f.status == fedcheck.Status.PASS]
     for finding in passes:
-        kind = target_kind[finding.target]
-        read = {prefixes[kind] + path for k, path in catalog.get(finding.control_id).reads()
+        kind = finding.target_kind
+        prefix = "system." if kind == "system" else f"{lists[kind]}[{finding.target}]."
+        read = {prefix + path for k, path in catalog.get(finding.control_id).reads()
                 if k == kind}
         undecided = read & set(scaffold.TODO_FIELDS)
         assert not undecided, (f"{finding.control_id} passes on {finding.target} although it "
