@@ -208,6 +208,28 @@ class Logging(_Model):
         None,
         json_schema_extra=_ext("Audit timestamps come from an authoritative, synchronized time source (AU-8)."),
     )
+    record_content: list[str] | None = Field(
+        None,
+        max_length=64,
+        json_schema_extra=_ext(
+            "What every audit record states: event_type, timestamp, location, source, outcome, "
+            "identity, ... (AU-3)."
+        ),
+    )
+    cryptographic_integrity: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Audit records are signed or hash-chained by a FIPS-validated module, so that a change "
+            "is detectable (AU-9(3))."
+        ),
+    )
+    restricted_access: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Only a defined subset of privileged users (auditors, security staff) can manage audit "
+            "logging and its records (AU-9(4))."
+        ),
+    )
 
 
 class Authentication(_Model):
@@ -219,6 +241,13 @@ class Authentication(_Model):
     )
     piv: bool | None = Field(None, description="Accepts PIV/CAC credentials of federal users.")
     sso: bool | None = Field(None, description="Sign-on goes through the organization's identity provider.")
+    replay_resistant: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Authentication resists replay (a one-time or challenge-response authenticator, "
+            "as NIST SP 800-63B defines it) for privileged and non-privileged accounts (IA-2(8))."
+        ),
+    )
 
 
 class Lockout(_Model):
@@ -277,6 +306,12 @@ class Access(_Model):
     lockout: Lockout | None = Field(None, description="Response to consecutive failed logons.")
     inactive_account_disable_days: int | None = Field(
         None, ge=0, le=_MAX_DAYS, description="Accounts inactive this many days are disabled."
+    )
+    account_review_frequency_days: int | None = Field(
+        None,
+        ge=1,
+        le=_MAX_DAYS,
+        json_schema_extra=_ext("How often all user accounts are reviewed for compliance, in days (AC-2)."),
     )
     privileged: Privileged | None = Field(None, description="Controls on administrators.")
 
