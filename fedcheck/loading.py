@@ -316,7 +316,16 @@ def _yaml_error(exc: yaml.YAMLError, file: str, text: str = "") -> InputError:
     fix = "correct the YAML syntax at this position (indentation, a missing ':' or quote)"
     if "found character '\\t'" in str(problem) or "\t" in str(problem):
         fix = "indent with spaces, not tabs"
-    return InputError(*_where(file, mark), message, fix)
+    _, line, column = _where(file, mark)
+    if line is not None and text:
+        # At the end of input libyaml marks the line after the last one; point at the end of
+        # the last line instead, which an editor can jump to.
+        last = text.count("\n") + (0 if text.endswith("\n") else 1)
+        if line > last:
+            body = text.rstrip("\n")
+            line = body.count("\n") + 1
+            column = len(body) - (body.rfind("\n") + 1) + 1
+    return InputError(file, line, column, message, fix)
 
 
 def _events(text: str) -> Iterator[Any]:
