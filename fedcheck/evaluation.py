@@ -173,8 +173,18 @@ def _inheritance(deployment: LoadedDeployment, tailoring: Tailoring,
                                  f"inherited_controls: {ref!r} is no control id or family of "
                                  "the catalog",
                                  "write a control id such as PE-3 or a family code such as PE")
-            by_control[key] = entry
+            earlier = by_control.get(key)
+            if earlier is None or _inheritance_rank(entry) < _inheritance_rank(earlier):
+                by_control[key] = entry
     return _ByControl(by_control)
+
+
+def _inheritance_rank(entry: dict[str, Any]) -> tuple[int, str, str]:
+    """Which of two declarations of the same control counts: the weakest provider (fail closed:
+    a control claimed by a provider below the system's level must surface), whatever the order
+    in which they were written."""
+    level = dm.LEVEL_RANK.get(str(entry.get("fedramp_authorization")), 0)
+    return level, str(entry.get("provider", "")), str(entry.get("responsibility", "full"))
 
 
 class _ByControl(dict[str, dict[str, Any]]):
@@ -204,11 +214,18 @@ def _target_location(deployment: LoadedDeployment, ix: rules.Index,
     return location
 
 
+def _manual_message(control: Control) -> str:
+    summary = control.summary or control.title
+    if summary.lower().startswith("evidence needed"):
+        return f"{summary.rstrip('.')} (no automated check)"
+    return f"evidence needed: {summary.rstrip('.')} (no automated check)"
+
+
 def _manual(control: Control, deployment: LoadedDeployment) -> Finding:
     return Finding(
         control_id=control.id, status=Status.MANUAL, severity=control.severity,
         target=deployment.system_id, target_kind="system",
-        message=f"evidence needed: {control.summary or control.title} (no automated check)",
+        message=_manual_message(control),
         title=control.title, family=control.family,
         location=Location(deployment.file), remediation=control.remediation,
     )
@@ -263,9 +280,29 @@ def _evaluate_control(compiled: CompiledControl, deployment: LoadedDeployment, i
                 title=control.title, family=control.family, location=Location(deployment.file),
                 remediation=control.remediation))
             continue
+        # The hot path: a target on which every check holds becomes a pass finding without
+        # building any explanation; everything else goes through _judge.
+        where_test = rule.where.test if rule.where is not None else None
+        tests = tuple(check.node.test for check in rule.checks)
+        locations: dict[int, Location] = ix.__dict__.setdefault("_locations", {})
+        cid, severity, title, family = control.id, control.severity, control.title, control.family
+        remediation, kind = control.remediation, rule.target
+        pass_message = control.summary or "passes"
+        append = out.append
         for target in targets:
             try:
-                out.append(_judge(compiled, rule, target, deployment, ix, baseline))
+                if where_test is None or where_test(target, ix) is True:
+                    for test in tests:
+                        if test(target, ix) is not True:
+                            break
+                    else:
+                        location = locations.get(id(target))
+                        if location is None:
+                            location = _target_location(deployment, ix, target)
+                        append(Finding(cid, Status.PASS, severity, target["id"], kind,
+                                       pass_message, title, family, location, (), remediation))
+                        continue
+                append(_judge(compiled, rule, target, deployment, ix, baseline))
             except Exception as exc:  # noqa: BLE001 - a broken check must not pass or stop the run
                 out.append(Finding(
                     control_id=control.id, status=Status.ERROR, severity=control.severity,
@@ -281,7 +318,7 @@ def _evaluate_control(compiled: CompiledControl, deployment: LoadedDeployment, i
 def _judge(compiled: CompiledControl, rule: CompiledRule, target: dict[str, Any],
            deployment: LoadedDeployment, ix: rules.Index, baseline: str) -> Finding:
     control = compiled.control
-    ident = str(target.get("id", ""))
+    ident = target["id"]
     common = dict(control_id=control.id, severity=control.severity, target=ident,
                   target_kind=rule.target, title=control.title, family=control.family,
                   remediation=control.remediation)
