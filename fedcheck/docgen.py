@@ -188,7 +188,7 @@ def _example(example: dict[str, Any], label: str) -> list[str]:
     lines = [title, ""]
     if example.get("description"):
         lines += [" ".join(str(example["description"]).split()), ""]
-    lines += ["```yaml", _dump_yaml(example.get("deployment", {})), "```", ""]
+    lines += ["```yaml fragment", _dump_yaml(example.get("deployment", {})), "```", ""]
     finding = example.get("finding")
     if finding:
         where = code(finding["target"])
