@@ -238,6 +238,20 @@ def write_atomic(path: str, text: str) -> None:
 
     from .errors import UsageError
 
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        # /dev/null, /dev/stdout, a named pipe: no rename (it would replace the device with a
+        # regular file); write to it directly.
+        if stat.S_ISDIR(mode):
+            raise UsageError(f"cannot write {path}: it is a directory", "name a file")
+        with open(path, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        return
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise UsageError(f"cannot write {path}: the directory {directory} does not exist",

@@ -65,3 +65,20 @@ def test_console_script_and_module_entry_points_agree() -> None:
     res = subprocess.run([sys.executable, "-m", "fedcheck", "check", NONCOMPLIANT, "--quiet"],
                          capture_output=True, text=True)
     assert res.returncode == 1 and "Traceback" not in res.stderr
+
+
+def test_output_to_a_device_writes_through_it_and_leaves_the_device_alone(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    import threading
+
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text(encoding="utf-8")))
+    reader.start()
+    assert main(["check", COMPLIANT, "--quiet", "--format", "json", "--output", str(fifo)]) == 0
+    reader.join(timeout=10)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # not replaced by a regular file
+    assert received and '"format": "fedcheck-result"' in received[0]
