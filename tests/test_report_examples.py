@@ -1,0 +1,58 @@
+"""Reports of the bundled examples: golden files for the attestation report, and byte-identical
+output in every format for two runs with the same inputs and SOURCE_DATE_EPOCH.
+
+Set FEDCHECK_UPDATE_GOLDEN=1 to rewrite the golden files, then review the diff: a change to a
+control's wording or to the catalog shows up here on purpose.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from fedcheck.cli import REPORT_FORMATS, main
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = ROOT / "tests" / "golden" / "examples"
+EXAMPLES = ["agency-ai-assistant", "agency-ai-assistant-compliant"]
+UPDATE = os.environ.get("FEDCHECK_UPDATE_GOLDEN") == "1"
+EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
+
+
+def run_all_formats(example: str, out: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    monkeypatch.chdir(ROOT)  # paths in reports are as the user typed them
+    out.mkdir(parents=True, exist_ok=True)
+    args = ["check", f"examples/{example}.yaml", "--quiet"]
+    for fmt in REPORT_FORMATS:
+        args += ["--format", fmt, "--output", str(out / f"report.{fmt}")]
+    code = main(args)
+    assert code == (0 if example.endswith("compliant") else 1)
+    return {fmt: (out / f"report.{fmt}").read_bytes() for fmt in REPORT_FORMATS}
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_two_runs_give_byte_identical_reports(example: str, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    first = run_all_formats(example, tmp_path / "a", monkeypatch)
+    second = run_all_formats(example, tmp_path / "b", monkeypatch)
+    for fmt in REPORT_FORMATS:
+        assert first[fmt] == second[fmt], f"{fmt} differs between two identical runs"
+        assert first[fmt], f"{fmt} is empty"
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+@pytest.mark.parametrize("fmt, suffix", [("markdown", "md"), ("html", "html")])
+def test_attestation_report_matches_its_golden_file(example: str, fmt: str, suffix: str,
+                                                    tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    rendered = run_all_formats(example, tmp_path, monkeypatch)[fmt]
+    golden = GOLDEN / f"{example}.{suffix}"
+    if UPDATE:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_bytes(rendered)
+    assert golden.is_file(), f"{golden} is missing: run with FEDCHECK_UPDATE_GOLDEN=1"
+    assert rendered == golden.read_bytes(), (
+        f"{golden.name} changed: rerun with FEDCHECK_UPDATE_GOLDEN=1 and review the diff")
