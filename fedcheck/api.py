@@ -86,14 +86,10 @@ def render(result: Result, fmt: str = "text", *, template: str | None = None,
 
 def load_result(path: str) -> Result:
     """Read a JSON result written by ``fedcheck check --format json``."""
-    from .loading import read_text
+    from .loading import parse_text, read_text
 
     text, _ = read_text(path)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(path, exc.lineno, exc.colno, f"malformed JSON: {exc.msg}",
-                         "pass a file written by fedcheck check --format json") from None
+    data, _ = parse_text(text, path, as_json=True)  # depth, duplicates and syntax, located
     try:
         return Result.from_dict(data)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:

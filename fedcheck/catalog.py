@@ -24,7 +24,7 @@ from . import rules
 from ._version import __version__
 from .errors import InputError, InputErrors, Problem
 from .findings import ControlInfo, Severity
-from .loading import DEFAULT_LIMITS, Limits, SourceMap, load_file
+from .loading import DEFAULT_LIMITS, Limits, SourceMap, load_file, read_text
 
 BASELINES = ("low", "moderate", "high")
 _DISPLAY = re.compile(r"^([A-Za-z]{2,6})-([0-9]+)(?:\(([0-9]+)\))?$")
@@ -241,9 +241,13 @@ def schema_problems(data: Any, source: SourceMap, schema: str) -> list[Problem]:
     seen_paths: set[tuple[Any, ...]] = set()
     for err in errors:
         path = tuple(err.absolute_path)
-        if path in seen_paths:
+        # One problem per place, except that a missing key and an unknown key at the same
+        # place are both reported: together they say "did you mean".
+        seen_key = (path, err.validator if err.validator in ("required",
+                                                             "additionalProperties") else "")
+        if seen_key in seen_paths:
             continue
-        seen_paths.add(path)
+        seen_paths.add(seen_key)
         where = ".".join(str(p) for p in path) or "top level"
         fix = None
         message = f"{where}: {err.message}"
@@ -445,8 +449,9 @@ def _load_directory(directory: Path, limits: Limits, bundled: bool) -> tuple[lis
     raw_data = []
     for p in files:
         digest.update(str(p.relative_to(directory)).encode() + b"\0")
-        digest.update(p.read_bytes() + b"\0")
         try:
+            _, raw = read_text(str(p), limits)
+            digest.update(raw + b"\0")
             control = load_control_file(str(p), limits, bundled=bundled)
         except InputError as exc:
             problems.extend(exc.problems)

@@ -42,9 +42,9 @@ class Limits:
 
     max_file_bytes: int = 64 * 1024 * 1024
     max_depth: int = 64
-    # A thousand components with every field stated come to about 100,000 values; validating a
-    # million wrong values already costs about half a gigabyte.
-    max_nodes: int = 1_000_000
+    # Ten thousand components with every field stated come to about a million values; the
+    # budget leaves room for larger systems while bounding alias expansion.
+    max_nodes: int = 3_000_000
 
     @classmethod
     def from_env(cls, **overrides: int | None) -> Limits:

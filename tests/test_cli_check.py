@@ -82,3 +82,10 @@ def test_output_to_a_device_writes_through_it_and_leaves_the_device_alone(tmp_pa
     reader.join(timeout=10)
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # not replaced by a regular file
     assert received and '"format": "fedcheck-result"' in received[0]
+
+
+def test_a_poam_with_nothing_open_is_refused_not_written_invalid(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "poam.json"
+    assert main(["check", COMPLIANT, "--quiet", "--format", "poam", "--output", str(out)]) == 2
+    assert "no POA&M item to write" in capsys.readouterr().err
+    assert not out.exists()

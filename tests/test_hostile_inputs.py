@@ -533,9 +533,6 @@ def test_control_file_errors_are_located(edit: Edit, tmp_path: Path,
         assert edit.fix in err, err
 
 
-@pytest.mark.xfail(strict=True, reason="catalog.schema_problems reports one problem per path, so "
-                   "'severity is required' hides the did-you-mean of the misspelt key; reported "
-                   "to the lead")
 def test_misspelt_required_control_key_gets_a_did_you_mean(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     kind = KINDS["control"]

@@ -261,6 +261,14 @@ def build_poam(result: Result) -> dict[str, Any]:
     """The OSCAL POA&M document of ``result`` as a dict: an item per failing or waived finding."""
     ids = _Ids(result)
     open_items = [f for f in result.findings if f.status in _OPEN]
+    if not open_items:
+        from ..errors import UsageError
+
+        # OSCAL requires at least one poam-item; an empty plan is not a valid document.
+        raise UsageError("no failing or waived finding, so there is no POA&M item to write "
+                         "(an OSCAL POA&M needs at least one)",
+                         "write the POA&M only when the run has open items, or use --format "
+                         "oscal for the assessment results")
     doc: dict[str, Any] = {
         "uuid": ids("poam"),
         "metadata": _metadata(result, "FedRAMP plan of action and milestones"),
