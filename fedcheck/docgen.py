@@ -152,7 +152,7 @@ def control_section(control: Control) -> list[str]:
         for v in control.fedramp_values:
             differs = v.get("differs_in") or {}
             other = "; ".join(f"{b}: {differs[b]}" for b in sorted(differs))
-            rows.append([code(v["odp"]), v.get("label"), v["value"], other or "same"])
+            rows.append([code(v["odp"]), v.get("label"), v.get("value") or "not set for High", other or "same"])
         lines += table(["Parameter", "Label", "High value", "Other baselines"], rows) + [""]
     if control.parameters:
         lines += ["**Parameters** (the values the checks compare against; a profile may "

@@ -131,7 +131,7 @@ def render_text(d: dict[str, Any]) -> str:
         out += ["", "FedRAMP values:"]
         for v in d["fedramp_values"]:
             label = f" ({v['label']})" if v.get("label") else ""
-            out.append(f"  {v['odp']}{label}: {v['value']}")
+            out.append(f"  {v['odp']}{label}: {v.get('value') or 'not set for High'}")
             for baseline, value in sorted((v.get("differs_in") or {}).items()):
                 out.append(f"    {baseline}: {value}")
     if d["parameters"]:
