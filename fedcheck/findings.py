@@ -317,8 +317,8 @@ class Result:
         """How many findings came from an automated check that reached a verdict."""
         return sum(1 for f in self.findings if f.status in (Status.PASS, Status.FAIL, Status.WAIVED))
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, *, include_findings: bool = True) -> dict[str, Any]:
+        data = {
             "format": "fedcheck-result",
             "format_version": RESULT_FORMAT_VERSION,
             "tool": {"name": "fedcheck", "version": self.tool_version},
@@ -332,8 +332,10 @@ class Result:
             "waivers": list(self.waivers),
             "notes": list(self.notes),
             "controls": [c.to_dict() for c in self.controls],
-            "findings": [f.to_dict() for f in self.findings],
         }
+        if include_findings:
+            data["findings"] = [f.to_dict() for f in self.findings]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Result:

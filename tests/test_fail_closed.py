@@ -212,6 +212,15 @@ def _fake_render(monkeypatch: pytest.MonkeyPatch, render: Any) -> None:
         monkeypatch.setattr(sys.modules["fedcheck"], "reports", reports, raising=False)
     monkeypatch.setattr(reports, "render", render, raising=False)
 
+    # The JSON result is streamed in pieces: break it after its first piece.
+    import fedcheck.reports.json as json_report
+
+    def pieces(result: Any) -> Any:
+        yield ""
+        yield render(result, "json")
+
+    monkeypatch.setattr(json_report, "iter_json", pieces)
+
 
 def _leftovers(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir() if p.name.startswith(".fedcheck-"))
