@@ -265,6 +265,9 @@ def write_atomic(path: str, text: str | Iterable[str]) -> None:
             _write_all(handle, text)
             handle.flush()
             os.fsync(handle.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -89,3 +89,15 @@ def test_a_poam_with_nothing_open_is_refused_not_written_invalid(tmp_path: Path,
     assert main(["check", COMPLIANT, "--quiet", "--format", "poam", "--output", str(out)]) == 2
     assert "no POA&M item to write" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_written_report_gets_ordinary_file_permissions(tmp_path: Path) -> None:
+    import os
+
+    out = tmp_path / "report.json"
+    old = os.umask(0o022)
+    try:
+        assert main(["check", COMPLIANT, "--quiet", "--format", "json", "--output", str(out)]) == 0
+    finally:
+        os.umask(old)
+    assert oct(out.stat().st_mode & 0o777) == oct(0o644)
