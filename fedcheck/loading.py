@@ -296,7 +296,7 @@ def _describe(event: Any, value: Any) -> str:
     return "a value"
 
 
-def _yaml_error(exc: yaml.YAMLError, file: str, text: str = "") -> InputError:
+def _yaml_error(exc: yaml.YAMLError, file: str, text: str = "", max_depth: int = 64) -> InputError:
     if isinstance(exc, yaml.reader.ReaderError):
         # The reader knows only an offset into the text; turn it into a line and column.
         offset = min(max(exc.position, 0), len(text))
@@ -312,6 +312,14 @@ def _yaml_error(exc: yaml.YAMLError, file: str, text: str = "") -> InputError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
+    if "maximum nesting depth" in str(problem):
+        # Newer libyaml builds stop deep flow nesting in the scanner, before fedcheck's own
+        # depth limit sees an event: the same refusal, in the same words.
+        return InputError(
+            *_where(file, mark),
+            f"nesting deeper than {max_depth} levels",
+            "flatten the document; raise FEDCHECK_MAX_DEPTH only if the nesting is genuine",
+        )
     message = f"malformed YAML: {problem}"
     if context:
         message += f" ({context})"
@@ -509,7 +517,7 @@ def _read_yaml_text(
                 if positions:
                     top[6].append(event.start_mark)
     except yaml.YAMLError as exc:
-        raise _yaml_error(exc, file, text) from None
+        raise _yaml_error(exc, file, text, limits.max_depth) from None
     except RecursionError:  # pragma: no cover - the depth limit comes first
         raise InputError(file, None, None, "nesting too deep", "flatten the document") from None
 
