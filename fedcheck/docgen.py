@@ -173,6 +173,14 @@ def control_section(control: Control) -> list[str]:
         lines.append("")
     if control.remediation:
         lines += ["**How to fix.** " + " ".join(control.remediation.split()), ""]
+    fixes = [(rule["target"], check.get("name"), check["fix"]) for rule in control.rules
+             for check in rule["checks"] if check.get("fix")]
+    if fixes:
+        lines += ["When a single check fails, its finding gives that check's fix:", ""]
+        for target, name, fix in fixes:
+            label = f"`{name}` ({target})" if name else f"({target})"
+            lines.append(f"- {label}: " + " ".join(fix.split()))
+        lines.append("")
     for outcome, label in (("pass", "Passes"), ("fail", "Fails")):
         for example in control.examples.get(outcome, []):
             lines += _example(example, label)
