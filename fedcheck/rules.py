@@ -828,7 +828,7 @@ class Quantifier(Node):
                 out.extend(self.body.explain(x, ix))
         if not out:
             out.append(Reason(d, self.path.text, f"{len(xs)} entries",
-                              f"at least one entry to satisfy the condition"
+                              "at least one entry to satisfy the condition"
                               if self.kind == "some" else "the condition on every entry"))
         return out
 
