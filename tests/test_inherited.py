@@ -4,28 +4,37 @@ system's impact level makes each one fail."""
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from fedcheck.api import check_file, load_catalog_for
-from fedcheck.catalog import load_catalog
+from fedcheck.catalog import Catalog, load_catalog
 from fedcheck.cli import main
 from fedcheck.errors import InputError
 from fedcheck.findings import Result, Status
+from fedcheck.loading import parse_text
 
+ROOT = Path(__file__).resolve().parents[1]
+COMPLIANT = ROOT / "examples" / "agency-ai-assistant-compliant.yaml"
 CATALOG = load_catalog()
 PE_HIGH = {c.id for c in CATALOG.in_baseline("high") if c.family == "PE"}
+# The PE family and AC-11 alone: the one-component deployment below can pass every automated
+# control of it, so that a gate that fails shows what the inheritance did, whatever else the
+# catalog automates.
+PE_AND_AC11 = Catalog({c.oscal_id: c for c in CATALOG if c.family == "PE" or c.id == "AC-11"},
+                      CATALOG.version, CATALOG.sha256)
 
 
-def deployment(tmp_path: Path, inherited: str = "", level: str = "high") -> str:
+def deployment(tmp_path: Path, inherited: str = "", level: str = "high", timeout: int = 30) -> str:
     path = tmp_path / "deploy.yaml"
     path.write_text(textwrap.dedent(f"""\
         version: 1
         system: {{id: sys, name: S, impact_level: {level}}}
         components:
-          - {{id: web, type: web_app, access: {{session_timeout_minutes: 30}}}}
+          - {{id: web, type: web_app, access: {{session_timeout_minutes: {timeout}}}}}
         """) + textwrap.dedent(inherited), encoding="utf-8")
     return str(path)
 
@@ -53,15 +62,18 @@ def test_a_family_inherited_in_full_shows_as_inherited_with_its_provider(tmp_pat
 
 
 def test_a_provider_below_the_impact_level_fails_each_inherited_control(tmp_path) -> None:
+    # Without the declaration every automated control of PE_AND_AC11 passes...
+    assert check_file(deployment(tmp_path, timeout=15), PE_AND_AC11)[1] == 0
+    # ...with it, the two controls the Moderate provider claims fail the gate.
     path = deployment(tmp_path, """\
         inherited_controls:
           - provider: Small SaaS
             fedramp_authorization: moderate
             controls: [PE-3, pe-6]
-        """)
-    result, code = check_file(path, CATALOG)
+        """, timeout=15)
+    result, code = check_file(path, PE_AND_AC11)
     failed = {f.control_id: f for f in result.findings if f.status is Status.FAIL}
-    assert {"PE-3", "PE-6"} <= set(failed)
+    assert set(failed) == {"PE-3", "PE-6"}
     assert "below the system's impact level (high)" in failed["PE-3"].message
     assert code == 1
     # Controls it does not name are not inherited.
@@ -123,7 +135,17 @@ def test_a_profile_inheriting_from_a_lower_provider_fails(tmp_path, capsys) -> N
     catalog, tailoring, _ = load_catalog_for([], prof)
     result, code = check_file(deployment(tmp_path), catalog, tailoring=tailoring)
     assert PE_HIGH <= by_status(result, Status.FAIL) and code == 1
-    assert main(["check", deployment(tmp_path), "--profile", prof, "--quiet"]) == 1
+    # On the command line (the whole catalog), with the compliant example, which passes every
+    # automated control, stripped of its own inheritance: the profile's provider decides.
+    data, _ = parse_text(COMPLIANT.read_text(encoding="utf-8"), str(COMPLIANT))
+    data = json.loads(json.dumps(data))
+    del data["inherited_controls"]
+    compliant = tmp_path / "compliant.json"
+    compliant.write_text(json.dumps(data), encoding="utf-8")
+    assert main(["check", str(compliant), "--profile", profile(tmp_path, "high"), "--quiet"]) == 0
+    assert main(["check", str(compliant), "--profile", profile(tmp_path, "low"), "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert {line.split()[2] for line in out.splitlines() if " FAIL " in line} == PE_HIGH
 
 
 def test_a_profile_naming_an_unknown_family_is_refused(tmp_path) -> None:

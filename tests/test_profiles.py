@@ -14,10 +14,12 @@ from fedcheck.catalog import load_catalog
 from fedcheck.cli import main
 from fedcheck.errors import InputError, UsageError
 from fedcheck.findings import Status
+from fedcheck.loading import parse_text
 from fedcheck.profiles import compare, load_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "tailoring"
+COMPLIANT = ROOT / "examples" / "agency-ai-assistant-compliant.yaml"
 
 # A custom control with one parameter of each kind of "stricter", so that every comparison
 # (numbers, TLS versions, impact levels, lists both ways, fixed values) is exercised.
@@ -339,10 +341,24 @@ def test_cli_refuses_a_loosening_profile_with_exit_2(workdir, capsys) -> None:
 
 
 def test_cli_check_with_a_tightening_profile_gates_on_the_new_value(workdir, capsys) -> None:
-    path = profile(workdir, "parameters:\n  TST-1:\n    max_idle: 10\n")
-    assert main(["check", str(workdir / "deploy.yaml"), "--profile", path, "--quiet"]) == 1
-    path = profile(workdir, "parameters:\n  TST-1:\n    max_idle: 12\n")
-    assert main(["check", str(workdir / "deploy.yaml"), "--profile", path, "--quiet"]) == 0
+    # The command line evaluates the whole catalog, so the deployment is the compliant example
+    # (it passes every automated control) with every session lock at 12 minutes, within
+    # FedRAMP High's 15.
+    data, _ = parse_text(COMPLIANT.read_text(encoding="utf-8"), str(COMPLIANT))
+    data = json.loads(json.dumps(data))
+    for component in data["components"]:
+        component["access"]["session_timeout_minutes"] = 12
+    deploy = write(workdir / "compliant.json", json.dumps(data))
+    assert main(["check", deploy, "--quiet"]) == 0
+    path = write(workdir / "tight.yaml", "baseline: high\nparameters:\n  AC-11:\n"
+                 "    max_idle_minutes: 10\n")
+    assert main(["check", deploy, "--profile", path, "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL AC-11 web-ui" in out and "FAIL AC-11 assistant-api" in out
+    assert out.count(" FAIL ") == out.count(" FAIL AC-11 ") == 2  # nothing else fails
+    path = write(workdir / "tight.yaml", "baseline: high\nparameters:\n  AC-11:\n"
+                 "    max_idle_minutes: 12\n")
+    assert main(["check", deploy, "--profile", path, "--quiet"]) == 0
 
 
 # --- comparisons and the worked example -----------------------------------------------------------

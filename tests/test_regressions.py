@@ -11,12 +11,20 @@ from pathlib import Path
 import pytest
 
 from fedcheck.api import check_file
-from fedcheck.catalog import load_catalog
+from fedcheck.catalog import Catalog, load_catalog
 from fedcheck.cli import main
 from fedcheck.findings import Result, Status
+from fedcheck.loading import parse_text
 from fedcheck.regressions import diff, gate_on_new
 
+ROOT = Path(__file__).resolve().parents[1]
+COMPLIANT = ROOT / "examples" / "agency-ai-assistant-compliant.yaml"
 CATALOG = load_catalog()
+# The sorting and gating are exercised on AC-11 alone, so that what the tests expect does not
+# depend on how many other controls the catalog automates (the small deployments below state
+# only session timeouts, and would fail every other automated control).
+AC11 = Catalog({c.oscal_id: c for c in CATALOG if c.oscal_id == "ac-11"}, CATALOG.version,
+               CATALOG.sha256)
 
 
 def deployment(tmp_path: Path, name: str, timeouts: dict[str, int], system: str = "sys") -> str:
@@ -39,9 +47,9 @@ def runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """OLD: legacy fails AC-11, fixed fails AC-11. NEW: legacy still fails, fixed passes, and
     a new component fails."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")
-    old, _ = check_file(deployment(tmp_path, "old", {"legacy": 30, "fixed": 30}), CATALOG)
+    old, _ = check_file(deployment(tmp_path, "old", {"legacy": 30, "fixed": 30}), AC11)
     new_path = deployment(tmp_path, "new", {"legacy": 30, "fixed": 15, "added": 60})
-    new, _ = check_file(new_path, CATALOG)
+    new, _ = check_file(new_path, AC11)
     return tmp_path, old, new, new_path
 
 
@@ -136,20 +144,47 @@ def test_cli_diff_json(runs, capsys) -> None:
     assert data["gate"] == "fail"
 
 
-def test_cli_check_with_baseline_result_gates_only_on_new_failures(runs, capsys) -> None:
-    tmp_path, old, new, new_path = runs
+def compliant(tmp_path: Path, name: str, timeouts: dict[str, int]) -> str:
+    """The compliant example (it passes every automated control of the catalog) as JSON, with
+    the session timeouts of the named components changed and components added as copies of
+    its API, with the given ids."""
+    data, _ = parse_text(COMPLIANT.read_text(encoding="utf-8"), str(COMPLIANT))
+    data = json.loads(json.dumps(data))  # every component its own copy of the shared anchors
+    components = {c["id"]: c for c in data["components"]}
+    for component, minutes in timeouts.items():
+        if component not in components:
+            copy = json.loads(json.dumps(components["assistant-api"]))
+            copy["id"] = component
+            data["components"].append(copy)
+            components[component] = copy
+        components[component]["access"]["session_timeout_minutes"] = minutes
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return str(path)
+
+
+def test_cli_check_with_baseline_result_gates_only_on_new_failures(tmp_path, monkeypatch) -> None:
+    # The command line evaluates the whole catalog: deployments that fail AC-11 only.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")
+    old_path = compliant(tmp_path, "old", {"web-ui": 30, "assistant-api": 30})
+    old, _ = check_file(old_path, CATALOG)
+    assert ("AC-11", "web-ui") in pairs(old.failing())
+    assert {f.target for f in old.failing()} == {"web-ui", "assistant-api"}  # what was weakened
     old_json = saved(tmp_path, "old", old)
     # Without the previous result the legacy failure fails the gate...
-    legacy_only = deployment(tmp_path, "legacy", {"legacy": 30, "fixed": 15})
+    legacy_only = compliant(tmp_path, "legacy", {"web-ui": 30, "assistant-api": 15})
     assert main(["check", legacy_only, "--quiet"]) == 1
     # ...with it, only new failures do.
     assert main(["check", legacy_only, "--quiet", "--baseline-result", old_json]) == 0
+    new_path = compliant(tmp_path, "new", {"web-ui": 30, "assistant-api": 15, "added": 60})
     assert main(["check", new_path, "--quiet", "--baseline-result", old_json]) == 1
+    result, code = check_file(new_path, CATALOG, baseline_result=old_json)
+    assert code == 1 and "AC-11 on added" in result.notes[-1]
 
 
 def test_cli_refuses_results_of_another_system(runs, capsys) -> None:
     tmp_path, old, _, _ = runs
-    other, _ = check_file(deployment(tmp_path, "other", {"x": 30}, system="other"), CATALOG)
+    other, _ = check_file(deployment(tmp_path, "other", {"x": 30}, system="other"), AC11)
     code = main(["diff", saved(tmp_path, "old", old), saved(tmp_path, "other", other)])
     assert code == 2
     assert "the previous result is for system 'sys', this one for 'other'" in \

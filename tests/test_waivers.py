@@ -3,6 +3,7 @@ waives nothing; one that matches nothing is stale; FedRAMP's deadlines bound eve
 
 from __future__ import annotations
 
+import json
 import textwrap
 from datetime import date
 from pathlib import Path
@@ -10,16 +11,23 @@ from pathlib import Path
 import pytest
 
 from fedcheck.api import check_file
-from fedcheck.catalog import load_catalog
+from fedcheck.catalog import Catalog, load_catalog
 from fedcheck.cli import main
 from fedcheck.errors import InputError
 from fedcheck.evaluation import exit_code
 from fedcheck.findings import Result, Status
+from fedcheck.loading import parse_text
 from fedcheck.waivers import apply_waivers, load_waivers, run_date
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "tailoring"
+COMPLIANT = ROOT / "examples" / "agency-ai-assistant-compliant.yaml"
 CATALOG = load_catalog()
+# The deployment below states only session timeouts, so it is evaluated against AC-11 alone:
+# what the tests expect does not depend on how many other controls the catalog automates.
+# Waiver files are still checked against the whole catalog.
+AC11 = Catalog({c.oscal_id: c for c in CATALOG if c.oscal_id == "ac-11"}, CATALOG.version,
+               CATALOG.sha256)
 
 # Two components fail AC-11 (moderate severity); one passes it.
 DEPLOYMENT = """\
@@ -62,7 +70,7 @@ def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def run(files, path: str, today: date | None = None) -> tuple[Result, int]:
-    result, _ = check_file(files.deploy, CATALOG)
+    result, _ = check_file(files.deploy, AC11)
     result = apply_waivers(result, load_waivers(path, catalog=CATALOG), today=today)
     return result, exit_code(result)
 
@@ -212,7 +220,7 @@ def test_an_unknown_waiver_type_is_refused(files) -> None:
 def test_an_error_finding_is_never_waived(files) -> None:
     import dataclasses
 
-    result, _ = check_file(files.deploy, CATALOG)
+    result, _ = check_file(files.deploy, AC11)
     broken = tuple(dataclasses.replace(f, status=Status.ERROR) if f.target == "web" and
                    f.control_id == "AC-11" else f for f in result.findings)
     result = dataclasses.replace(result, findings=broken)
@@ -223,9 +231,26 @@ def test_an_error_finding_is_never_waived(files) -> None:
 
 # --- the command line and the worked example --------------------------------------------------------
 
-def test_cli_check_with_waivers(files, capsys) -> None:
-    assert main(["check", files.deploy, "--quiet", "--waivers", files(waiver(target="*"))]) == 0
-    assert main(["check", files.deploy, "--quiet", "--waivers", files(waiver(target="web"))]) == 1
+def compliant_failing_ac11(tmp_path: Path) -> str:
+    """The compliant example (it passes every automated control of the catalog) with two
+    components whose session lock is too slow: the whole catalog fails AC-11 on them only."""
+    data, _ = parse_text(COMPLIANT.read_text(encoding="utf-8"), str(COMPLIANT))
+    data = json.loads(json.dumps(data))  # every component its own copy of the shared anchors
+    components = {c["id"]: c for c in data["components"]}
+    components["web-ui"]["access"]["session_timeout_minutes"] = 30
+    components["assistant-api"]["access"]["session_timeout_minutes"] = 45
+    path = tmp_path / "compliant-but-ac11.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return str(path)
+
+
+def test_cli_check_with_waivers(files, tmp_path, capsys) -> None:
+    deploy = compliant_failing_ac11(tmp_path)
+    result, code = check_file(deploy, CATALOG)
+    assert code == 1 and {f.target for f in result.failing()} == {"web-ui", "assistant-api"}
+    assert main(["check", deploy, "--quiet", "--waivers", files(waiver(target="*"))]) == 0
+    assert main(["check", deploy, "--quiet", "--waivers", files(waiver(target="web-ui"))]) == 1
+    assert "FAIL AC-11 assistant-api" in capsys.readouterr().out
 
 
 def test_cli_refuses_a_waiver_beyond_its_deadline_with_exit_2(files, capsys) -> None:
