@@ -3,7 +3,8 @@
 A current waiver turns each failing finding it matches into ``waived``: the finding stays in
 every report, with the waiver's details, and no longer fails the gate. A waiver past its expiry
 day waives nothing (the finding fails again) and is reported as ``expired``; a current waiver
-that waives nothing is reported as ``stale``. At load time a waiver is refused when a field is
+that waives nothing is reported as ``stale``; one whose approval date is still to come waives
+nothing yet and is reported as ``pending``. At load time a waiver is refused when a field is
 missing, a date is not a date, its control is unknown, or its expiry lies beyond the FedRAMP
 deadline: for a POA&M item 30 days after approval (critical and high severity), 90 (moderate)
 or 180 (low); for a deviation 365 days (deviations are re-approved at least yearly).
@@ -150,6 +151,11 @@ def is_expired(waiver: Waiver, today: date) -> bool:
     return today > parse_date(waiver.expires)
 
 
+def is_pending(waiver: Waiver, today: date) -> bool:
+    """A waiver dated after today has not been approved yet: it accepts no risk until then."""
+    return today < parse_date(waiver.approved_on)
+
+
 def _matches(waiver: Waiver, control_oscal: str, target: str) -> bool:
     return to_oscal(waiver.control) == control_oscal and waiver.target in ("*", target)
 
@@ -162,7 +168,8 @@ def apply_waivers(result: Result, waiver_file: WaiverFile, *, today: date | None
     target wins over ``*``, then the first in the file.
     """
     today = today or run_date(result)
-    current = [w for w in waiver_file.waivers if not is_expired(w, today)]
+    current = [w for w in waiver_file.waivers
+               if not is_expired(w, today) and not is_pending(w, today)]
     current_ids = {id(w) for w in current}
     # Specific targets first, then wildcards; file order within each (sorted() is stable).
     ordered = sorted(current, key=lambda w: w.target == "*")
@@ -194,6 +201,12 @@ def apply_waivers(result: Result, waiver_file: WaiverFile, *, today: date | None
                     if hits[id(waiver)] else "it matches no failing finding")
             notes.append(f"waiver for {waiver.control} on {waiver.target} expired on "
                          f"{waiver.expires} ({waiver.location}): {what}")
+        elif is_pending(waiver, today):
+            state = "pending"
+            what = (f"{len(hits[id(waiver)])} finding(s) it matches still fail"
+                    if hits[id(waiver)] else "it matches no failing finding")
+            notes.append(f"waiver for {waiver.control} on {waiver.target} is approved only from "
+                         f"{waiver.approved_on} ({waiver.location}): {what}")
         elif hits[id(waiver)]:
             state = "applied"
         else:
@@ -209,4 +222,5 @@ def apply_waivers(result: Result, waiver_file: WaiverFile, *, today: date | None
                                inputs=inputs, notes=tuple(notes))
 
 
-__all__ = ["WaiverFile", "apply_waivers", "is_expired", "load_waivers", "parse_date", "run_date"]
+__all__ = ["WaiverFile", "apply_waivers", "is_expired", "is_pending", "load_waivers", "parse_date",
+           "run_date"]

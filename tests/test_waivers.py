@@ -276,3 +276,37 @@ def test_the_worked_example_waives_both_its_findings(monkeypatch) -> None:
     assert [w["state"] for w in result.waivers] == ["applied", "expired"]
     assert [(f.control_id, f.target) for f in result.findings if f.status is Status.FAIL] == [
         ("ORG-1", "case-api")]
+
+
+def test_a_waiver_dated_after_today_waives_nothing_yet() -> None:
+    """A risk is not accepted before its approval date: the finding still fails."""
+    from datetime import date
+
+    from fedcheck.catalog import Catalog, load_catalog
+    from fedcheck.evaluation import evaluate
+    from fedcheck.findings import Status
+    from fedcheck.inputs import parse_deployment
+    from fedcheck.waivers import apply_waivers, load_waivers
+
+    full = load_catalog()
+    ac11 = full.get("AC-11")
+    catalog = Catalog({ac11.oscal_id: ac11}, full.version, full.sha256)
+    deployment = parse_deployment(
+        "version: 1\nsystem: {id: s, impact_level: high}\n"
+        "components:\n  - {id: web, type: web_app, access: {session_timeout_minutes: 30}}\n",
+        "d.yaml")
+    result = evaluate(deployment, catalog, generated_at="2026-03-01T00:00:00Z")
+    import tempfile, os
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "w.yaml")
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write("waivers:\n  - control: AC-11\n    target: web\n    justification: IdP move\n"
+                     "    approved_by: AO\n    approved_on: 2026-03-10\n    expires: 2026-04-01\n")
+        waivers = load_waivers(path, catalog=full)
+    early = apply_waivers(result, waivers, today=date(2026, 3, 1))
+    assert [f.status for f in early.findings] == [Status.FAIL]
+    assert early.waivers[0]["state"] == "pending"
+    assert any("approved only from 2026-03-10" in n for n in early.notes)
+    later = apply_waivers(result, waivers, today=date(2026, 3, 10))
+    assert [f.status for f in later.findings] == [Status.WAIVED]
+    assert later.waivers[0]["state"] == "applied"
