@@ -557,6 +557,8 @@ class Leaf(Node):
 
         def dynamic(d: Any, ix: Index) -> Outcome:
             v = get(d, ix)
+            if v is None:
+                return None  # a field left out never passes, not even against an empty list
             w = other(d, ix)
             if aggregate is not None:
                 if any(x is None for x in w):

@@ -169,3 +169,14 @@ def test_a_check_that_raises_is_an_error_finding_not_a_pass(tmp_path: Path, monk
     statuses = {f.target: f.status for f in result.findings}
     assert set(statuses.values()) == {Status.ERROR}
     assert len(statuses) == 3  # every target still evaluated
+
+
+def test_an_unstated_field_fails_even_when_the_aggregate_is_empty(tmp_path: Path) -> None:
+    deployment = DEPLOYMENT
+    deployment = deployment.replace("  - {id: idp, fedramp_authorization: high}\n",
+                                    "  - {id: idp, fedramp_authorization: high}\n  - {id: lonely}\n")
+    f = run(tmp_path, "  - target: service\n    checks:\n      - assert:\n"
+                      "          field: fedramp_authorization\n"
+                      "          at_least: {max: inbound_flows.data.impact_level}\n", deployment)
+    assert f["lonely"].status is Status.FAIL  # no inbound flow, and no authorization stated
+    assert "not stated" in f["lonely"].message
