@@ -6,13 +6,12 @@ inputs give the same document, and the same finding keeps its UUID across runs.
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from typing import Any
 
 from ..findings import ControlInfo, Finding, Result, Status
-from ._common import inputs_digest, one_line, show_value
+from ._common import inputs_digest, one_line, pretty_json, show_value
 
 OSCAL_VERSION = "1.1.3"
 #: The namespace of fedcheck's UUIDs (itself a v5 UUID of fedcheck's OSCAL namespace URN).
@@ -283,7 +282,7 @@ def build_poam(result: Result) -> dict[str, Any]:
 
 
 def _dump(document: dict[str, Any]) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return pretty_json(document, levels=5)
 
 
 def render_oscal(result: Result) -> str:

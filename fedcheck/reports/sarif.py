@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
 from ..findings import ControlInfo, Finding, Location, Result, Severity, Status
-from ._common import family_title, fingerprint
+from ._common import family_title, fingerprint, pretty_json
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -164,7 +163,7 @@ def build_sarif(result: Result) -> dict[str, Any]:
 
 def render_sarif(result: Result) -> str:
     """The SARIF 2.1.0 log of ``result`` (JSON text, deterministic)."""
-    return json.dumps(build_sarif(result), indent=2, ensure_ascii=False) + "\n"
+    return pretty_json(build_sarif(result), levels=5)
 
 
 __all__ = ["build_sarif", "render_sarif"]
