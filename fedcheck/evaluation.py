@@ -199,7 +199,18 @@ class _ByControl(dict[str, dict[str, Any]]):
 
 def _location(deployment: LoadedDeployment, path: tuple[str | int, ...]) -> Location:
     line, column, _ = deployment.source.position(path)
-    return Location(deployment.file, line, column, display_path(deployment.data, path))
+    if len(path) >= 2 and isinstance(path[1], int):
+        # components[web-ui].access...: the bracketed prefix is the same for every finding on
+        # one target, so it is worked out once per target.
+        prefixes: dict[tuple[Any, ...], str] = deployment.__dict__.setdefault("_prefixes", {})
+        head = path[:2]
+        prefix = prefixes.get(head)
+        if prefix is None:
+            prefix = prefixes[head] = display_path(deployment.data, head)
+        shown = prefix + "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in path[2:])
+    else:
+        shown = display_path(deployment.data, path)
+    return Location(deployment.file, line, column, shown)
 
 
 def _target_location(deployment: LoadedDeployment, ix: rules.Index,
@@ -341,12 +352,15 @@ def _judge(compiled: CompiledControl, rule: CompiledRule, target: dict[str, Any]
                            evidence=tuple(evidence), **common)  # type: ignore[arg-type]
     failed: list[tuple[CompiledCheck, list[rules.Reason]]] = []
     unknown = False
+    hard_fail = False
     for check in rule.checks:
         outcome = check.node.test(target, ix)
         if outcome is True:
             continue
         if outcome is None:
             unknown = True
+        else:
+            hard_fail = True
         failed.append((check, check.node.explain(target, ix)))
     if not failed:
         return Finding(status=Status.PASS, message=control.summary or "passes",
@@ -354,7 +368,6 @@ def _judge(compiled: CompiledControl, rule: CompiledRule, target: dict[str, Any]
                        **common)  # type: ignore[arg-type]
     all_reasons = [r for _, reasons in failed for r in reasons]
     evidence = _evidence(all_reasons, deployment, ix)
-    hard_fail = any(check.node.test(target, ix) is False for check, _ in failed)
     missing_contract = any(r.missing and not r.extension for r in all_reasons)
     if hard_fail or missing_contract:
         status = Status.FAIL
