@@ -7,20 +7,8 @@ import json
 import re
 from typing import Any
 
+from ..families import FAMILY_TITLES
 from ..findings import STATUS_ORDER, Finding, Result, Status
-
-# NIST SP 800-53 Rev5 family names (a custom family falls back to its code). The same table as
-# fedcheck.docgen's, repeated here because importing docgen would load the whole catalog machinery.
-FAMILY_TITLES = {
-    "AC": "Access Control", "AT": "Awareness and Training", "AU": "Audit and Accountability",
-    "CA": "Assessment, Authorization, and Monitoring", "CM": "Configuration Management",
-    "CP": "Contingency Planning", "IA": "Identification and Authentication",
-    "IR": "Incident Response", "MA": "Maintenance", "MP": "Media Protection",
-    "PE": "Physical and Environmental Protection", "PL": "Planning", "PM": "Program Management",
-    "PS": "Personnel Security", "PT": "PII Processing and Transparency", "RA": "Risk Assessment",
-    "SA": "System and Services Acquisition", "SC": "System and Communications Protection",
-    "SI": "System and Information Integrity", "SR": "Supply Chain Risk Management",
-}
 
 #: How each status reads in a count ("3 failed") and as a label ("FAIL").
 STATUS_WORDS: dict[Status, str] = {
