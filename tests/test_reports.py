@@ -396,3 +396,24 @@ def test_documents_show_control_characters_as_escapes(result: Result, fmt: str) 
     text = render(result, fmt)
     assert re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text) is None
     assert "x07" in text and "x1b" in text
+
+
+def test_json_result_is_exactly_the_result_as_a_dict() -> None:
+    """The fast finding encoder writes what ``Result.to_dict`` holds, key for key and in order."""
+    import json as _json
+    from pathlib import Path as _Path
+
+    import fedcheck
+
+    root = _Path(__file__).resolve().parents[1]
+    for name in ("agency-ai-assistant.yaml", "agency-ai-assistant-compliant.yaml"):
+        result = fedcheck.evaluate(fedcheck.load_deployment(str(root / "examples" / name)),
+                                   fedcheck.load_catalog(), generated_at="2026-01-01T00:00:00Z")
+        text = fedcheck.render(result, "json")
+        parsed = _json.loads(text)
+        assert parsed == _json.loads(_json.dumps(result.to_dict()))
+        expected_lines = [_json.dumps(f.to_dict(), ensure_ascii=False, separators=(", ", ": "))
+                          for f in result.findings]
+        finding_lines = [line.strip().rstrip(",") for line in text.splitlines()
+                         if line.startswith('    {"control_id"')]
+        assert finding_lines == expected_lines
