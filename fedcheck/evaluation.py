@@ -300,9 +300,18 @@ def _evaluate_control(compiled: CompiledControl, deployment: LoadedDeployment, i
         remediation, kind = control.remediation, rule.target
         pass_message = control.summary or "passes"
         append = out.append
+        na_message = "does not apply to this " + kind
         for target in targets:
             try:
-                if where_test is None or where_test(target, ix) is True:
+                applies = True if where_test is None else where_test(target, ix)
+                if applies is False:
+                    location = locations.get(id(target))
+                    if location is None:
+                        location = _target_location(deployment, ix, target)
+                    append(Finding(cid, Status.NOT_APPLICABLE, severity, target["id"], kind,
+                                   na_message, title, family, location, (), remediation))
+                    continue
+                if applies is True:
                     for test in tests:
                         if test(target, ix) is not True:
                             break
