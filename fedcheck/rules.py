@@ -20,6 +20,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union
@@ -452,14 +453,15 @@ class Reason:
     extension: bool = False
 
 
-class Node:
+class Node(ABC):
     """A compiled expression."""
 
     test: Callable[[Any, Index], Outcome]
     reads: tuple[str, ...] = ()  # the paths it reads, for documentation
 
-    def explain(self, d: Any, ix: Index) -> list[Reason]:  # reasons it is not True
-        raise NotImplementedError  # pragma: no cover - every node class overrides it
+    @abstractmethod
+    def explain(self, d: Any, ix: Index) -> list[Reason]:
+        """The reasons the expression is not True on ``d`` (empty when it is)."""
 
 
 def _fmt(v: Any) -> str:
