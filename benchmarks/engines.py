@@ -42,8 +42,9 @@ def load_subset_catalog() -> Catalog:
         errors = sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.path)))
         if errors:
             where = ".".join(map(str, errors[0].absolute_path)) or "top level"
-            raise ValueError(f"{SUBSET.name}: control {i} ({raw.get('id')}): {where}: "
-                             f"{errors[0].message}")
+            raise ValueError(
+                f"{SUBSET.name}: control {i} ({raw.get('id')}): {where}: {errors[0].message}"
+            )
         control = control_from_data(raw, str(SUBSET), None, bundled=False)
         control.compile("high")
         controls[to_oscal(raw["id"])] = control
@@ -55,15 +56,21 @@ def result_failures(result: Result, control_ids: frozenset[str] | None = None) -
     """The failing (control, kind, target) of a Result, optionally only of some controls."""
     errors = [f for f in result.findings if f.status is Status.ERROR]
     if errors:
-        raise AssertionError(f"fedcheck reported {len(errors)} error findings, e.g. "
-                             f"{errors[0].control_id} {errors[0].target}: {errors[0].message}")
-    return {(f.control_id, f.target_kind, f.target) for f in result.findings
-            if f.status is Status.FAIL and (control_ids is None or f.control_id in control_ids)}
+        raise AssertionError(
+            f"fedcheck reported {len(errors)} error findings, e.g. "
+            f"{errors[0].control_id} {errors[0].target}: {errors[0].message}"
+        )
+    return {
+        (f.control_id, f.target_kind, f.target)
+        for f in result.findings
+        if f.status is Status.FAIL and (control_ids is None or f.control_id in control_ids)
+    }
 
 
 def fedcheck_failures(loaded: Any, catalog: Catalog) -> Failures:
-    return result_failures(evaluate(loaded, catalog, baseline="high",
-                                    generated_at="2025-01-01T00:00:00Z"))
+    return result_failures(
+        evaluate(loaded, catalog, baseline="high", generated_at="2025-01-01T00:00:00Z")
+    )
 
 
 class RegoUnavailable(Exception):
@@ -94,8 +101,9 @@ class RegoEngine:
         if "expressions" not in parsed:
             raise RegoUnavailable(f"regopy could not evaluate the rules: {parsed}")
         package = parsed["expressions"][0]
-        return {tuple(x) for name, rows in package.items() if name.startswith("fail_")
-                for x in rows}  # type: ignore[misc]
+        return {
+            tuple(x) for name, rows in package.items() if name.startswith("fail_") for x in rows
+        }  # type: ignore[misc]
 
     def failures(self, data: dict[str, Any]) -> Failures:
         self.set_input(data)
@@ -105,5 +113,7 @@ class RegoEngine:
 def describe_difference(name_a: str, a: Failures, name_b: str, b: Failures, limit: int = 5) -> str:
     only_a = sorted(a - b)[:limit]
     only_b = sorted(b - a)[:limit]
-    return (f"{name_a} and {name_b} disagree: {len(a - b)} failures only in {name_a} "
-            f"(e.g. {only_a}), {len(b - a)} only in {name_b} (e.g. {only_b})")
+    return (
+        f"{name_a} and {name_b} disagree: {len(a - b)} failures only in {name_a} "
+        f"(e.g. {only_a}), {len(b - a)} only in {name_b} (e.g. {only_b})"
+    )

@@ -181,8 +181,14 @@ def generate(n_components: int, seed: int = DEFAULT_SEED) -> dict[str, Any]:
 
 
 def to_yaml(data: dict[str, Any]) -> str:
-    return yaml.dump(data, Dumper=_BlockDumper, default_flow_style=False, sort_keys=False,
-                     allow_unicode=True, width=100)
+    return yaml.dump(
+        data,
+        Dumper=_BlockDumper,
+        default_flow_style=False,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+    )
 
 
 def to_json(data: dict[str, Any]) -> str:

@@ -15,8 +15,15 @@ LEVEL = {"none": 0, "li-saas": 1, "low": 2, "moderate": 3, "high": 4}
 TLS = {"1.0": 0, "1.1": 1, "1.2": 2, "1.3": 3}
 INTERACTIVE = frozenset({"web_app", "api", "identity_provider", "ai_model"})
 STORES = frozenset({"database", "object_storage", "logging", "queue"})
-EVENTS = frozenset({"authentication", "authorization", "privileged_actions", "data_access",
-                    "configuration_changes"})
+EVENTS = frozenset(
+    {
+        "authentication",
+        "authorization",
+        "privileged_actions",
+        "data_access",
+        "configuration_changes",
+    }
+)
 EDGE = frozenset({"waf", "firewall", "load_balancer"})
 _NONE: dict[str, Any] = {}
 
@@ -40,6 +47,7 @@ class Context:
 
 
 # --- components: each returns True when the component fails the control --------------------
+
 
 def ac_11(c: dict[str, Any], ctx: Context) -> bool:
     if c.get("type") not in INTERACTIVE:
@@ -180,6 +188,7 @@ def sa_9_5_component(c: dict[str, Any], ctx: Context) -> bool:
 
 # --- external services ---------------------------------------------------------------------
 
+
 def sa_9(s: dict[str, Any], ctx: Context) -> bool:
     if s.get("interconnection_agreement") is not True:
         return True
@@ -198,6 +207,7 @@ def sa_9_5_service(s: dict[str, Any], ctx: Context) -> bool:
 
 # --- data flows ----------------------------------------------------------------------------
 
+
 def sc_8_flow(f: dict[str, Any], ctx: Context) -> bool:
     v = _get(f, "encryption", "tls_min_version")
     return v is None or TLS[v] < TLS["1.2"]
@@ -209,6 +219,7 @@ def sc_13_flow(f: dict[str, Any], ctx: Context) -> bool:
 
 # --- the system ------------------------------------------------------------------------------
 
+
 def ir_6(s: dict[str, Any], ctx: Context) -> bool:
     return _get(s, "incident_response", "reports_to_cisa") is not True
 
@@ -218,12 +229,30 @@ Rule = Callable[[dict[str, Any], Context], bool]
 #: target kind -> [(control id, function)], in the order of benchmarks/subset.yaml.
 RULES: dict[str, list[tuple[str, Rule]]] = {
     "component": [
-        ("AC-11", ac_11), ("AC-7", ac_7), ("AC-2(3)", ac_2_3), ("AC-3", ac_3),
-        ("AC-6(2)", ac_6_2), ("AC-20", ac_20), ("IA-2(1)", ia_2_1), ("IA-2(2)", ia_2_2),
-        ("IA-2(12)", ia_2_12), ("AU-2", au_2), ("AU-6", au_6), ("AU-6(4)", au_6_4),
-        ("AU-9", au_9), ("AU-11", au_11), ("SC-7", sc_7), ("SC-8", sc_8_component),
-        ("SC-13", sc_13_component), ("SC-28", sc_28), ("SC-28(1)", sc_28_1), ("CP-9", cp_9),
-        ("CP-9(1)", cp_9_1), ("CP-9(8)", cp_9_8), ("CP-6", cp_6), ("RA-5", ra_5),
+        ("AC-11", ac_11),
+        ("AC-7", ac_7),
+        ("AC-2(3)", ac_2_3),
+        ("AC-3", ac_3),
+        ("AC-6(2)", ac_6_2),
+        ("AC-20", ac_20),
+        ("IA-2(1)", ia_2_1),
+        ("IA-2(2)", ia_2_2),
+        ("IA-2(12)", ia_2_12),
+        ("AU-2", au_2),
+        ("AU-6", au_6),
+        ("AU-6(4)", au_6_4),
+        ("AU-9", au_9),
+        ("AU-11", au_11),
+        ("SC-7", sc_7),
+        ("SC-8", sc_8_component),
+        ("SC-13", sc_13_component),
+        ("SC-28", sc_28),
+        ("SC-28(1)", sc_28_1),
+        ("CP-9", cp_9),
+        ("CP-9(1)", cp_9_1),
+        ("CP-9(8)", cp_9_8),
+        ("CP-6", cp_6),
+        ("RA-5", ra_5),
         ("SA-9(5)", sa_9_5_component),
     ],
     "service": [("SA-9", sa_9), ("SA-9(5)", sa_9_5_service)],

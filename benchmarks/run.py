@@ -34,12 +34,11 @@ if str(ROOT) not in sys.path:
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-import yaml  # noqa: E402
-
 import engines  # noqa: E402
 import generate  # noqa: E402
 import handwritten  # noqa: E402
 import svgplot  # noqa: E402
+import yaml  # noqa: E402
 
 EXAMPLE = "examples/agency-ai-assistant-compliant.yaml"
 GENERATED_AT = "2025-01-01T00:00:00Z"
@@ -55,11 +54,20 @@ START_RUNS = 10
 SLOW_SECONDS = 4.0
 
 
-def median_time(fn: Callable[[], Any], repeat: int, *, setup: Callable[[], Any] | None = None,
-                no_gc: bool = False) -> float:
+def median_time(
+    fn: Callable[[], Any],
+    repeat: int,
+    *,
+    setup: Callable[[], Any] | None = None,
+    no_gc: bool = False,
+) -> float:
     times: list[float] = []
     while len(times) < repeat:
-        if times and times[0] > SLOW_SECONDS and len(times) >= max(1, round(3 * SLOW_SECONDS / times[0])):
+        if (
+            times
+            and times[0] > SLOW_SECONDS
+            and len(times) >= max(1, round(3 * SLOW_SECONDS / times[0]))
+        ):
             break
         if setup is not None:
             setup()
@@ -77,12 +85,14 @@ def median_time(fn: Callable[[], Any], repeat: int, *, setup: Callable[[], Any] 
     return statistics.median(times)
 
 
-def run_child(argv: list[str], env: dict[str, str], timeout: float | None = None
-              ) -> tuple[float, int, int]:
+def run_child(
+    argv: list[str], env: dict[str, str], timeout: float | None = None
+) -> tuple[float, int, int]:
     """Run a process; return (wall seconds, exit code, its own peak RSS in KiB)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
-                            cwd=ROOT)
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=ROOT
+    )
     deadline = None if timeout is None else start + timeout
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -110,14 +120,22 @@ def median_child(argv: list[str], env: dict[str, str], runs: int) -> float:
 #: Runs a command and prints its peak RSS. A child's ru_maxrss counts the memory of the process
 #: it was forked from until it calls exec, so the command is started from this small launcher,
 #: not from the benchmark process that holds the generated documents.
-MEMORY_LAUNCHER = ("import os, subprocess, sys; p = subprocess.Popen(sys.argv[1:], "
-                   "stdout=subprocess.DEVNULL); _, status, usage = os.wait4(p.pid, 0); "
-                   "print(usage.ru_maxrss)")
+MEMORY_LAUNCHER = (
+    "import os, subprocess, sys; p = subprocess.Popen(sys.argv[1:], "
+    "stdout=subprocess.DEVNULL); _, status, usage = os.wait4(p.pid, 0); "
+    "print(usage.ru_maxrss)"
+)
 
 
 def peak_rss_kib(argv: list[str], env: dict[str, str]) -> int:
-    out = subprocess.run([sys.executable, "-c", MEMORY_LAUNCHER, *argv], env=env, cwd=ROOT,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", MEMORY_LAUNCHER, *argv],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return int(out.stdout.strip())
 
 
@@ -125,12 +143,15 @@ def fedcheck_command() -> tuple[list[str], str]:
     exe = shutil.which("fedcheck")
     if exe:
         return [exe], "the installed `fedcheck` console script"
-    return ([sys.executable, "-c", CONSOLE_SHIM],
-            "`python -c \"import re, sys; from fedcheck.cli import main; sys.exit(main())\"`, "
-            "which is what a pip-installed console script runs (no `fedcheck` was on PATH)")
+    return (
+        [sys.executable, "-c", CONSOLE_SHIM],
+        '`python -c "import re, sys; from fedcheck.cli import main; sys.exit(main())"`, '
+        "which is what a pip-installed console script runs (no `fedcheck` was on PATH)",
+    )
 
 
 # --- results -------------------------------------------------------------------------------
+
 
 @dataclass
 class Results:
@@ -158,6 +179,7 @@ class Results:
 
 # --- the Rego engine, in a child process so that a slow run can be stopped -------------------
 
+
 def rego_child(json_path: str, out_path: str, repeat: int) -> int:
     data = json.loads(Path(json_path).read_text(encoding="utf-8"))
     engine = engines.RegoEngine()
@@ -171,18 +193,41 @@ def rego_child(json_path: str, out_path: str, repeat: int) -> int:
         t2 = time.perf_counter()
         inputs.append(t1 - t0)
         queries.append(t2 - t1)
-    Path(out_path).write_text(json.dumps({
-        "input": statistics.median(inputs), "query": statistics.median(queries),
-        "failures": sorted(failures), "version": engine.version}), encoding="utf-8")
+    Path(out_path).write_text(
+        json.dumps(
+            {
+                "input": statistics.median(inputs),
+                "query": statistics.median(queries),
+                "failures": sorted(failures),
+                "version": engine.version,
+            }
+        ),
+        encoding="utf-8",
+    )
     return 0
 
 
-def measure_rego(json_path: Path, expected: set[tuple[str, str, str]], repeat: int,
-                 timeout: float, env: dict[str, str]) -> tuple[float | None, float | None, str]:
+def measure_rego(
+    json_path: Path,
+    expected: set[tuple[str, str, str]],
+    repeat: int,
+    timeout: float,
+    env: dict[str, str],
+) -> tuple[float | None, float | None, str]:
     out = json_path.with_suffix(".rego.json")
     try:
-        run_child([sys.executable, str(HERE / "run.py"), "--_rego", str(json_path), str(out),
-                   str(repeat)], env, timeout=timeout)
+        run_child(
+            [
+                sys.executable,
+                str(HERE / "run.py"),
+                "--_rego",
+                str(json_path),
+                str(out),
+                str(repeat),
+            ],
+            env,
+            timeout=timeout,
+        )
     except TimeoutError as exc:
         return None, None, f"did not finish: {exc}"
     except RuntimeError as exc:
@@ -196,6 +241,7 @@ def measure_rego(json_path: Path, expected: set[tuple[str, str, str]], repeat: i
 
 # --- the run -------------------------------------------------------------------------------
 
+
 def measure(sizes: list[int], repeat: int, rego_timeout: float, work: Path) -> Results:
     from fedcheck import evaluate
     from fedcheck.catalog import load_catalog
@@ -203,8 +249,12 @@ def measure(sizes: list[int], repeat: int, rego_timeout: float, work: Path) -> R
     from fedcheck.loading import parse_text
 
     res = Results(sizes, repeat)
-    env = dict(os.environ, FEDCHECK_CACHE_DIR=str(work / "cache"), SOURCE_DATE_EPOCH="1735689600",
-               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = dict(
+        os.environ,
+        FEDCHECK_CACHE_DIR=str(work / "cache"),
+        SOURCE_DATE_EPOCH="1735689600",
+        PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    )
     env.pop("FEDCHECK_NO_CACHE", None)
     cmd, res.fedcheck_cmd = fedcheck_command()
 
@@ -224,12 +274,14 @@ def measure(sizes: list[int], repeat: int, rego_timeout: float, work: Path) -> R
         fresh[:] = [c for c in load_catalog() if c.is_automated]
 
     res.catalog["compile every automated control"] = median_time(
-        lambda: [c.compile("high") for c in fresh], repeat, setup=fresh_catalog)
+        lambda: [c.compile("high") for c in fresh], repeat, setup=fresh_catalog
+    )
     catalog = load_catalog()
     subset = engines.load_subset_catalog()
 
     try:
         from fedcheck import reports
+
         formats: tuple[str, ...] = reports.FORMATS
     except ImportError as exc:
         reports, formats = None, ()
@@ -244,21 +296,39 @@ def measure(sizes: list[int], repeat: int, rego_timeout: float, work: Path) -> R
         res.file_bytes[n] = (len(text.encode()), len(jtext.encode()))
 
         print(f"size {n:,}: floors and stages", file=sys.stderr, flush=True)
-        res.put("YAML floor (C loader, no GC)", n, median_time(
-            lambda: yaml.load(text, Loader=yaml.CSafeLoader), repeat, no_gc=True))
+        res.put(
+            "YAML floor (C loader, no GC)",
+            n,
+            median_time(lambda: yaml.load(text, Loader=yaml.CSafeLoader), repeat, no_gc=True),
+        )
         res.put("JSON floor (json.loads)", n, median_time(lambda: json.loads(jtext), repeat))
-        res.put("load YAML with positions", n, median_time(
-            lambda: parse_text(text, str(yaml_path)), repeat))
-        res.put("load JSON with positions", n, median_time(
-            lambda: parse_text(jtext, str(json_path), as_json=True), repeat))
+        res.put(
+            "load YAML with positions",
+            n,
+            median_time(lambda: parse_text(text, str(yaml_path)), repeat),
+        )
+        res.put(
+            "load JSON with positions",
+            n,
+            median_time(lambda: parse_text(jtext, str(json_path), as_json=True), repeat),
+        )
         data, source = parse_text(text, str(yaml_path))
-        res.put("validate against the model", n, median_time(
-            lambda: _validate(data, source, str(yaml_path), "0" * 64), repeat))
+        res.put(
+            "validate against the model",
+            n,
+            median_time(lambda: _validate(data, source, str(yaml_path), "0" * 64), repeat),
+        )
         loaded = _validate(data, source, str(yaml_path), "0" * 64)
         result = evaluate(loaded, catalog, baseline="high", generated_at=GENERATED_AT)
         res.findings[n] = len(result.findings)
-        res.put("evaluate the whole High catalog", n, median_time(
-            lambda: evaluate(loaded, catalog, baseline="high", generated_at=GENERATED_AT), repeat))
+        res.put(
+            "evaluate the whole High catalog",
+            n,
+            median_time(
+                lambda: evaluate(loaded, catalog, baseline="high", generated_at=GENERATED_AT),
+                repeat,
+            ),
+        )
         for fmt in formats:
             stage = f"render {fmt}"
             try:
@@ -275,13 +345,22 @@ def measure(sizes: list[int], repeat: int, rego_timeout: float, work: Path) -> R
         expected = engines.fedcheck_failures(loaded, subset)
         hand = handwritten.failures(loaded.data)
         if hand != expected:
-            raise AssertionError(engines.describe_difference("fedcheck", expected, "hand-written",
-                                                             hand))
+            raise AssertionError(
+                engines.describe_difference("fedcheck", expected, "hand-written", hand)
+            )
         res.subset_failures[n] = len(expected)
-        res.put("subset: fedcheck", n, median_time(
-            lambda: evaluate(loaded, subset, baseline="high", generated_at=GENERATED_AT), repeat))
-        res.put("subset: hand-written Python", n, median_time(
-            lambda: handwritten.failures(loaded.data), repeat))
+        res.put(
+            "subset: fedcheck",
+            n,
+            median_time(
+                lambda: evaluate(loaded, subset, baseline="high", generated_at=GENERATED_AT), repeat
+            ),
+        )
+        res.put(
+            "subset: hand-written Python",
+            n,
+            median_time(lambda: handwritten.failures(loaded.data), repeat),
+        )
         rego_repeat = repeat if n < 1000 else 1
         r_in, r_query, why = measure_rego(json_path, expected, rego_repeat, rego_timeout, env)
         res.rego_checked[n] = r_query is not None
@@ -295,8 +374,9 @@ def measure(sizes: list[int], repeat: int, rego_timeout: float, work: Path) -> R
         gc.collect()
         for label, path in (("YAML", yaml_path), ("JSON", json_path)):
             argv = [*cmd, "check", str(path), "--format", "json", "--output", os.devnull]
-            res.put(f"fedcheck check ({label})", n, median_time(
-                lambda: run_child(argv, env), repeat))
+            res.put(
+                f"fedcheck check ({label})", n, median_time(lambda: run_child(argv, env), repeat)
+            )
             if label == "YAML":
                 res.memory_kib[n] = peak_rss_kib(argv, env)
 
@@ -304,7 +384,8 @@ def measure(sizes: list[int], repeat: int, rego_timeout: float, work: Path) -> R
     py = sys.executable
     res.start["python -c pass"] = median_child([py, "-c", "pass"], env, START_RUNS)
     res.start["import yaml, pydantic, jsonschema, jinja2"] = median_child(
-        [py, "-c", "import yaml, pydantic, jsonschema, jinja2"], env, START_RUNS)
+        [py, "-c", "import yaml, pydantic, jsonschema, jinja2"], env, START_RUNS
+    )
     res.start["fedcheck --version"] = median_child([*cmd, "--version"], env, START_RUNS)
     example = [*cmd, "check", EXAMPLE, "--quiet"]
     run_child(example, env)
@@ -314,6 +395,7 @@ def measure(sizes: list[int], repeat: int, rego_timeout: float, work: Path) -> R
 
 
 # --- the report ------------------------------------------------------------------------------
+
 
 def machine() -> list[tuple[str, str]]:
     import pydantic
@@ -329,11 +411,13 @@ def machine() -> list[tuple[str, str]]:
         pass
     try:
         import yaml._yaml as libyaml  # type: ignore[import-not-found]
+
         libyaml_version = libyaml.get_version_string()
     except ImportError:
         libyaml_version = "not available"
     try:
         import regopy
+
         regopy_version = getattr(regopy, "__version__", "installed")
     except ImportError as exc:
         regopy_version = f"not installed ({exc})"
@@ -343,8 +427,11 @@ def machine() -> list[tuple[str, str]]:
         ("CPUs", str(os.cpu_count())),
         ("memory", mem),
         ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
-        ("PyYAML", f"{yaml.__version__} (libyaml {libyaml_version}, C loader "
-                   f"{'available' if yaml.__with_libyaml__ else 'missing'})"),
+        (
+            "PyYAML",
+            f"{yaml.__version__} (libyaml {libyaml_version}, C loader "
+            f"{'available' if yaml.__with_libyaml__ else 'missing'})",
+        ),
         ("pydantic", pydantic.VERSION),
         ("regopy", regopy_version),
         ("fedcheck", fedcheck.__version__),
@@ -387,147 +474,263 @@ def targets(res: Results) -> list[tuple[str, str, str, str]]:
     check = res.get("fedcheck check (YAML)", big)
     floor = res.get("YAML floor (C loader, no GC)", big)
     r = ratio(check, floor)
-    rows.append((f"`fedcheck check` on YAML ÷ YAML floor, {big:,} components", "≤ 1.5",
-                 f"{r:.2f}" if r is not None else "n/a", verdict(r, 1.5)))
-    r = ratio(res.get("evaluate the whole High catalog", big),
-              res.get("subset: hand-written Python", big))
-    rows.append((f"whole-catalog evaluation ÷ hand-written subset, {big:,} components", "≤ 3",
-                 f"{r:.2f}" if r is not None else "n/a", verdict(r, 3)))
+    rows.append(
+        (
+            f"`fedcheck check` on YAML ÷ YAML floor, {big:,} components",
+            "≤ 1.5",
+            f"{r:.2f}" if r is not None else "n/a",
+            verdict(r, 1.5),
+        )
+    )
+    r = ratio(
+        res.get("evaluate the whole High catalog", big), res.get("subset: hand-written Python", big)
+    )
+    rows.append(
+        (
+            f"whole-catalog evaluation ÷ hand-written subset, {big:,} components",
+            "≤ 3",
+            f"{r:.2f}" if r is not None else "n/a",
+            verdict(r, 3),
+        )
+    )
     for lo in small:
         if big == lo * 10:
-            r = ratio(res.get("evaluate the whole High catalog", big),
-                      res.get("evaluate the whole High catalog", lo))
-            rows.append((f"evaluation at {big:,} ÷ at {lo:,} components", "≤ 12",
-                         f"{r:.1f}" if r is not None else "n/a", verdict(r, 12)))
+            r = ratio(
+                res.get("evaluate the whole High catalog", big),
+                res.get("evaluate the whole High catalog", lo),
+            )
+            rows.append(
+                (
+                    f"evaluation at {big:,} ÷ at {lo:,} components",
+                    "≤ 12",
+                    f"{r:.1f}" if r is not None else "n/a",
+                    verdict(r, 12),
+                )
+            )
     rego_sizes = [n for n in res.sizes if res.get("subset: Rego (regopy), query", n)]
     if rego_sizes:
         n = max(rego_sizes)
         r = ratio(res.get("subset: Rego (regopy), query", n), res.get("subset: fedcheck", n))
-        rows.append((f"Rego query ÷ fedcheck on the same 27 controls, {n:,} components", "≥ 100",
-                     f"{r:.0f}" if r is not None else "n/a", verdict(r, 100, at_least=True)))
+        rows.append(
+            (
+                f"Rego query ÷ fedcheck on the same 27 controls, {n:,} components",
+                "≥ 100",
+                f"{r:.0f}" if r is not None else "n/a",
+                verdict(r, 100, at_least=True),
+            )
+        )
     else:
         rows.append(("Rego ÷ fedcheck on the same 27 controls", "≥ 100", "n/a", "not measured"))
     r = ratio(res.start.get("fedcheck --version"), res.start.get("python -c pass"))
-    rows.append(("`fedcheck --version` ÷ `python -c pass`", "≤ 2", f"{r:.2f}" if r is not None else "n/a",
-                 verdict(r, 2)))
-    r = ratio(res.start.get("fedcheck check (bundled example)"),
-              res.start.get("import yaml, pydantic, jsonschema, jinja2"))
-    rows.append(("check of the bundled example ÷ importing the dependencies", "≤ 1.5",
-                 f"{r:.2f}" if r is not None else "n/a", verdict(r, 1.5)))
+    rows.append(
+        (
+            "`fedcheck --version` ÷ `python -c pass`",
+            "≤ 2",
+            f"{r:.2f}" if r is not None else "n/a",
+            verdict(r, 2),
+        )
+    )
+    r = ratio(
+        res.start.get("fedcheck check (bundled example)"),
+        res.start.get("import yaml, pydantic, jsonschema, jinja2"),
+    )
+    rows.append(
+        (
+            "check of the bundled example ÷ importing the dependencies",
+            "≤ 1.5",
+            f"{r:.2f}" if r is not None else "n/a",
+            verdict(r, 1.5),
+        )
+    )
     mem = res.memory_kib.get(big)
     if mem:
         gib = mem / 1024 / 1024
-        rows.append((f"peak memory of `fedcheck check`, {big:,} components", "< 1 GiB",
-                     f"{mem / 1024:.0f} MiB", "**met**" if gib < 1 else
-                     f"**missed** by {gib:.2f}×"))
+        rows.append(
+            (
+                f"peak memory of `fedcheck check`, {big:,} components",
+                "< 1 GiB",
+                f"{mem / 1024:.0f} MiB",
+                "**met**" if gib < 1 else f"**missed** by {gib:.2f}×",
+            )
+        )
     for lo in small:
         if big == lo * 10 and res.memory_kib.get(lo) and mem:
             base = res.memory_example_kib
             r = ratio(mem - base, res.memory_kib[lo] - base)
-            rows.append((f"memory above the start-up footprint, {big:,} ÷ {lo:,} components",
-                         "≤ 12 (linear)", f"{r:.1f}" if r is not None else "n/a", verdict(r, 12)))
+            rows.append(
+                (
+                    f"memory above the start-up footprint, {big:,} ÷ {lo:,} components",
+                    "≤ 12 (linear)",
+                    f"{r:.1f}" if r is not None else "n/a",
+                    verdict(r, 12),
+                )
+            )
     return rows
 
 
 def render_markdown(res: Results, argv: list[str], elapsed: float) -> str:
     sizes = res.sizes
-    out = ["# Performance", "",
-           "Generated by `python benchmarks/run.py" + (" " + " ".join(argv) if argv else "")
-           + "`; do not edit by hand. Every time is the median of "
-           f"{res.repeat} repetitions in one run (fewer, at least one, for a figure whose single "
-           f"run takes over {SLOW_SECONDS:g} s; the Rego engine: see below), so the ratios compare figures taken on the same machine at the same time. "
-           f"The run took {elapsed:.0f} s.", "",
-           "## What is measured", "",
-           "Synthetic deployments are generated with a fixed seed by `benchmarks/generate.py` from "
-           "the component, external service and data flow shapes of "
-           "`examples/agency-ai-assistant-compliant.yaml`: N components, N/2 external services "
-           "and 5N/4 data flows, with about a third of the judged values made non-compliant (one "
-           "weakening in ten leaves the field out). They are written as block-style YAML, as a "
-           "person writes it, and as JSON.", "",
-           "| components | YAML | JSON | findings (whole High catalog) | failing (27-control subset) |",
-           "|---:|---:|---:|---:|---:|"]
+    out = [
+        "# Performance",
+        "",
+        "Generated by `python benchmarks/run.py"
+        + (" " + " ".join(argv) if argv else "")
+        + "`; do not edit by hand. Every time is the median of "
+        f"{res.repeat} repetitions in one run (fewer, at least one, for a figure whose single "
+        f"run takes over {SLOW_SECONDS:g} s; the Rego engine: see below), so the ratios compare figures taken on the same machine at the same time. "
+        f"The run took {elapsed:.0f} s.",
+        "",
+        "## What is measured",
+        "",
+        "Synthetic deployments are generated with a fixed seed by `benchmarks/generate.py` from "
+        "the component, external service and data flow shapes of "
+        "`examples/agency-ai-assistant-compliant.yaml`: N components, N/2 external services "
+        "and 5N/4 data flows, with about a third of the judged values made non-compliant (one "
+        "weakening in ten leaves the field out). They are written as block-style YAML, as a "
+        "person writes it, and as JSON.",
+        "",
+        "| components | YAML | JSON | findings (whole High catalog) | failing (27-control subset) |",
+        "|---:|---:|---:|---:|---:|",
+    ]
     for n in sizes:
         yb, jb = res.file_bytes[n]
-        out.append(f"| {n:,} | {yb / 1024:,.0f} KiB | {jb / 1024:,.0f} KiB | {res.findings[n]:,} "
-                   f"| {res.subset_failures[n]:,} |")
-    out += ["", f"The bundled catalog held {res.catalog_counts[0]} controls, "
-            f"{res.catalog_counts[1]} of them automated, when this run was made; the whole-catalog "
-            "figures grow with the number of automated controls.", "",
-            "## Targets", "",
-            "| target | limit | measured | verdict |", "|---|---|---|---|"]
+        out.append(
+            f"| {n:,} | {yb / 1024:,.0f} KiB | {jb / 1024:,.0f} KiB | {res.findings[n]:,} "
+            f"| {res.subset_failures[n]:,} |"
+        )
+    out += [
+        "",
+        f"The bundled catalog held {res.catalog_counts[0]} controls, "
+        f"{res.catalog_counts[1]} of them automated, when this run was made; the whole-catalog "
+        "figures grow with the number of automated controls.",
+        "",
+        "## Targets",
+        "",
+        "| target | limit | measured | verdict |",
+        "|---|---|---|---|",
+    ]
     for row in targets(res):
         out.append("| " + " | ".join(row) + " |")
-    out += ["", "## Stages, by size", "",
-            "| stage | " + " | ".join(f"{n:,}" for n in sizes) + " |",
-            "|---|" + "---:|" * len(sizes)]
+    out += [
+        "",
+        "## Stages, by size",
+        "",
+        "| stage | " + " | ".join(f"{n:,}" for n in sizes) + " |",
+        "|---|" + "---:|" * len(sizes),
+    ]
     for stage, values in res.stages.items():
         out.append(f"| {stage} | " + " | ".join(fmt_s(values.get(n)) for n in sizes) + " |")
     floor = "YAML floor (C loader, no GC)"
-    out += ["", "Relative to the YAML floor:", "",
-            "| stage | " + " | ".join(f"{n:,}" for n in sizes) + " |",
-            "|---|" + "---:|" * len(sizes)]
-    for stage in ("load YAML with positions", "validate against the model",
-                  "evaluate the whole High catalog", "fedcheck check (YAML)",
-                  "JSON floor (json.loads)", "fedcheck check (JSON)"):
+    out += [
+        "",
+        "Relative to the YAML floor:",
+        "",
+        "| stage | " + " | ".join(f"{n:,}" for n in sizes) + " |",
+        "|---|" + "---:|" * len(sizes),
+    ]
+    for stage in (
+        "load YAML with positions",
+        "validate against the model",
+        "evaluate the whole High catalog",
+        "fedcheck check (YAML)",
+        "JSON floor (json.loads)",
+        "fedcheck check (JSON)",
+    ):
         cells = []
         for n in sizes:
             r = ratio(res.get(stage, n), res.get(floor, n))
             cells.append(f"{r:.2f}×" if r is not None else "n/a")
         out.append(f"| {stage} | " + " | ".join(cells) + " |")
-    out += ["", "- **Floors**: `yaml.load(text, Loader=yaml.CSafeLoader)` with the garbage "
-            "collector disabled during the read, and `json.loads` of the same document as JSON.",
-            "- **Stages** run in this process on text already in memory: "
-            "`fedcheck.loading.parse_text` (data plus source positions), the model validation of "
-            "`fedcheck.inputs` (pydantic, references), `fedcheck.evaluate` over the whole High "
-            "catalog, and `fedcheck.reports.render` for each format of `reports.FORMATS`.",
-            f"- **`fedcheck check`** is run as a user runs it, `check FILE --format json --output "
-            f"{os.devnull}`, as a new process, wall time, with a warm catalog cache; the command is "
-            f"{res.fedcheck_cmd}.",
-            "- **Subset**: 27 controls (`benchmarks/subset.yaml`, in fedcheck's check language, "
-            "with the catalog's ids and FedRAMP High values) evaluated by `fedcheck.evaluate` on "
-            "a Catalog of just them, by hand-written Python functions over the loaded dicts "
-            "(`benchmarks/handwritten.py`), and by the same rules in Rego "
-            "(`benchmarks/rules.rego`) on regopy. Before any timing, the three sets of failing "
-            "(control, target kind, target id) are asserted identical at every size; a size at "
-            "which Rego did not finish is compared between fedcheck and Python only. The Rego "
-            "figure is the query alone; converting the input into the engine is listed apart. "
-            "From 1,000 components on, the Rego run is made once, in a child process with a time "
-            "limit."]
+    out += [
+        "",
+        "- **Floors**: `yaml.load(text, Loader=yaml.CSafeLoader)` with the garbage "
+        "collector disabled during the read, and `json.loads` of the same document as JSON.",
+        "- **Stages** run in this process on text already in memory: "
+        "`fedcheck.loading.parse_text` (data plus source positions), the model validation of "
+        "`fedcheck.inputs` (pydantic, references), `fedcheck.evaluate` over the whole High "
+        "catalog, and `fedcheck.reports.render` for each format of `reports.FORMATS`.",
+        f"- **`fedcheck check`** is run as a user runs it, `check FILE --format json --output "
+        f"{os.devnull}`, as a new process, wall time, with a warm catalog cache; the command is "
+        f"{res.fedcheck_cmd}.",
+        "- **Subset**: 27 controls (`benchmarks/subset.yaml`, in fedcheck's check language, "
+        "with the catalog's ids and FedRAMP High values) evaluated by `fedcheck.evaluate` on "
+        "a Catalog of just them, by hand-written Python functions over the loaded dicts "
+        "(`benchmarks/handwritten.py`), and by the same rules in Rego "
+        "(`benchmarks/rules.rego`) on regopy. Before any timing, the three sets of failing "
+        "(control, target kind, target id) are asserted identical at every size; a size at "
+        "which Rego did not finish is compared between fedcheck and Python only. The Rego "
+        "figure is the query alone; converting the input into the engine is listed apart. "
+        "From 1,000 components on, the Rego run is made once, in a child process with a time "
+        "limit.",
+    ]
     for key, note in res.notes.items():
         out.append(f"- {key}: {note}")
     out += ["", "## Catalog", "", "| step | time |", "|---|---:|"]
     for k, v in res.catalog.items():
         out.append(f"| {k} | {fmt_s(v)} |")
-    out += ["", "Cold: `fedcheck.catalog.load_catalog()` with `FEDCHECK_NO_CACHE=1` (every control "
-            "file read, validated against the schema and compiled). Warm: from the cache, "
-            "invalidated by the files' sizes and modification times. Compile: "
-            "`Control.compile(\"high\")` of every automated control of a freshly loaded catalog.",
-            "", "## Process start", "",
-            f"Median of {START_RUNS} runs of each command as a new process (wall time).", "",
-            "| command | time |", "|---|---:|"]
+    out += [
+        "",
+        "Cold: `fedcheck.catalog.load_catalog()` with `FEDCHECK_NO_CACHE=1` (every control "
+        "file read, validated against the schema and compiled). Warm: from the cache, "
+        "invalidated by the files' sizes and modification times. Compile: "
+        '`Control.compile("high")` of every automated control of a freshly loaded catalog.',
+        "",
+        "## Process start",
+        "",
+        f"Median of {START_RUNS} runs of each command as a new process (wall time).",
+        "",
+        "| command | time |",
+        "|---|---:|",
+    ]
     for k, v in res.start.items():
         out.append(f"| `{k}` | {fmt_s(v)} |")
-    out += ["", "## Peak memory", "",
-            "Peak resident set size of the `fedcheck check` process on the YAML input (the "
-            "child's `ru_maxrss` from `os.wait4`, so it includes the interpreter and every "
-            "imported module), the largest over the repetitions.", "",
-            "| components | peak RSS | above the bundled example's check |", "|---:|---:|---:|"]
+    out += [
+        "",
+        "## Peak memory",
+        "",
+        "Peak resident set size of the `fedcheck check` process on the YAML input (the "
+        "child's `ru_maxrss` from `os.wait4`, so it includes the interpreter and every "
+        "imported module), the largest over the repetitions.",
+        "",
+        "| components | peak RSS | above the bundled example's check |",
+        "|---:|---:|---:|",
+    ]
     for n in sizes:
         m = res.memory_kib[n]
-        out.append(f"| {n:,} | {m / 1024:,.0f} MiB | {(m - res.memory_example_kib) / 1024:,.0f} MiB |")
+        out.append(
+            f"| {n:,} | {m / 1024:,.0f} MiB | {(m - res.memory_example_kib) / 1024:,.0f} MiB |"
+        )
     out.append(f"| bundled example | {res.memory_example_kib / 1024:,.0f} MiB | |")
-    out += ["", "## Time against size", "", "![time against size, log-log](performance.svg)", "",
-            "## Machine and versions", "", "| | |", "|---|---|"]
+    out += [
+        "",
+        "## Time against size",
+        "",
+        "![time against size, log-log](performance.svg)",
+        "",
+        "## Machine and versions",
+        "",
+        "| | |",
+        "|---|---|",
+    ]
     for k, v in machine():
         out.append(f"| {k} | {v} |")
     out.append("")
     return "\n".join(out)
 
 
-PLOTTED = ("YAML floor (C loader, no GC)", "JSON floor (json.loads)", "load YAML with positions",
-           "validate against the model", "evaluate the whole High catalog", "render json",
-           "fedcheck check (YAML)", "fedcheck check (JSON)", "subset: fedcheck",
-           "subset: hand-written Python", "subset: Rego (regopy), query")
+PLOTTED = (
+    "YAML floor (C loader, no GC)",
+    "JSON floor (json.loads)",
+    "load YAML with positions",
+    "validate against the model",
+    "evaluate the whole High catalog",
+    "render json",
+    "fedcheck check (YAML)",
+    "fedcheck check (JSON)",
+    "subset: fedcheck",
+    "subset: hand-written Python",
+    "subset: Rego (regopy), query",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -535,18 +738,31 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--_rego"]:
         return rego_child(argv[1], argv[2], int(argv[3]))
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="sizes 100 and 1,000 with 2 repetitions")
-    parser.add_argument("--sizes", help="comma-separated numbers of components "
-                        "(default 100,1000,10000)")
+    parser.add_argument(
+        "--quick", action="store_true", help="sizes 100 and 1,000 with 2 repetitions"
+    )
+    parser.add_argument(
+        "--sizes", help="comma-separated numbers of components (default 100,1000,10000)"
+    )
     parser.add_argument("--repeat", type=int, help="repetitions per figure (default 5)")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md",
-                        help="the Markdown report to write; the SVG goes beside it")
-    parser.add_argument("--rego-timeout", type=float, default=300,
-                        help="seconds the Rego engine may take at one size (default 300)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "docs" / "performance.md",
+        help="the Markdown report to write; the SVG goes beside it",
+    )
+    parser.add_argument(
+        "--rego-timeout",
+        type=float,
+        default=300,
+        help="seconds the Rego engine may take at one size (default 300)",
+    )
     args = parser.parse_args(argv)
-    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (
-        [100, 1000] if args.quick else [100, 1000, 10000])
+    sizes = (
+        [int(s) for s in args.sizes.split(",")]
+        if args.sizes
+        else ([100, 1000] if args.quick else [100, 1000, 10000])
+    )
     repeat = args.repeat or (2 if args.quick else 5)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="fedcheck-bench-") as tmp:
@@ -554,10 +770,15 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     svg_path = args.out.with_suffix(".svg")
     series = {s: {n: v for n, v in res.stages.get(s, {}).items() if v} for s in PLOTTED}
-    svg_path.write_text(svgplot.loglog(
-        {s: v for s, v in series.items() if len(v) > 0},
-        title="fedcheck: time against size", x_label="components", y_label="seconds"),
-        encoding="utf-8")
+    svg_path.write_text(
+        svgplot.loglog(
+            {s: v for s, v in series.items() if len(v) > 0},
+            title="fedcheck: time against size",
+            x_label="components",
+            y_label="seconds",
+        ),
+        encoding="utf-8",
+    )
     args.out.write_text(render_markdown(res, argv, elapsed), encoding="utf-8")
     print(f"wrote {args.out} and {svg_path}", file=sys.stderr)
     for row in targets(res):

@@ -19,8 +19,9 @@ from .inputs import LoadedDeployment, load_deployment
 from .loading import DEFAULT_LIMITS, Limits
 
 
-def load_catalog(extra_dirs: Sequence[str | os.PathLike[str]] = (), *,
-                 limits: Limits = DEFAULT_LIMITS) -> _catalog.Catalog:
+def load_catalog(
+    extra_dirs: Sequence[str | os.PathLike[str]] = (), *, limits: Limits = DEFAULT_LIMITS
+) -> _catalog.Catalog:
     """The bundled FedRAMP catalog plus any directories of custom controls."""
     return _catalog.load_catalog(extra_dirs, limits=limits)
 
@@ -59,8 +60,9 @@ def check_file(
         from .profiles import profile_baseline
 
         baseline = profile_baseline(tailoring, baseline, deployment)
-    result = evaluate(deployment, catalog, baseline=baseline, tailoring=tailoring,
-                      inputs=tuple(extra_inputs))
+    result = evaluate(
+        deployment, catalog, baseline=baseline, tailoring=tailoring, inputs=tuple(extra_inputs)
+    )
     if waivers is not None:
         from .waivers import apply_waivers, load_waivers
 
@@ -75,8 +77,9 @@ def check_file(
     return result, code
 
 
-def render(result: Result, fmt: str = "text", *, template: str | None = None,
-           color: bool = False) -> str:
+def render(
+    result: Result, fmt: str = "text", *, template: str | None = None, color: bool = False
+) -> str:
     """Render a Result in one of the report formats (text, json, markdown, html, sarif, junit,
     oscal, poam)."""
     from .reports import render as _render
@@ -93,8 +96,13 @@ def load_result(path: str) -> Result:
     try:
         return Result.from_dict(data)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise InputError(path, None, None, f"not a fedcheck result: {exc}",
-                         "pass a file written by fedcheck check --format json") from None
+        raise InputError(
+            path,
+            None,
+            None,
+            f"not a fedcheck result: {exc}",
+            "pass a file written by fedcheck check --format json",
+        ) from None
 
 
 def schema(kind: str) -> dict[str, Any]:
@@ -103,8 +111,11 @@ def schema(kind: str) -> dict[str, Any]:
         from .deployment import json_schema
 
         return json_schema()
-    name = {"control": "control.schema.json", "profile": "profile.schema.json",
-            "waivers": "waivers.schema.json"}[kind]
+    name = {
+        "control": "control.schema.json",
+        "profile": "profile.schema.json",
+        "waivers": "waivers.schema.json",
+    }[kind]
     return json.loads(_catalog._schema_path(name).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 

@@ -104,7 +104,9 @@ class Control:
     def has_examples(self) -> bool:
         return bool(self.examples.get("pass")) and bool(self.examples.get("fail"))
 
-    def parameter_values(self, baseline: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    def parameter_values(
+        self, baseline: str, overrides: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         values = {name: p.value_for(baseline) for name, p in self.parameters.items()}
         if overrides:
             values.update(overrides)
@@ -112,9 +114,15 @@ class Control:
 
     def info(self, baseline: str, overrides: dict[str, Any] | None = None) -> ControlInfo:
         return ControlInfo(
-            id=self.id, oscal_id=self.oscal_id, title=self.title, family=self.family,
-            severity=self.severity, summary=self.summary, remediation=self.remediation,
-            automated=self.is_automated, baselines=self.baselines,
+            id=self.id,
+            oscal_id=self.oscal_id,
+            title=self.title,
+            family=self.family,
+            severity=self.severity,
+            summary=self.summary,
+            remediation=self.remediation,
+            automated=self.is_automated,
+            baselines=self.baselines,
             parameters=self.parameter_values(baseline, overrides),
         )
 
@@ -172,19 +180,28 @@ def _compile_control(control: Control, params: dict[str, Any]) -> CompiledContro
         target = rule["target"]
         where_path: list[str | int] = ["rules", i]
         if target in seen:
-            raise _compile_problem(control, rules.CompileError(
-                [*where_path, "target"], f"a second rule for target '{target}'",
-                "merge the checks into the first rule for that target"))
+            raise _compile_problem(
+                control,
+                rules.CompileError(
+                    [*where_path, "target"],
+                    f"a second rule for target '{target}'",
+                    "merge the checks into the first rule for that target",
+                ),
+            )
         seen.add(target)
         start = rules.TARGETS[target]
         try:
-            where = (rules.compile_expression(rule["where"], start, params, [*where_path, "where"])
-                     if "where" in rule else None)
+            where = (
+                rules.compile_expression(rule["where"], start, params, [*where_path, "where"])
+                if "where" in rule
+                else None
+            )
             checks = [
                 CompiledCheck(
                     check.get("name", f"check-{j + 1}"),
-                    rules.compile_expression(check["assert"], start, params,
-                                             [*where_path, "checks", j, "assert"]),
+                    rules.compile_expression(
+                        check["assert"], start, params, [*where_path, "checks", j, "assert"]
+                    ),
                     check.get("message"),
                     check.get("fix"),
                 )
@@ -200,11 +217,11 @@ def _compile_problem(control: Control, exc: rules.CompileError) -> InputError:
     line = column = None
     if control.source is not None:
         line, column, _ = control.source.position(exc.path)
-    return InputError(control.file, line, column,
-                      f"{control.id}: {exc.message}", exc.fix)
+    return InputError(control.file, line, column, f"{control.id}: {exc.message}", exc.fix)
 
 
 # --- reading control files -------------------------------------------------------------------
+
 
 def _schema_path(name: str) -> Path:
     here = Path(__file__).resolve().parent
@@ -236,15 +253,18 @@ def schema_problems(data: Any, source: SourceMap, schema: str) -> list[Problem]:
 
     validator = schema_validator(schema)
     problems = []
-    errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)),
-                                                                  e.message))
+    errors = sorted(
+        validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message)
+    )
     seen_paths: set[tuple[Any, ...]] = set()
     for err in errors:
         path = tuple(err.absolute_path)
         # One problem per place, except that a missing key and an unknown key at the same
         # place are both reported: together they say "did you mean".
-        seen_key = (path, err.validator if err.validator in ("required",
-                                                             "additionalProperties") else "")
+        seen_key = (
+            path,
+            err.validator if err.validator in ("required", "additionalProperties") else "",
+        )
         if seen_key in seen_paths:
             continue
         seen_paths.add(seen_key)
@@ -261,8 +281,11 @@ def schema_problems(data: Any, source: SourceMap, schema: str) -> list[Problem]:
                 key_position = True
                 message = f"{where}: unknown key '{bad}'"
                 close = difflib.get_close_matches(bad, allowed, n=1, cutoff=0.6)
-                fix = (f"did you mean '{close[0]}'?" if close
-                       else f"allowed keys: {', '.join(sorted(allowed))}")
+                fix = (
+                    f"did you mean '{close[0]}'?"
+                    if close
+                    else f"allowed keys: {', '.join(sorted(allowed))}"
+                )
         elif err.validator == "required":
             fix = "add the missing key"
         elif err.validator == "enum":
@@ -280,12 +303,14 @@ def _parameter(name: str, raw: dict[str, Any]) -> Parameter:
         values = dict(value)
     else:
         values = {"*": value}
-    return Parameter(name, values, raw["stricter"], raw.get("odp"), raw.get("description", ""),
-                     raw.get("source"))
+    return Parameter(
+        name, values, raw["stricter"], raw.get("odp"), raw.get("description", ""), raw.get("source")
+    )
 
 
-def control_from_data(data: dict[str, Any], file: str, source: SourceMap | None,
-                      bundled: bool = True) -> Control:
+def control_from_data(
+    data: dict[str, Any], file: str, source: SourceMap | None, bundled: bool = True
+) -> Control:
     oscal = to_oscal(data["id"])
     return Control(
         id=to_display(oscal),
@@ -308,8 +333,9 @@ def control_from_data(data: dict[str, Any], file: str, source: SourceMap | None,
     )
 
 
-def load_control_file(path: str, limits: Limits = DEFAULT_LIMITS, *, bundled: bool = False,
-                      check: bool = True) -> Control:
+def load_control_file(
+    path: str, limits: Limits = DEFAULT_LIMITS, *, bundled: bool = False, check: bool = True
+) -> Control:
     """Read, validate and (with ``check``) compile one control file."""
     doc = load_file(path, limits)
     problems = schema_problems(doc.data, doc.source, "control.schema.json")
@@ -320,12 +346,18 @@ def load_control_file(path: str, limits: Limits = DEFAULT_LIMITS, *, bundled: bo
         oscal = to_oscal(doc.data["id"])
     except ValueError as exc:
         line, column, _ = doc.source.position(("id",))
-        raise InputError(path, line, column, str(exc), "write the id as AC-2(3) or ac-2.3") from None
+        raise InputError(
+            path, line, column, str(exc), "write the id as AC-2(3) or ac-2.3"
+        ) from None
     if oscal.split("-")[0].upper() != family:
         line, column, _ = doc.source.position(("family",))
-        raise InputError(path, line, column,
-                         f"family {family} does not match the control id {doc.data['id']}",
-                         f"set family: {oscal.split('-')[0].upper()}")
+        raise InputError(
+            path,
+            line,
+            column,
+            f"family {family} does not match the control id {doc.data['id']}",
+            f"set family: {oscal.split('-')[0].upper()}",
+        )
     control = control_from_data(doc.data, path, doc.source, bundled)
     if check:
         _check_parameters(control)
@@ -342,9 +374,13 @@ def _check_parameters(control: Control) -> None:
             line = column = None
             if control.source:
                 line, column, _ = control.source.position(("parameters", name, "value"))
-            raise InputError(control.file, line, column,
-                             f"{control.id}: parameter {name} is '{param.stricter}' but its value "
-                             "is not a list", "give a list value, or use stricter: lower/higher")
+            raise InputError(
+                control.file,
+                line,
+                column,
+                f"{control.id}: parameter {name} is '{param.stricter}' but its value is not a list",
+                "give a list value, or use stricter: lower/higher",
+            )
 
 
 def bundled_catalog_dir() -> Path:
@@ -360,6 +396,7 @@ def _control_files(directory: Path) -> list[Path]:
 
 
 # --- the catalog ---------------------------------------------------------------------------
+
 
 @dataclass
 class Catalog:
@@ -401,14 +438,28 @@ class Catalog:
 
 def _control_data(c: Control) -> dict[str, Any]:
     return {
-        "id": c.oscal_id, "title": c.title, "family": c.family, "baselines": list(c.baselines),
-        "severity": c.severity.value, "summary": c.summary, "rationale": c.rationale,
-        "remediation": c.remediation, "references": list(c.references),
+        "id": c.oscal_id,
+        "title": c.title,
+        "family": c.family,
+        "baselines": list(c.baselines),
+        "severity": c.severity.value,
+        "summary": c.summary,
+        "rationale": c.rationale,
+        "remediation": c.remediation,
+        "references": list(c.references),
         "fedramp_values": list(c.fedramp_values),
-        "parameters": {n: {"value": p.values, "stricter": p.stricter, "odp": p.odp,
-                           "description": p.description, "source": p.source}
-                       for n, p in c.parameters.items()},
-        "rules": list(c.rules), "examples": c.examples,
+        "parameters": {
+            n: {
+                "value": p.values,
+                "stricter": p.stricter,
+                "odp": p.odp,
+                "description": p.description,
+                "source": p.source,
+            }
+            for n, p in c.parameters.items()
+        },
+        "rules": list(c.rules),
+        "examples": c.examples,
     }
 
 
@@ -468,18 +519,28 @@ def _load_directory(directory: Path, limits: Limits, bundled: bool) -> tuple[lis
 
 def _raw(c: Control) -> dict[str, Any]:
     return {
-        "id": c.oscal_id, "title": c.title, "family": c.family, "baselines": list(c.baselines),
-        "severity": c.severity.value, "summary": c.summary, "rationale": c.rationale,
-        "remediation": c.remediation, "references": list(c.references),
+        "id": c.oscal_id,
+        "title": c.title,
+        "family": c.family,
+        "baselines": list(c.baselines),
+        "severity": c.severity.value,
+        "summary": c.summary,
+        "rationale": c.rationale,
+        "remediation": c.remediation,
+        "references": list(c.references),
         "fedramp_values": list(c.fedramp_values),
         "parameters": {
-            n: {"value": p.values if "*" not in p.values else p.values["*"],
-                "stricter": p.stricter, **({"odp": p.odp} if p.odp else {}),
+            n: {
+                "value": p.values if "*" not in p.values else p.values["*"],
+                "stricter": p.stricter,
+                **({"odp": p.odp} if p.odp else {}),
                 **({"description": p.description} if p.description else {}),
-                **({"source": p.source} if p.source else {})}
+                **({"source": p.source} if p.source else {}),
+            }
             for n, p in c.parameters.items()
         },
-        "rules": list(c.rules), "examples": c.examples,
+        "rules": list(c.rules),
+        "examples": c.examples,
     }
 
 
@@ -494,8 +555,12 @@ def _write_cache(directory: Path, name: str, blob: Any) -> None:
         pass  # a cache that cannot be written only costs time
 
 
-def load_catalog(extra_dirs: Sequence[str | os.PathLike[str]] = (), *, include_bundled: bool = True,
-                 limits: Limits = DEFAULT_LIMITS) -> Catalog:
+def load_catalog(
+    extra_dirs: Sequence[str | os.PathLike[str]] = (),
+    *,
+    include_bundled: bool = True,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Catalog:
     """Load the bundled catalog and any extra control directories into one Catalog."""
     directories: list[tuple[Path, bool]] = []
     if include_bundled:
@@ -503,8 +568,13 @@ def load_catalog(extra_dirs: Sequence[str | os.PathLike[str]] = (), *, include_b
     for d in extra_dirs:
         path = Path(d)
         if not path.is_dir():
-            raise InputError(str(d), None, None, "no such control directory",
-                             "name a directory of control YAML files")
+            raise InputError(
+                str(d),
+                None,
+                None,
+                "no such control directory",
+                "name a directory of control YAML files",
+            )
         directories.append((path, False))
     controls: dict[str, Control] = {}
     digests = []
@@ -514,12 +584,17 @@ def load_catalog(extra_dirs: Sequence[str | os.PathLike[str]] = (), *, include_b
         for control in loaded:
             if control.oscal_id in controls:
                 first = controls[control.oscal_id]
-                raise InputError(control.file, 1, 1,
-                                 f"control {control.id} is defined twice (first in {first.file})",
-                                 "give the custom control an id of its own (a family code such "
-                                 "as ORG-1), or remove the catalog control with a profile")
+                raise InputError(
+                    control.file,
+                    1,
+                    1,
+                    f"control {control.id} is defined twice (first in {first.file})",
+                    "give the custom control an id of its own (a family code such "
+                    "as ORG-1), or remove the catalog control with a profile",
+                )
             controls[control.oscal_id] = control
     ordered = dict(sorted(controls.items(), key=lambda kv: sort_key(kv[0])))
-    combined = digests[0] if len(digests) == 1 else hashlib.sha256(
-        "".join(digests).encode()).hexdigest()
+    combined = (
+        digests[0] if len(digests) == 1 else hashlib.sha256("".join(digests).encode()).hexdigest()
+    )
     return Catalog(ordered, __version__, combined, tuple(str(d) for d, _ in directories))

@@ -33,8 +33,13 @@ class _Parser(argparse.ArgumentParser):
 class _FormatAction(argparse.Action):
     """Collects ``--format F [--output PATH]`` pairs in the order given."""
 
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
-                 values: Any, option_string: str | None = None) -> None:
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
         pairs = list(getattr(namespace, "outputs", None) or [])
         if self.dest == "format":
             pairs.append([values, None])
@@ -48,8 +53,14 @@ class _FormatAction(argparse.Action):
 
 
 _EXTENSIONS = {
-    ".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
-    ".sarif": "sarif", ".xml": "junit", ".txt": "text",
+    ".json": "json",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".sarif": "sarif",
+    ".xml": "junit",
+    ".txt": "text",
 }
 
 
@@ -107,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="fedcheck",
         description="Check a deployment description against FedRAMP Rev5 (NIST SP 800-53) "
-                    "controls before it ships.",
+        "controls before it ships.",
         epilog="exit codes: 0 no failing finding, 1 failing findings, 2 bad input or usage",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -115,36 +126,75 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def command(name: str, help_: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=help_, description=help_, epilog=EXAMPLES.get(name),
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
+        return sub.add_parser(
+            name,
+            help=help_,
+            description=help_,
+            epilog=EXAMPLES.get(name),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
 
     check = command("check", "Evaluate deployment descriptions; exit 1 when a control fails.")
-    check.add_argument("deployments", nargs="+", metavar="DEPLOYMENT",
-                       help="deployment description files (YAML or .json), or directories of them")
-    check.add_argument("--baseline", choices=("low", "moderate", "high"),
-                       help="baseline to check (default: the system's impact_level)")
-    check.add_argument("--controls", action="append", default=[], metavar="DIR",
-                       help="an extra directory of control YAML files (repeatable)")
+    check.add_argument(
+        "deployments",
+        nargs="+",
+        metavar="DEPLOYMENT",
+        help="deployment description files (YAML or .json), or directories of them",
+    )
+    check.add_argument(
+        "--baseline",
+        choices=("low", "moderate", "high"),
+        help="baseline to check (default: the system's impact_level)",
+    )
+    check.add_argument(
+        "--controls",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="an extra directory of control YAML files (repeatable)",
+    )
     check.add_argument("--profile", metavar="FILE", help="a tailoring profile (YAML)")
     check.add_argument("--waivers", metavar="FILE", help="a waiver file (YAML)")
-    check.add_argument("--baseline-result", metavar="OLD.json",
-                       help="gate only on failures that are new since this saved JSON result")
-    check.add_argument("--format", dest="format", action=_FormatAction, choices=REPORT_FORMATS,
-                       help="report format (repeatable; default text)")
-    check.add_argument("--output", dest="output", action=_FormatAction, metavar="PATH",
-                       help="write the preceding --format to PATH instead of stdout")
-    check.add_argument("--template", metavar="PATH",
-                       help="a Jinja2 template for the markdown or html report")
-    check.add_argument("--fail-on", choices=SEVERITIES, default=None,
-                       help="fail only on failures at or above this severity (errors always fail)")
+    check.add_argument(
+        "--baseline-result",
+        metavar="OLD.json",
+        help="gate only on failures that are new since this saved JSON result",
+    )
+    check.add_argument(
+        "--format",
+        dest="format",
+        action=_FormatAction,
+        choices=REPORT_FORMATS,
+        help="report format (repeatable; default text)",
+    )
+    check.add_argument(
+        "--output",
+        dest="output",
+        action=_FormatAction,
+        metavar="PATH",
+        help="write the preceding --format to PATH instead of stdout",
+    )
+    check.add_argument(
+        "--template", metavar="PATH", help="a Jinja2 template for the markdown or html report"
+    )
+    check.add_argument(
+        "--fail-on",
+        choices=SEVERITIES,
+        default=None,
+        help="fail only on failures at or above this severity (errors always fail)",
+    )
     _common(check)
 
     controls = command("controls", "List the controls of the catalog.")
-    controls_sub = controls.add_subparsers(dest="controls_command", metavar="ACTION",
-                                           parser_class=_Parser)
-    listing = controls_sub.add_parser("list", help="list controls",
-                                      epilog=EXAMPLES["controls"],
-                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    controls_sub = controls.add_subparsers(
+        dest="controls_command", metavar="ACTION", parser_class=_Parser
+    )
+    listing = controls_sub.add_parser(
+        "list",
+        help="list controls",
+        epilog=EXAMPLES["controls"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     listing.add_argument("--baseline", choices=("low", "moderate", "high"))
     listing.add_argument("--controls", action="append", default=[], metavar="DIR")
     listing.add_argument("--format", choices=("text", "json"), default="text")
@@ -162,46 +212,88 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--fail-on", choices=SEVERITIES, default=None)
     _common(report)
 
-    diff = command("diff", "Compare two saved JSON results: new, resolved and unchanged "
-                           "failures; exit 1 when there is a new one.")
-    diff.add_argument("old", metavar="OLD.json", help="the earlier result (fedcheck check "
-                                                      "--format json)")
+    diff = command(
+        "diff",
+        "Compare two saved JSON results: new, resolved and unchanged "
+        "failures; exit 1 when there is a new one.",
+    )
+    diff.add_argument(
+        "old", metavar="OLD.json", help="the earlier result (fedcheck check --format json)"
+    )
     diff.add_argument("new", metavar="NEW.json", help="the later result")
-    diff.add_argument("--fail-on", choices=SEVERITIES, default=None,
-                      help="gate only on new failures at or above this severity")
+    diff.add_argument(
+        "--fail-on",
+        choices=SEVERITIES,
+        default=None,
+        help="gate only on new failures at or above this severity",
+    )
     diff.add_argument("--format", choices=("text", "json"), default="text")
 
-    validate = command("validate", "Check control, profile, waiver and deployment files "
-                                   "against their schemas and the model, without evaluating.")
-    validate.add_argument("paths", nargs="+", metavar="PATH",
-                          help="files, or directories of .yaml/.yml/.json files")
-    validate.add_argument("--kind", choices=("control", "profile", "waivers", "deployment"),
-                          help="the kind of every file (default: told by its top-level keys)")
-    validate.add_argument("--controls", action="append", default=[], metavar="DIR",
-                          help="custom controls that waiver files may name (repeatable)")
+    validate = command(
+        "validate",
+        "Check control, profile, waiver and deployment files "
+        "against their schemas and the model, without evaluating.",
+    )
+    validate.add_argument(
+        "paths", nargs="+", metavar="PATH", help="files, or directories of .yaml/.yml/.json files"
+    )
+    validate.add_argument(
+        "--kind",
+        choices=("control", "profile", "waivers", "deployment"),
+        help="the kind of every file (default: told by its top-level keys)",
+    )
+    validate.add_argument(
+        "--controls",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="custom controls that waiver files may name (repeatable)",
+    )
     validate.add_argument("--format", choices=("text", "json"), default="text")
     _common(validate)
 
-    test_controls = command("test-controls", "Run the pass/fail examples of a directory of "
-                                             "custom controls; exit 1 when one fails.")
+    test_controls = command(
+        "test-controls",
+        "Run the pass/fail examples of a directory of custom controls; exit 1 when one fails.",
+    )
     test_controls.add_argument("directory", metavar="DIR", help="a directory of control files")
     test_controls.add_argument("--format", choices=("text", "json"), default="text")
     _common(test_controls)
 
-    init = command("init", "Write a starter deployment description: FedRAMP values filled in, "
-                           "decisions marked TODO (they fail the check until set).")
-    init.add_argument("path", nargs="?", default="fedcheck.yaml", metavar="PATH",
-                      help="the file to write (default: fedcheck.yaml)")
-    init.add_argument("--impact-level", choices=("low", "moderate", "high"), default="moderate",
-                      help="the system's FIPS 199 impact level (default: moderate)")
+    init = command(
+        "init",
+        "Write a starter deployment description: FedRAMP values filled in, "
+        "decisions marked TODO (they fail the check until set).",
+    )
+    init.add_argument(
+        "path",
+        nargs="?",
+        default="fedcheck.yaml",
+        metavar="PATH",
+        help="the file to write (default: fedcheck.yaml)",
+    )
+    init.add_argument(
+        "--impact-level",
+        choices=("low", "moderate", "high"),
+        default="moderate",
+        help="the system's FIPS 199 impact level (default: moderate)",
+    )
     init.add_argument("--force", action="store_true", help="replace PATH if it exists")
     init.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
 
-    explain = command("explain", "Explain a control: what it checks, why, FedRAMP values, "
-                                 "the fields it reads, how to fix it, examples.")
+    explain = command(
+        "explain",
+        "Explain a control: what it checks, why, FedRAMP values, "
+        "the fields it reads, how to fix it, examples.",
+    )
     explain.add_argument("control", metavar="CONTROL", help="a control id: AC-2(3) or ac-2.3")
-    explain.add_argument("--controls", action="append", default=[], metavar="DIR",
-                         help="an extra directory of control YAML files (repeatable)")
+    explain.add_argument(
+        "--controls",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="an extra directory of control YAML files (repeatable)",
+    )
     explain.add_argument("--format", choices=("text", "json"), default="text")
     _common(explain)
 
@@ -211,14 +303,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--quiet", "-q", action="store_true",
-                   help="print nothing on success; only errors and failing findings")
+    p.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="print nothing on success; only errors and failing findings",
+    )
     p.add_argument("--no-color", action="store_true", help="never colour the output (NO_COLOR too)")
-    p.add_argument("--max-file-bytes", type=int, default=None, metavar="N",
-                   help="largest input file accepted (default 64 MiB)")
+    p.add_argument(
+        "--max-file-bytes",
+        type=int,
+        default=None,
+        metavar="N",
+        help="largest input file accepted (default 64 MiB)",
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
 
 def _err(text: str) -> None:
     sys.stderr.write(text.rstrip("\n") + "\n")
@@ -234,11 +336,10 @@ def _use_color(args: argparse.Namespace, stream: Any) -> bool:
 
 def write_atomic(path: str, text: str | Iterable[str]) -> None:
     """Write a file so that a reader never sees it half-written: temp file, then rename."""
+    import stat
     import tempfile
 
     from .errors import UsageError
-
-    import stat
 
     try:
         mode = os.stat(path).st_mode
@@ -254,8 +355,10 @@ def write_atomic(path: str, text: str | Iterable[str]) -> None:
         return
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
-        raise UsageError(f"cannot write {path}: the directory {directory} does not exist",
-                         "create the directory first")
+        raise UsageError(
+            f"cannot write {path}: the directory {directory} does not exist",
+            "create the directory first",
+        )
     try:
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".fedcheck-", suffix=".tmp")
     except OSError as exc:
@@ -295,13 +398,17 @@ def _outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
             assert path is not None
             fmt = _format_for(path)
             if fmt is None:
-                raise UsageError(f"cannot tell the format of --output {path} from its extension",
-                                 "put --format FORMAT before --output")
+                raise UsageError(
+                    f"cannot tell the format of --output {path} from its extension",
+                    "put --format FORMAT before --output",
+                )
         resolved.append((fmt, path))
     to_stdout = [f for f, p in resolved if p is None]
     if len(to_stdout) > 1:
-        raise UsageError(f"formats {', '.join(to_stdout)} would all go to standard output",
-                         "give each format but one its own --output PATH")
+        raise UsageError(
+            f"formats {', '.join(to_stdout)} would all go to standard output",
+            "give each format but one its own --output PATH",
+        )
     return resolved
 
 
@@ -330,9 +437,13 @@ def _emit(result: Any, outputs: list[tuple[str, str | None]], args: argparse.Nam
                 if not args.quiet:
                     _err(f"fedcheck: wrote {fmt} report to {path}")
             continue
-        text = render(result, fmt, template=getattr(args, "template", None),
-                      color=path is None and _use_color(args, sys.stdout),
-                      quiet=args.quiet and path is None)
+        text = render(
+            result,
+            fmt,
+            template=getattr(args, "template", None),
+            color=path is None and _use_color(args, sys.stdout),
+            quiet=args.quiet and path is None,
+        )
         if path is None:
             sys.stdout.write(text)
         else:
@@ -354,8 +465,10 @@ def _expand(paths: Sequence[str]) -> list[str]:
             if not found:
                 from .errors import UsageError
 
-                raise UsageError(f"{p} holds no .yaml, .yml or .json file",
-                                 "name a deployment file or a directory that holds some")
+                raise UsageError(
+                    f"{p} holds no .yaml, .yml or .json file",
+                    "name a deployment file or a directory that holds some",
+                )
             files.extend(found)
         else:
             files.append(p)
@@ -363,6 +476,7 @@ def _expand(paths: Sequence[str]) -> list[str]:
 
 
 # --- commands --------------------------------------------------------------------------------
+
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .api import check_file, load_catalog_for
@@ -374,17 +488,32 @@ def cmd_check(args: argparse.Namespace) -> int:
     catalog, tailoring, profile_inputs = load_catalog_for(args.controls, args.profile, limits)
     fail_on = Severity(args.fail_on) if args.fail_on else None
     if len(files) == 1:
-        result, code = check_file(files[0], catalog, baseline=args.baseline, tailoring=tailoring,
-                                  waivers=args.waivers, baseline_result=args.baseline_result,
-                                  fail_on=fail_on, limits=limits, extra_inputs=profile_inputs)
+        result, code = check_file(
+            files[0],
+            catalog,
+            baseline=args.baseline,
+            tailoring=tailoring,
+            waivers=args.waivers,
+            baseline_result=args.baseline_result,
+            fail_on=fail_on,
+            limits=limits,
+            extra_inputs=profile_inputs,
+        )
         _emit(result, outputs, args)
         return code
     return _check_many(files, catalog, tailoring, profile_inputs, fail_on, limits, outputs, args)
 
 
-def _check_many(files: list[str], catalog: Any, tailoring: Any, profile_inputs: Any,
-                fail_on: Any, limits: Any, outputs: list[tuple[str, str | None]],
-                args: argparse.Namespace) -> int:
+def _check_many(
+    files: list[str],
+    catalog: Any,
+    tailoring: Any,
+    profile_inputs: Any,
+    fail_on: Any,
+    limits: Any,
+    outputs: list[tuple[str, str | None]],
+    args: argparse.Namespace,
+) -> int:
     from .api import check_file
     from .errors import FedcheckError
     from .reports import render
@@ -392,9 +521,11 @@ def _check_many(files: list[str], catalog: Any, tailoring: Any, profile_inputs: 
     if any(path is not None for _, path in outputs) and len(outputs) > 0:
         from .errors import UsageError
 
-        raise UsageError("--output writes one report; with several deployments the reports "
-                         "would overwrite each other",
-                         "check one deployment per run to write files, or print to stdout")
+        raise UsageError(
+            "--output writes one report; with several deployments the reports "
+            "would overwrite each other",
+            "check one deployment per run to write files, or print to stdout",
+        )
     started = time.monotonic()
     worst = EXIT_OK
     summary = []
@@ -402,9 +533,17 @@ def _check_many(files: list[str], catalog: Any, tailoring: Any, profile_inputs: 
         if time.monotonic() - started > 1.0 and not args.quiet:
             _err(f"fedcheck: [{n}/{len(files)}] {file}")
         try:
-            result, code = check_file(file, catalog, baseline=args.baseline, tailoring=tailoring,
-                                      waivers=args.waivers, baseline_result=args.baseline_result,
-                                      fail_on=fail_on, limits=limits, extra_inputs=profile_inputs)
+            result, code = check_file(
+                file,
+                catalog,
+                baseline=args.baseline,
+                tailoring=tailoring,
+                waivers=args.waivers,
+                baseline_result=args.baseline_result,
+                fail_on=fail_on,
+                limits=limits,
+                extra_inputs=profile_inputs,
+            )
         except FedcheckError as exc:
             _err(exc.render())
             summary.append((file, "input error", EXIT_USAGE))
@@ -439,9 +578,18 @@ def cmd_controls(args: argparse.Namespace) -> int:
     if args.automated:
         controls = [c for c in controls if c.is_automated]
     if args.format == "json":
-        rows = [{"id": c.id, "oscal_id": c.oscal_id, "title": c.title, "family": c.family,
-                 "baselines": list(c.baselines), "severity": c.severity.value,
-                 "automated": c.is_automated} for c in controls]
+        rows = [
+            {
+                "id": c.id,
+                "oscal_id": c.oscal_id,
+                "title": c.title,
+                "family": c.family,
+                "baselines": list(c.baselines),
+                "severity": c.severity.value,
+                "automated": c.is_automated,
+            }
+            for c in controls
+        ]
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return EXIT_OK
     width = max((len(c.id) for c in controls), default=6)
@@ -499,8 +647,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     limits = _limits(args)
     catalog = load_catalog(args.controls, limits=limits) if args.controls else None
-    verdicts = [validate_file(f, args.kind, catalog=catalog, limits=limits)
-                for f in expand(args.paths)]
+    verdicts = [
+        validate_file(f, args.kind, catalog=catalog, limits=limits) for f in expand(args.paths)
+    ]
     if not verdicts:
         from .errors import UsageError
 
@@ -529,21 +678,33 @@ def cmd_test_controls(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.directory} is not a directory", "name a directory of controls")
     catalog = load_catalog([args.directory], include_bundled=False, limits=_limits(args))
     if not len(catalog):
-        raise UsageError(f"{args.directory} holds no control file (.yaml or .yml)",
-                         "name the directory of your custom controls")
+        raise UsageError(
+            f"{args.directory} holds no control file (.yaml or .yml)",
+            "name the directory of your custom controls",
+        )
     outcomes = run_examples(catalog)
     failed = [o for o in outcomes if not o.ok]
     if args.format == "json":
-        rows = [{"control": o.control_id, "kind": o.kind, "example": o.name, "ok": o.ok,
-                 "detail": o.detail, "file": o.file} for o in outcomes]
+        rows = [
+            {
+                "control": o.control_id,
+                "kind": o.kind,
+                "example": o.name,
+                "ok": o.ok,
+                "detail": o.detail,
+                "file": o.file,
+            }
+            for o in outcomes
+        ]
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
     else:
         for o in outcomes:
             if not (args.quiet and o.ok):
                 sys.stdout.write(o.render() + "\n")
     if not args.quiet or failed:
-        _err(f"fedcheck: {len(catalog)} control(s), {len(outcomes)} example(s), "
-             f"{len(failed)} failed")
+        _err(
+            f"fedcheck: {len(catalog)} control(s), {len(outcomes)} example(s), {len(failed)} failed"
+        )
     return EXIT_FAIL if failed else EXIT_OK
 
 
@@ -552,8 +713,10 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     write_starter(args.path, args.impact_level, force=args.force)
     if not args.quiet:
-        _err(f"fedcheck: wrote {args.path} (FedRAMP {args.impact_level}); set the fields "
-             f"marked TODO, then run: fedcheck check {args.path}")
+        _err(
+            f"fedcheck: wrote {args.path} (FedRAMP {args.impact_level}); set the fields "
+            f"marked TODO, then run: fedcheck check {args.path}"
+        )
     return EXIT_OK
 
 
@@ -579,10 +742,18 @@ def cmd_completion(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"check": cmd_check, "controls": cmd_controls, "schema": cmd_schema,
-            "report": cmd_report, "diff": cmd_diff, "validate": cmd_validate,
-            "test-controls": cmd_test_controls, "init": cmd_init, "explain": cmd_explain,
-            "completion": cmd_completion}
+COMMANDS = {
+    "check": cmd_check,
+    "controls": cmd_controls,
+    "schema": cmd_schema,
+    "report": cmd_report,
+    "diff": cmd_diff,
+    "validate": cmd_validate,
+    "test-controls": cmd_test_controls,
+    "init": cmd_init,
+    "explain": cmd_explain,
+    "completion": cmd_completion,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -591,12 +762,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    from .errors import FedcheckError
-
     # A run is short and builds millions of acyclic objects (parsed values, findings): the
     # cyclic garbage collector would only walk them again and again (3-4x slower on a large
     # system) without finding garbage, so it is off for the life of a command.
     import gc
+
+    from .errors import FedcheckError
 
     gc.disable()
     try:
@@ -612,9 +783,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - a user never sees a traceback
         if os.environ.get("FEDCHECK_DEBUG"):
             raise
-        _err(f"fedcheck: internal error: {type(exc).__name__}: {exc}\n"
-             "    fix: this is a bug in fedcheck; rerun with FEDCHECK_DEBUG=1 for the traceback "
-             "and report it")
+        _err(
+            f"fedcheck: internal error: {type(exc).__name__}: {exc}\n"
+            "    fix: this is a bug in fedcheck; rerun with FEDCHECK_DEBUG=1 for the traceback "
+            "and report it"
+        )
         return EXIT_USAGE
 
 

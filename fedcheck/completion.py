@@ -42,15 +42,20 @@ def _command(path: list[str], parser: argparse.ArgumentParser, help_: str) -> Co
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             helps = {a.dest: a.help or "" for a in action._choices_actions}
-            cmd.actions = [_command([*path, name], sub, helps.get(name, ""))
-                           for name, sub in action.choices.items()]
+            cmd.actions = [
+                _command([*path, name], sub, helps.get(name, ""))
+                for name, sub in action.choices.items()
+            ]
         elif action.option_strings:
-            cmd.options.append(Option(
-                list(action.option_strings), action.help or "",
-                [str(c) for c in action.choices] if action.choices else None,
-                action.nargs != 0,
-                action.type in (int, float),
-            ))
+            cmd.options.append(
+                Option(
+                    list(action.option_strings),
+                    action.help or "",
+                    [str(c) for c in action.choices] if action.choices else None,
+                    action.nargs != 0,
+                    action.type in (int, float),
+                )
+            )
         elif action.choices and cmd.positional_choices is None:
             cmd.positional_choices = [str(c) for c in action.choices]
         else:
@@ -90,6 +95,7 @@ def script(parser: argparse.ArgumentParser, shell: str) -> str:
 
 # --- bash --------------------------------------------------------------------------------------
 
+
 def _bash(prog: str, cmds: list[Command]) -> str:
     fn = "_" + prog.replace("-", "_")
     top = " ".join([c.path[0] for c in cmds] + ["--help", "--version"])
@@ -123,12 +129,14 @@ def _bash(prog: str, cmds: list[Command]) -> str:
             if o.choices:
                 value_cases.append(
                     f'                {flags}) COMPREPLY=($(compgen -W "{" ".join(o.choices)}" '
-                    f'-- "$cur")); return ;;')
+                    f'-- "$cur")); return ;;'
+                )
             elif o.is_number:
                 value_cases.append(f"                {flags}) COMPREPLY=(); return ;;")
             else:
                 value_cases.append(
-                    f'                {flags}) COMPREPLY=($(compgen -f -- "$cur")); return ;;')
+                    f'                {flags}) COMPREPLY=($(compgen -f -- "$cur")); return ;;'
+                )
         if value_cases:
             lines.append('            case "$prev" in')
             lines += value_cases
@@ -155,6 +163,7 @@ def _bash(prog: str, cmds: list[Command]) -> str:
 
 
 # --- zsh ---------------------------------------------------------------------------------------
+
 
 def _zq(text: str) -> str:
     """Text safe inside a single-quoted _arguments spec (no quote, bracket or colon)."""
@@ -194,20 +203,24 @@ def _zsh_body(c: Command, depth: int) -> list[str]:
     pad = "    " * depth
     if c.actions:
         described = " ".join(f"'{a.path[-1]}:{_zq(a.help)}'" for a in c.actions)
-        out = [f"{pad}if (( CURRENT == 2 )); then",
-               f"{pad}    local -a actions; actions=({described})",
-               f"{pad}    _describe -t actions 'action' actions; return",
-               f"{pad}fi",
-               f"{pad}shift words; (( CURRENT-- ))",
-               f'{pad}case "${{words[1]}}" in']
+        out = [
+            f"{pad}if (( CURRENT == 2 )); then",
+            f"{pad}    local -a actions; actions=({described})",
+            f"{pad}    _describe -t actions 'action' actions; return",
+            f"{pad}fi",
+            f"{pad}shift words; (( CURRENT-- ))",
+            f'{pad}case "${{words[1]}}" in',
+        ]
         for a in c.actions:
             out.append(f"{pad}    {a.path[-1]})")
             out += _zsh_body(a, depth + 2)
             out.append(f"{pad}        ;;")
         out.append(f"{pad}esac")
         return out
-    return [f"{pad}_arguments -s " + " \\\n".join([""] + [f"{pad}    {s}" for s in
-                                                       _zsh_arguments(c)]).lstrip(" \\\n")]
+    return [
+        f"{pad}_arguments -s "
+        + " \\\n".join([""] + [f"{pad}    {s}" for s in _zsh_arguments(c)]).lstrip(" \\\n")
+    ]
 
 
 def _zsh(prog: str, cmds: list[Command]) -> str:
@@ -236,6 +249,7 @@ def _zsh(prog: str, cmds: list[Command]) -> str:
 
 # --- fish --------------------------------------------------------------------------------------
 
+
 def _fq(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
@@ -248,15 +262,19 @@ def _fish(prog: str, cmds: list[Command]) -> str:
         f"complete -c {prog} -n '__fish_use_subcommand' -l version -d 'show the version'",
     ]
     for c in cmds:
-        lines.append(f"complete -c {prog} -n 'not __fish_seen_subcommand_from {top}' "
-                     f"-a {c.path[0]} -d {_fq(c.help)}")
+        lines.append(
+            f"complete -c {prog} -n 'not __fish_seen_subcommand_from {top}' "
+            f"-a {c.path[0]} -d {_fq(c.help)}"
+        )
     for c in _flat(cmds):
         seen = " && ".join(f"__fish_seen_subcommand_from {p}" for p in c.path)
         if c.actions:
             names = " ".join(a.path[-1] for a in c.actions)
             for a in c.actions:
-                lines.append(f"complete -c {prog} -n {_fq(f'{seen} && not __fish_seen_subcommand_from {names}')} "
-                             f"-a {a.path[-1]} -d {_fq(a.help)}")
+                lines.append(
+                    f"complete -c {prog} -n {_fq(f'{seen} && not __fish_seen_subcommand_from {names}')} "
+                    f"-a {a.path[-1]} -d {_fq(a.help)}"
+                )
         for o in c.options:
             parts = [f"complete -c {prog} -n {_fq(seen)}"]
             for flag in o.flags:
@@ -271,7 +289,9 @@ def _fish(prog: str, cmds: list[Command]) -> str:
             parts.append(f"-d {_fq(o.help)}")
             lines.append(" ".join(parts))
         if c.positional_choices:
-            lines.append(f"complete -c {prog} -n {_fq(seen)} -a {_fq(' '.join(c.positional_choices))}")
+            lines.append(
+                f"complete -c {prog} -n {_fq(seen)} -a {_fq(' '.join(c.positional_choices))}"
+            )
         elif c.takes_files and not c.actions:
             lines.append(f"complete -c {prog} -n {_fq(seen)} -F")
     return "\n".join(lines) + "\n"

@@ -81,7 +81,9 @@ class IncidentResponse(_Model):
 class System(_Model):
     """The system: one authorization boundary."""
 
-    id: str = Field(..., pattern=SYSTEM_ID_PATTERN, max_length=128, description="Short identifier, [a-z0-9-].")
+    id: str = Field(
+        ..., pattern=SYSTEM_ID_PATTERN, max_length=128, description="Short identifier, [a-z0-9-]."
+    )
     name: str | None = Field(None, description="Human-readable name of the system.")
     owner: str | None = Field(None, description="The organization that owns the system.")
     description: str | None = Field(None, description="What the system does, in a sentence.")
@@ -90,9 +92,7 @@ class System(_Model):
         description="FIPS 199 high-water mark of the whole system: low | moderate | high. "
         "It selects the default baseline.",
     )
-    environment: Environment | None = Field(
-        None, description="production | staging | development."
-    )
+    environment: Environment | None = Field(None, description="production | staging | development.")
     incident_response: IncidentResponse | None = Field(
         None, description="How security incidents are reported."
     )
@@ -151,7 +151,10 @@ class AtRest(_Model):
         None, description="provider_managed | customer_managed | hsm."
     )
     key_rotation_days: int | None = Field(
-        None, ge=1, le=_MAX_DAYS, json_schema_extra=_ext("How often the encryption keys are rotated, in days.")
+        None,
+        ge=1,
+        le=_MAX_DAYS,
+        json_schema_extra=_ext("How often the encryption keys are rotated, in days."),
     )
 
 
@@ -159,7 +162,8 @@ class InTransit(_Model):
     """Encryption of data on the wire."""
 
     tls_min_version: TlsVersion | None = Field(
-        None, description='Lowest TLS version accepted: "1.0" | "1.1" | "1.2" | "1.3"; always a string.'
+        None,
+        description='Lowest TLS version accepted: "1.0" | "1.1" | "1.2" | "1.3"; always a string.',
     )
     fips_validated: bool | None = Field(
         None, description="A FIPS 140-2 or 140-3 validated module terminates TLS."
@@ -184,10 +188,16 @@ class Logging(_Model):
         "data_access, configuration_changes, ...",
     )
     retention_days: int | None = Field(
-        None, ge=0, le=_MAX_DAYS, description="Total retention, active and cold storage together, in days."
+        None,
+        ge=0,
+        le=_MAX_DAYS,
+        description="Total retention, active and cold storage together, in days.",
     )
     active_retention_days: int | None = Field(
-        None, ge=0, le=_MAX_DAYS, description="Immediately searchable part of the retention, in days."
+        None,
+        ge=0,
+        le=_MAX_DAYS,
+        description="Immediately searchable part of the retention, in days.",
     )
     centralized: bool | None = Field(
         None, description="Shipped to a central SIEM outside the component."
@@ -206,7 +216,9 @@ class Logging(_Model):
     )
     time_synchronized: bool | None = Field(
         None,
-        json_schema_extra=_ext("Audit timestamps come from an authoritative, synchronized time source (AU-8)."),
+        json_schema_extra=_ext(
+            "Audit timestamps come from an authoritative, synchronized time source (AU-8)."
+        ),
     )
     record_content: list[str] | None = Field(
         None,
@@ -240,7 +252,9 @@ class Authentication(_Model):
         None, description="The MFA is phishing-resistant: FIDO2/WebAuthn or PIV, not SMS or push."
     )
     piv: bool | None = Field(None, description="Accepts PIV/CAC credentials of federal users.")
-    sso: bool | None = Field(None, description="Sign-on goes through the organization's identity provider.")
+    sso: bool | None = Field(
+        None, description="Sign-on goes through the organization's identity provider."
+    )
     replay_resistant: bool | None = Field(
         None,
         json_schema_extra=_ext(
@@ -281,7 +295,9 @@ class Privileged(_Model):
         None,
         ge=1,
         le=_MAX_DAYS,
-        json_schema_extra=_ext("How often privileged accounts and roles are reviewed, in days (AC-6(7))."),
+        json_schema_extra=_ext(
+            "How often privileged accounts and roles are reviewed, in days (AC-6(7))."
+        ),
     )
 
 
@@ -311,7 +327,9 @@ class Access(_Model):
         None,
         ge=1,
         le=_MAX_DAYS,
-        json_schema_extra=_ext("How often all user accounts are reviewed for compliance, in days (AC-2)."),
+        json_schema_extra=_ext(
+            "How often all user accounts are reviewed for compliance, in days (AC-2)."
+        ),
     )
     privileged: Privileged | None = Field(None, description="Controls on administrators.")
 
@@ -331,7 +349,10 @@ class Backup(_Model):
     )
     encrypted: bool | None = Field(None, description="Backups are encrypted.")
     copies: int | None = Field(
-        None, ge=0, le=1_000, json_schema_extra=_ext("Number of backup copies kept (CP-9 asks for three).")
+        None,
+        ge=0,
+        le=1_000,
+        json_schema_extra=_ext("Number of backup copies kept (CP-9 asks for three)."),
     )
 
 
@@ -339,13 +360,20 @@ class RemediationDays(_Model):
     """Maximum days to remediate vulnerability findings, by risk."""
 
     critical: int | None = Field(
-        None, ge=0, le=_MAX_DAYS, json_schema_extra=_ext("Days to remediate critical-risk findings.")
+        None,
+        ge=0,
+        le=_MAX_DAYS,
+        json_schema_extra=_ext("Days to remediate critical-risk findings."),
     )
-    high: int | None = Field(None, ge=0, le=_MAX_DAYS, description="Days to remediate high-risk findings.")
+    high: int | None = Field(
+        None, ge=0, le=_MAX_DAYS, description="Days to remediate high-risk findings."
+    )
     moderate: int | None = Field(
         None, ge=0, le=_MAX_DAYS, description="Days to remediate moderate-risk findings."
     )
-    low: int | None = Field(None, ge=0, le=_MAX_DAYS, description="Days to remediate low-risk findings.")
+    low: int | None = Field(
+        None, ge=0, le=_MAX_DAYS, description="Days to remediate low-risk findings."
+    )
 
 
 class VulnerabilityManagement(_Model):
@@ -373,7 +401,9 @@ class Configuration(_Model):
     )
     drift_detection: bool | None = Field(
         None,
-        json_schema_extra=_ext("Unauthorized configuration changes are detected automatically (CM-3, CM-6)."),
+        json_schema_extra=_ext(
+            "Unauthorized configuration changes are detected automatically (CM-3, CM-6)."
+        ),
     )
     change_approval: bool | None = Field(
         None, json_schema_extra=_ext("Changes are approved before they reach production (CM-3).")
@@ -383,7 +413,9 @@ class Configuration(_Model):
 class Component(_Model):
     """A part of the system inside the authorization boundary."""
 
-    id: str = Field(..., pattern=ID_PATTERN, max_length=128, description="Unique within the document.")
+    id: str = Field(
+        ..., pattern=ID_PATTERN, max_length=128, description="Unique within the document."
+    )
     name: str | None = Field(None, description="Human-readable name.")
     type: ComponentType | None = Field(
         None,
@@ -397,7 +429,9 @@ class Component(_Model):
     network: Network | None = Field(None, description="How the component is reached.")
     encryption: Encryption | None = Field(None, description="Encryption at rest and in transit.")
     logging: Logging | None = Field(None, description="Audit logging.")
-    access: Access | None = Field(None, description="Identification, authentication, authorization.")
+    access: Access | None = Field(
+        None, description="Identification, authentication, authorization."
+    )
     backup: Backup | None = Field(None, description="Backups.")
     vulnerability_management: VulnerabilityManagement | None = Field(
         None, description="Scanning and patching."
@@ -410,7 +444,9 @@ class Component(_Model):
 class ExternalService(_Model):
     """A service outside the boundary that the system relies on (leveraged or interconnected)."""
 
-    id: str = Field(..., pattern=ID_PATTERN, max_length=128, description="Unique within the document.")
+    id: str = Field(
+        ..., pattern=ID_PATTERN, max_length=128, description="Unique within the document."
+    )
     name: str | None = Field(None, description="Human-readable name.")
     provider: str | None = Field(None, description="Who runs the service.")
     type: ServiceType | None = Field(
@@ -435,7 +471,8 @@ class FlowEncryption(_Model):
     """Encryption of a data flow."""
 
     tls_min_version: TlsVersion | None = Field(
-        None, description='Lowest TLS version accepted: "1.0" | "1.1" | "1.2" | "1.3"; always a string.'
+        None,
+        description='Lowest TLS version accepted: "1.0" | "1.1" | "1.2" | "1.3"; always a string.',
     )
     fips_validated: bool | None = Field(
         None, description="A FIPS 140-2 or 140-3 validated module protects the flow."
@@ -445,10 +482,10 @@ class FlowEncryption(_Model):
 class DataFlow(_Model):
     """Data moving between components and external services."""
 
-    id: str = Field(..., pattern=ID_PATTERN, max_length=128, description="Unique within the document.")
-    from_: str = Field(
-        ..., alias="from", description="A component id or an external service id."
+    id: str = Field(
+        ..., pattern=ID_PATTERN, max_length=128, description="Unique within the document."
     )
+    from_: str = Field(..., alias="from", description="A component id or an external service id.")
     to: str = Field(..., description="A component id or an external service id.")
     data: DataClassification | None = Field(None, description="The data the flow carries.")
     encryption: FlowEncryption | None = Field(None, description="Encryption of the flow.")
@@ -457,9 +494,12 @@ class DataFlow(_Model):
 class InheritedControls(_Model):
     """Controls that a leveraged FedRAMP-authorized provider implements for this system."""
 
-    provider: str = Field(..., min_length=1, description="The leveraged provider, e.g. AWS GovCloud (US).")
+    provider: str = Field(
+        ..., min_length=1, description="The leveraged provider, e.g. AWS GovCloud (US)."
+    )
     fedramp_authorization: Authorization = Field(
-        ..., description="The provider's FedRAMP authorization: none | li-saas | low | moderate | high."
+        ...,
+        description="The provider's FedRAMP authorization: none | li-saas | low | moderate | high.",
     )
     package_id: str | None = Field(None, description="The provider's FedRAMP package id.")
     responsibility: Responsibility = Field(
@@ -470,7 +510,7 @@ class InheritedControls(_Model):
     controls: list[str] = Field(
         default_factory=list,
         max_length=1_000,
-        description='Control ids (AC-2(3) or ac-2.3) or whole families (PE) that are inherited.',
+        description="Control ids (AC-2(3) or ac-2.3) or whole families (PE) that are inherited.",
     )
 
 

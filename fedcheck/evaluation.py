@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from . import deployment as dm
@@ -54,25 +54,30 @@ def timestamp(now: datetime | None = None) -> str:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch is not None:
         try:
-            moment = datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+            moment = datetime.fromtimestamp(int(epoch), tz=UTC)
         except (ValueError, OverflowError, OSError):
-            raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix timestamp",
-                             "set it to a whole number of seconds, e.g. 1700000000") from None
+            raise UsageError(
+                f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix timestamp",
+                "set it to a whole number of seconds, e.g. 1700000000",
+            ) from None
     else:
-        moment = now or datetime.now(timezone.utc)
+        moment = now or datetime.now(UTC)
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def select_baseline(deployment: LoadedDeployment, baseline: str | None) -> str:
     if baseline is not None:
         if baseline not in BASELINES:
-            raise UsageError(f"unknown baseline {baseline!r}", f"use one of: {', '.join(BASELINES)}")
+            raise UsageError(
+                f"unknown baseline {baseline!r}", f"use one of: {', '.join(BASELINES)}"
+            )
         return baseline
     level = deployment.model.system.impact_level
     if level is None:
         raise UsageError(
             f"{deployment.file}: system.impact_level is not stated, so the baseline is unknown",
-            "set system.impact_level (low | moderate | high) or pass --baseline")
+            "set system.impact_level (low | moderate | high) or pass --baseline",
+        )
     return level
 
 
@@ -113,15 +118,20 @@ def evaluate(
     notes = []
     automated = sum(1 for f in findings if f.status in (Status.PASS, Status.FAIL, Status.ERROR))
     if automated == 0:
-        notes.append("no automated control applied to this deployment: nothing was verified "
-                     "automatically, so the run does not pass")
+        notes.append(
+            "no automated control applied to this deployment: nothing was verified "
+            "automatically, so the run does not pass"
+        )
     deployment_input = InputFile("deployment", deployment.file, deployment.sha256)
     system = deployment.model.system
     return Result(
         findings=tuple(findings),
         system={
-            "id": system.id, "name": system.name, "owner": system.owner,
-            "description": system.description, "impact_level": system.impact_level,
+            "id": system.id,
+            "name": system.name,
+            "owner": system.owner,
+            "description": system.description,
+            "impact_level": system.impact_level,
             "environment": system.environment,
         },
         baseline=chosen,
@@ -138,12 +148,15 @@ def evaluate(
 
 def _selected(catalog: Catalog, baseline: str, tailoring: Tailoring) -> list[Control]:
     removed = {to_oscal(c) for c in tailoring.remove}
-    wanted = {c.oscal_id for c in catalog.in_baseline(baseline)} | {to_oscal(c) for c in tailoring.add}
+    wanted = {c.oscal_id for c in catalog.in_baseline(baseline)} | {
+        to_oscal(c) for c in tailoring.add
+    }
     return [c for c in catalog if c.oscal_id in wanted and c.oscal_id not in removed]
 
 
-def _inheritance(deployment: LoadedDeployment, tailoring: Tailoring,
-                 catalog: Catalog) -> dict[str, dict[str, Any]]:
+def _inheritance(
+    deployment: LoadedDeployment, tailoring: Tailoring, catalog: Catalog
+) -> dict[str, dict[str, Any]]:
     """Map each inherited control (oscal id, or a family code) to its provider declaration.
 
     A deployment's reference to a control or family the catalog lacks is an input error: a typo
@@ -169,10 +182,13 @@ def _inheritance(deployment: LoadedDeployment, tailoring: Tailoring,
                 if path is None:
                     continue
                 line, column, _ = deployment.source.position(entry["_path"])
-                raise InputError(deployment.file, line, column,
-                                 f"inherited_controls: {ref!r} is no control id or family of "
-                                 "the catalog",
-                                 "write a control id such as PE-3 or a family code such as PE")
+                raise InputError(
+                    deployment.file,
+                    line,
+                    column,
+                    f"inherited_controls: {ref!r} is no control id or family of the catalog",
+                    "write a control id such as PE-3 or a family code such as PE",
+                )
             earlier = by_control.get(key)
             if earlier is None or _inheritance_rank(entry) < _inheritance_rank(earlier):
                 by_control[key] = entry
@@ -190,7 +206,7 @@ def _inheritance_rank(entry: dict[str, Any]) -> tuple[int, str, str]:
 class _ByControl(dict[str, dict[str, Any]]):
     """Looks a control up by its id, then by its family."""
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         if key in self:
             return self[key]
         family = key.split("-")[0].upper()
@@ -213,8 +229,9 @@ def _location(deployment: LoadedDeployment, path: tuple[str | int, ...]) -> Loca
     return Location(deployment.file, line, column, shown)
 
 
-def _target_location(deployment: LoadedDeployment, ix: rules.Index,
-                     target: dict[str, Any]) -> Location:
+def _target_location(
+    deployment: LoadedDeployment, ix: rules.Index, target: dict[str, Any]
+) -> Location:
     """Where a target starts in the document; computed once per target and evaluation."""
     cache: dict[int, Location] = ix.__dict__.setdefault("_locations", {})
     key = id(target)
@@ -234,36 +251,61 @@ def _manual_message(control: Control) -> str:
 
 def _manual(control: Control, deployment: LoadedDeployment) -> Finding:
     return Finding(
-        control_id=control.id, status=Status.MANUAL, severity=control.severity,
-        target=deployment.system_id, target_kind="system",
+        control_id=control.id,
+        status=Status.MANUAL,
+        severity=control.severity,
+        target=deployment.system_id,
+        target_kind="system",
         message=_manual_message(control),
-        title=control.title, family=control.family,
-        location=Location(deployment.file), remediation=control.remediation,
+        title=control.title,
+        family=control.family,
+        location=Location(deployment.file),
+        remediation=control.remediation,
     )
 
 
-def _inherited(control: Control, source: dict[str, Any], system_level: str | None,
-               deployment: LoadedDeployment) -> Finding:
+def _inherited(
+    control: Control, source: dict[str, Any], system_level: str | None, deployment: LoadedDeployment
+) -> Finding:
     provider = source.get("provider", "?")
     level = source.get("fedramp_authorization", "none")
     path = source.get("_path")
-    location = (_location(deployment, path) if path
-                else source.get("_location") or Location(deployment.file))  # a profile's entry
-    evidence = (Evidence("fedramp_authorization", level,
-                         f"at least {system_level}" if system_level else "stated", location),)
-    common = dict(control_id=control.id, severity=control.severity,
-                  target=deployment.system_id, target_kind="system", title=control.title,
-                  family=control.family, location=location, evidence=evidence,
-                  remediation=control.remediation)
+    location = (
+        _location(deployment, path)
+        if path
+        else source.get("_location") or Location(deployment.file)
+    )  # a profile's entry
+    evidence = (
+        Evidence(
+            "fedramp_authorization",
+            level,
+            f"at least {system_level}" if system_level else "stated",
+            location,
+        ),
+    )
+    common = dict(
+        control_id=control.id,
+        severity=control.severity,
+        target=deployment.system_id,
+        target_kind="system",
+        title=control.title,
+        family=control.family,
+        location=location,
+        evidence=evidence,
+        remediation=control.remediation,
+    )
     if system_level is None or dm.LEVEL_RANK[level] < dm.LEVEL_RANK[system_level]:
         return Finding(
             status=Status.FAIL,
             message=f"inherited from {provider}, whose FedRAMP authorization ({level}) is below "
-                    f"the system's impact level ({system_level or 'not stated'})",
-            **common)  # type: ignore[arg-type]
-    return Finding(status=Status.INHERITED,
-                   message=f"inherited from {provider} (FedRAMP {level})",
-                   **common)  # type: ignore[arg-type]
+            f"the system's impact level ({system_level or 'not stated'})",
+            **common,  # type: ignore[arg-type]
+        )
+    return Finding(
+        status=Status.INHERITED,
+        message=f"inherited from {provider} (FedRAMP {level})",
+        **common,  # type: ignore[arg-type]
+    )
 
 
 def _targets(kind: str, ix: rules.Index) -> list[dict[str, Any]]:
@@ -276,20 +318,29 @@ def _targets(kind: str, ix: rules.Index) -> list[dict[str, Any]]:
     return ix.flows
 
 
-def _evaluate_control(compiled: CompiledControl, deployment: LoadedDeployment, ix: rules.Index,
-                      baseline: str) -> Iterable[Finding]:
+def _evaluate_control(
+    compiled: CompiledControl, deployment: LoadedDeployment, ix: rules.Index, baseline: str
+) -> Iterable[Finding]:
     control = compiled.control
     out: list[Finding] = []
     ordered = sorted(compiled.rules, key=lambda r: _TARGET_ORDER[r.target])
     for rule in ordered:
         targets = _targets(rule.target, ix)
         if not targets:
-            out.append(Finding(
-                control_id=control.id, status=Status.NOT_APPLICABLE, severity=control.severity,
-                target=deployment.system_id, target_kind="system",
-                message=f"no {_SECTION[rule.target].replace('_', ' ')} to check",
-                title=control.title, family=control.family, location=Location(deployment.file),
-                remediation=control.remediation))
+            out.append(
+                Finding(
+                    control_id=control.id,
+                    status=Status.NOT_APPLICABLE,
+                    severity=control.severity,
+                    target=deployment.system_id,
+                    target_kind="system",
+                    message=f"no {_SECTION[rule.target].replace('_', ' ')} to check",
+                    title=control.title,
+                    family=control.family,
+                    location=Location(deployment.file),
+                    remediation=control.remediation,
+                )
+            )
             continue
         # The hot path: a target on which every check holds becomes a pass finding without
         # building any explanation; everything else goes through _judge.
@@ -308,8 +359,21 @@ def _evaluate_control(compiled: CompiledControl, deployment: LoadedDeployment, i
                     location = locations.get(id(target))
                     if location is None:
                         location = _target_location(deployment, ix, target)
-                    append(Finding(cid, Status.NOT_APPLICABLE, severity, target["id"], kind,
-                                   na_message, title, family, location, (), remediation))
+                    append(
+                        Finding(
+                            cid,
+                            Status.NOT_APPLICABLE,
+                            severity,
+                            target["id"],
+                            kind,
+                            na_message,
+                            title,
+                            family,
+                            location,
+                            (),
+                            remediation,
+                        )
+                    )
                     continue
                 if applies is True:
                     for test in tests:
@@ -319,46 +383,86 @@ def _evaluate_control(compiled: CompiledControl, deployment: LoadedDeployment, i
                         location = locations.get(id(target))
                         if location is None:
                             location = _target_location(deployment, ix, target)
-                        append(Finding(cid, Status.PASS, severity, target["id"], kind,
-                                       pass_message, title, family, location, (), remediation))
+                        append(
+                            Finding(
+                                cid,
+                                Status.PASS,
+                                severity,
+                                target["id"],
+                                kind,
+                                pass_message,
+                                title,
+                                family,
+                                location,
+                                (),
+                                remediation,
+                            )
+                        )
                         continue
                 append(_judge(compiled, rule, target, deployment, ix, baseline))
             except Exception as exc:  # noqa: BLE001 - a broken check must not pass or stop the run
-                out.append(Finding(
-                    control_id=control.id, status=Status.ERROR, severity=control.severity,
-                    target=str(target.get("id", "?")), target_kind=rule.target,
-                    message=f"the check could not be evaluated ({type(exc).__name__}: {exc}); "
-                            "it is not counted as a pass",
-                    title=control.title, family=control.family,
-                    location=_target_location(deployment, ix, target),
-                    remediation=control.remediation))
+                out.append(
+                    Finding(
+                        control_id=control.id,
+                        status=Status.ERROR,
+                        severity=control.severity,
+                        target=str(target.get("id", "?")),
+                        target_kind=rule.target,
+                        message=f"the check could not be evaluated ({type(exc).__name__}: {exc}); "
+                        "it is not counted as a pass",
+                        title=control.title,
+                        family=control.family,
+                        location=_target_location(deployment, ix, target),
+                        remediation=control.remediation,
+                    )
+                )
     return out
 
 
-def _judge(compiled: CompiledControl, rule: CompiledRule, target: dict[str, Any],
-           deployment: LoadedDeployment, ix: rules.Index, baseline: str) -> Finding:
+def _judge(
+    compiled: CompiledControl,
+    rule: CompiledRule,
+    target: dict[str, Any],
+    deployment: LoadedDeployment,
+    ix: rules.Index,
+    baseline: str,
+) -> Finding:
     control = compiled.control
     ident = target["id"]
-    common = dict(control_id=control.id, severity=control.severity, target=ident,
-                  target_kind=rule.target, title=control.title, family=control.family,
-                  remediation=control.remediation)
+    common = dict(
+        control_id=control.id,
+        severity=control.severity,
+        target=ident,
+        target_kind=rule.target,
+        title=control.title,
+        family=control.family,
+        remediation=control.remediation,
+    )
     if rule.where is not None:
         applies = rule.where.test(target, ix)
         if applies is False:
-            return Finding(status=Status.NOT_APPLICABLE,
-                           message="does not apply to this " + rule.target,
-                           location=_target_location(deployment, ix, target),
-                           **common)  # type: ignore[arg-type]
+            return Finding(
+                status=Status.NOT_APPLICABLE,
+                message="does not apply to this " + rule.target,
+                location=_target_location(deployment, ix, target),
+                **common,
+            )
         if applies is None:
             reasons = rule.where.explain(target, ix)
             evidence = _evidence(reasons, deployment, ix)
-            status = Status.FAIL if any(r.missing and not r.extension for r in reasons) \
+            status = (
+                Status.FAIL
+                if any(r.missing and not r.extension for r in reasons)
                 else Status.MANUAL
+            )
             missing = ", ".join(e.path for e in evidence if e.missing)
-            return Finding(status=status,
-                           message=f"cannot tell whether the control applies: {missing} not stated",
-                           location=evidence[0].location if evidence else None,
-                           evidence=tuple(evidence), **common)  # type: ignore[arg-type]
+            return Finding(
+                status=status,
+                message=f"cannot tell whether the control applies: {missing} not stated",
+                location=evidence[0].location if evidence else None,
+                evidence=tuple(evidence),
+                **common,
+            )
     failed: list[tuple[CompiledCheck, list[rules.Reason]]] = []
     unknown = False
     hard_fail = False
@@ -372,9 +476,12 @@ def _judge(compiled: CompiledControl, rule: CompiledRule, target: dict[str, Any]
             hard_fail = True
         failed.append((check, check.node.explain(target, ix)))
     if not failed:
-        return Finding(status=Status.PASS, message=control.summary or "passes",
-                       location=_target_location(deployment, ix, target),
-                       **common)  # type: ignore[arg-type]
+        return Finding(
+            status=Status.PASS,
+            message=control.summary or "passes",
+            location=_target_location(deployment, ix, target),
+            **common,
+        )
     all_reasons = [r for _, reasons in failed for r in reasons]
     evidence = _evidence(all_reasons, deployment, ix)
     missing_contract = any(r.missing and not r.extension for r in all_reasons)
@@ -387,7 +494,7 @@ def _judge(compiled: CompiledControl, rule: CompiledRule, target: dict[str, Any]
     index = 0
     for check, reasons in failed:
         count = len(reasons)
-        ev = evidence[index:index + count]
+        ev = evidence[index : index + count]
         index += count
         messages.append(_message(check.message, ev, ident, baseline))
     message = messages[0] + (f" (and {len(messages) - 1} more)" if len(messages) > 1 else "")
@@ -396,17 +503,19 @@ def _judge(compiled: CompiledControl, rule: CompiledRule, target: dict[str, Any]
     fix = failed[0][0].fix
     if fix:
         common["remediation"] = fix.strip()
-    return Finding(status=status, message=message,
-                   location=evidence[0].location if evidence else None,
-                   evidence=tuple(evidence), **common)  # type: ignore[arg-type]
-
+    return Finding(
+        status=status,
+        message=message,
+        location=evidence[0].location if evidence else None,
+        evidence=tuple(evidence),
+        **common,
+    )
 
 
 _PLACEHOLDER = re.compile(r"\{(actual|expected|path|target|baseline)\}")
 
 
-def _message(template: str | None, evidence: Sequence[Evidence], target: str,
-             baseline: str) -> str:
+def _message(template: str | None, evidence: Sequence[Evidence], target: str, baseline: str) -> str:
     first = evidence[0] if evidence else None
     if first is None:
         return template or "the check failed"
@@ -424,8 +533,9 @@ def _message(template: str | None, evidence: Sequence[Evidence], target: str,
     return f"{first.path} is {values['actual']}; expected {first.expected}"
 
 
-def _evidence(reasons: Sequence[rules.Reason], deployment: LoadedDeployment,
-              ix: rules.Index) -> list[Evidence]:
+def _evidence(
+    reasons: Sequence[rules.Reason], deployment: LoadedDeployment, ix: rules.Index
+) -> list[Evidence]:
     out = []
     for r in reasons:
         doc_path = _document_path(r.obj, r.path, ix)
@@ -458,8 +568,15 @@ def _document_path(obj: Any, path: str, ix: rules.Index) -> tuple[str | int, ...
             if end is None:
                 break
             current, result = end, list(ix.paths[id(end)])
-        elif part in ("inbound_flows", "outbound_flows", "components", "external_services",
-                      "data_flows", "kind", "crosses_boundary"):
+        elif part in (
+            "inbound_flows",
+            "outbound_flows",
+            "components",
+            "external_services",
+            "data_flows",
+            "kind",
+            "crosses_boundary",
+        ):
             break
         else:
             result.extend(parts[i:])  # a field left out: point at its nearest stated parent
@@ -471,7 +588,8 @@ def exit_code(result: Result, fail_on: Severity | None = None) -> int:
     """0 when nothing fails the gate, 1 when something does (or nothing was verified)."""
     if result.failing(fail_on):
         return 1
-    if not any(f.status in (Status.PASS, Status.FAIL, Status.ERROR, Status.WAIVED)
-               for f in result.findings):
+    if not any(
+        f.status in (Status.PASS, Status.FAIL, Status.ERROR, Status.WAIVED) for f in result.findings
+    ):
         return 1
     return 0

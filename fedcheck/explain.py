@@ -34,10 +34,15 @@ def find_control(catalog: Catalog, control_id: str) -> Control:
         # A misremembered enhancement (AC-2(30)) is closest to its base control and siblings.
         base = wanted.split("(")[0]
         close = [k for k in known if k == base or k.startswith(base + "(")][:3]
-    hint = f"did you mean {' or '.join(close)}?" if close else \
-        "run 'fedcheck controls list' to see the ids"
-    raise UsageError(f"no control {control_id!r} in the catalog; {hint}",
-                     "write the id as NIST does, e.g. AC-2(3), or in OSCAL form, e.g. ac-2.3")
+    hint = (
+        f"did you mean {' or '.join(close)}?"
+        if close
+        else "run 'fedcheck controls list' to see the ids"
+    )
+    raise UsageError(
+        f"no control {control_id!r} in the catalog; {hint}",
+        "write the id as NIST does, e.g. AC-2(3), or in OSCAL form, e.g. ac-2.3",
+    )
 
 
 def describe(control: Control) -> dict[str, Any]:
@@ -45,20 +50,25 @@ def describe(control: Control) -> dict[str, Any]:
     parameters = []
     for name, p in control.parameters.items():
         baselines = [b for b in BASELINES if b in control.baselines] or list(BASELINES)
-        parameters.append({
-            "name": name,
-            "description": p.description,
-            "odp": p.odp,
-            "values": {b: p.value_for(b) for b in baselines},
-            "stricter": p.stricter,
-            "source": p.source,
-        })
+        parameters.append(
+            {
+                "name": name,
+                "description": p.description,
+                "odp": p.odp,
+                "values": {b: p.value_for(b) for b in baselines},
+                "stricter": p.stricter,
+                "source": p.source,
+            }
+        )
     examples: dict[str, list[dict[str, Any]]] = {}
     for kind in ("pass", "fail"):
         examples[kind] = [
-            {"name": e.get("name", ""), "deployment": e.get("deployment", {}),
-             **({"finding": e["finding"]} if "finding" in e else {}),
-             **({"baseline": e["baseline"]} if "baseline" in e else {})}
+            {
+                "name": e.get("name", ""),
+                "deployment": e.get("deployment", {}),
+                **({"finding": e["finding"]} if "finding" in e else {}),
+                **({"baseline": e["baseline"]} if "baseline" in e else {}),
+            }
             for e in control.examples.get(kind, [])
         ]
     return {
@@ -105,14 +115,21 @@ def _shown_file(control: Control) -> str:
 def _para(text: str, indent: str = "  ") -> str:
     lines = []
     for paragraph in text.strip().split("\n\n"):
-        lines.append(textwrap.fill(" ".join(paragraph.split()), width=96,
-                                   initial_indent=indent, subsequent_indent=indent))
+        lines.append(
+            textwrap.fill(
+                " ".join(paragraph.split()),
+                width=96,
+                initial_indent=indent,
+                subsequent_indent=indent,
+            )
+        )
     return "\n\n".join(lines)
 
 
 def _yaml(data: Any, indent: str = "    ") -> str:
-    text = yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True,
-                          width=96)
+    text = yaml.safe_dump(
+        data, sort_keys=False, default_flow_style=False, allow_unicode=True, width=96
+    )
     return textwrap.indent(text.rstrip("\n"), indent)
 
 
@@ -121,8 +138,10 @@ def render_text(d: dict[str, Any]) -> str:
     out: list[str] = []
     kind = "automated" if d["automated"] else "manual (evidence is needed)"
     out.append(f"{d['id']}  {d['title']}")
-    out.append(f"  family {d['family']}; baselines {', '.join(d['baselines']) or 'none'}; "
-               f"severity {d['severity']}; {kind}")
+    out.append(
+        f"  family {d['family']}; baselines {', '.join(d['baselines']) or 'none'}; "
+        f"severity {d['severity']}; {kind}"
+    )
     if d["summary"]:
         out += ["", "What it checks:", _para(d["summary"])]
     if d["rationale"]:
@@ -148,8 +167,10 @@ def render_text(d: dict[str, Any]) -> str:
     if d["reads"]:
         out += [f"  {r['target']}: {r['field']}" for r in d["reads"]]
     else:
-        out.append("  none: fedcheck cannot check this control from a deployment description;\n"
-                   "  it is listed as manual evidence to collect")
+        out.append(
+            "  none: fedcheck cannot check this control from a deployment description;\n"
+            "  it is listed as manual evidence to collect"
+        )
     if d["remediation"]:
         out += ["", "How to fix it:", _para(d["remediation"])]
     if d["references"]:
@@ -161,8 +182,11 @@ def render_text(d: dict[str, Any]) -> str:
                 f = e["finding"]
                 where = f" (finding on {f.get('target', '?')}"
                 where += f" at {f['path']})" if f.get("path") else ")"
-            out += ["", f"Example that {label.lower()[:-1]}s: {e['name']}{where}",
-                    _yaml(e["deployment"])]
+            out += [
+                "",
+                f"Example that {label.lower()[:-1]}s: {e['name']}{where}",
+                _yaml(e["deployment"]),
+            ]
     if d["file"]:
         out += ["", f"Defined in {d['file']}"]
     return "\n".join(out) + "\n"

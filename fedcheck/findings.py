@@ -113,8 +113,11 @@ class Evidence:
     def from_dict(cls, data: dict[str, Any]) -> Evidence:
         loc = data.get("location")
         return cls(
-            data["path"], data.get("actual"), data.get("expected", ""),
-            Location.from_dict(loc) if loc else None, bool(data.get("missing", False)),
+            data["path"],
+            data.get("actual"),
+            data.get("expected", ""),
+            Location.from_dict(loc) if loc else None,
+            bool(data.get("missing", False)),
         )
 
 
@@ -149,8 +152,14 @@ class Waiver:
     def from_dict(cls, data: dict[str, Any]) -> Waiver:
         loc = data.get("location")
         return cls(
-            data["control"], data["target"], data["justification"], data["approved_by"],
-            data["approved_on"], data["expires"], data.get("type", "poam"), data.get("poam_id"),
+            data["control"],
+            data["target"],
+            data["justification"],
+            data["approved_by"],
+            data["approved_on"],
+            data["expires"],
+            data.get("type", "poam"),
+            data.get("poam_id"),
             Location.from_dict(loc) if loc else None,
         )
 
@@ -249,9 +258,16 @@ class ControlInfo:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ControlInfo:
         return cls(
-            data["id"], data["oscal_id"], data["title"], data["family"], Severity(data["severity"]),
-            data.get("summary", ""), data.get("remediation", ""), bool(data["automated"]),
-            tuple(data.get("baselines", ())), dict(data.get("parameters", {})),
+            data["id"],
+            data["oscal_id"],
+            data["title"],
+            data["family"],
+            Severity(data["severity"]),
+            data.get("summary", ""),
+            data.get("remediation", ""),
+            bool(data["automated"]),
+            tuple(data.get("baselines", ())),
+            dict(data.get("parameters", {})),
         )
 
 
@@ -285,7 +301,9 @@ class Result:
     generated_at: str
     inputs: tuple[InputFile, ...] = ()
     deviations: tuple[dict[str, Any], ...] = ()  # loosened parameters and removed controls
-    waivers: tuple[dict[str, Any], ...] = ()  # each waiver with its state: applied | expired | stale
+    waivers: tuple[
+        dict[str, Any], ...
+    ] = ()  # each waiver with its state: applied | expired | stale
     notes: tuple[str, ...] = ()
 
     # -- summaries ------------------------------------------------------------------------
@@ -308,14 +326,18 @@ class Result:
         for f in self.findings:
             if f.status is Status.ERROR:
                 out.append(f)
-            elif f.status is Status.FAIL and (threshold is None or f.severity.rank >= threshold.rank):
+            elif f.status is Status.FAIL and (
+                threshold is None or f.severity.rank >= threshold.rank
+            ):
                 out.append(f)
         return out
 
     @property
     def automated_evaluated(self) -> int:
         """How many findings came from an automated check that reached a verdict."""
-        return sum(1 for f in self.findings if f.status in (Status.PASS, Status.FAIL, Status.WAIVED))
+        return sum(
+            1 for f in self.findings if f.status in (Status.PASS, Status.FAIL, Status.WAIVED)
+        )
 
     def to_dict(self, *, include_findings: bool = True) -> dict[str, Any]:
         data = {

@@ -68,13 +68,15 @@ def load_deployment(path: str, limits: Limits = DEFAULT_LIMITS) -> LoadedDeploym
     return _validate(doc.data, doc.source, path, doc.sha256)
 
 
-def parse_deployment(text: str, file: str = "<string>", limits: Limits = DEFAULT_LIMITS,
-                     *, as_json: bool = False) -> LoadedDeployment:
+def parse_deployment(
+    text: str, file: str = "<string>", limits: Limits = DEFAULT_LIMITS, *, as_json: bool = False
+) -> LoadedDeployment:
     """Validate a deployment given as text."""
     data, source = parse_text(text, file, limits, as_json=as_json)
     if not isinstance(data, dict):
-        raise InputErrors([Problem(file, 1, 1, "the top level must be a mapping",
-                                   "start with 'version: 1'")])
+        raise InputErrors(
+            [Problem(file, 1, 1, "the top level must be a mapping", "start with 'version: 1'")]
+        )
     return _validate(data, source, file, hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
@@ -100,8 +102,17 @@ def _validate(data: dict[str, Any], source: SourceMap, file: str, sha: str) -> L
 
 def _check_version(data: dict[str, Any], source: SourceMap, file: str) -> None:
     if "version" not in data:
-        raise InputErrors([Problem(file, 1, 1, "the document does not say which version of the "
-                                   "format it is", "add 'version: 1' as the first line")])
+        raise InputErrors(
+            [
+                Problem(
+                    file,
+                    1,
+                    1,
+                    "the document does not say which version of the format it is",
+                    "add 'version: 1' as the first line",
+                )
+            ]
+        )
     version = data["version"]
     if type(version) is int and version in SUPPORTED_VERSIONS:
         return
@@ -161,9 +172,16 @@ def _capped(problems: list[Problem], total: int, file: str) -> list[Problem]:
     if total <= MAX_PROBLEMS:
         return problems
     shown = problems[:MAX_PROBLEMS]
-    return [*shown, Problem(file, None, None,
-                            f"{total - len(shown):,} more problems not shown",
-                            "fix the problems above first and run again")]
+    return [
+        *shown,
+        Problem(
+            file,
+            None,
+            None,
+            f"{total - len(shown):,} more problems not shown",
+            "fix the problems above first and run again",
+        ),
+    ]
 
 
 def _first_errors(exc: ValidationError, count: int) -> list[dict[str, Any]]:
@@ -192,8 +210,11 @@ def _translate(exc: ValidationError, data: Any, source: SourceMap, file: str) ->
     total = exc.error_count()
     # Locating every one of a million errors would take longer than reading the file; a sample
     # large enough that the first ones by position are among it is translated.
-    errors = (exc.errors(include_url=False) if total <= MAX_PROBLEMS * 4
-              else _first_errors(exc, MAX_PROBLEMS * 4))
+    errors = (
+        exc.errors(include_url=False)
+        if total <= MAX_PROBLEMS * 4
+        else _first_errors(exc, MAX_PROBLEMS * 4)
+    )
     for err in errors:
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         kind = err["type"]
@@ -207,14 +228,18 @@ def _translate(exc: ValidationError, data: Any, source: SourceMap, file: str) ->
             bad = str(loc[-1])
             close = difflib.get_close_matches(bad, names, n=1, cutoff=0.6)
             message = f"unknown field '{bad}' in {display_path(data, parent)}"
-            fix = (f"did you mean '{close[0]}'?" if close else
-                   f"known fields here: {', '.join(names)}")
+            fix = (
+                f"did you mean '{close[0]}'?" if close else f"known fields here: {', '.join(names)}"
+            )
             key_position = True
         elif kind == "missing":
             message = f"{where} is required"
             fix = f"add '{loc[-1]}'"
-        elif kind == "literal_error" and isinstance(value, (int, float)) and not isinstance(
-                value, bool):
+        elif (
+            kind == "literal_error"
+            and isinstance(value, (int, float))
+            and not isinstance(value, bool)
+        ):
             message = f"{where}: expected a string, got the number {value!r}"
             fix = f'quote it: "{value}" (YAML reads an unquoted {value} as a number)'
         elif kind == "literal_error":
@@ -223,7 +248,11 @@ def _translate(exc: ValidationError, data: Any, source: SourceMap, file: str) ->
             message = f"{where}: {value!r} is not one of {', '.join(o for o in options if o)}"
             close = difflib.get_close_matches(str(value), options, n=1, cutoff=0.5)
             fix = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(options)}"
-        elif kind in ("string_type",) and isinstance(value, (int, float)) and not isinstance(value, bool):
+        elif (
+            kind in ("string_type",)
+            and isinstance(value, (int, float))
+            and not isinstance(value, bool)
+        ):
             message = f"{where}: expected a string, got the number {value!r}"
             fix = f'quote it: "{value}" (YAML reads an unquoted {value} as a number)'
         elif kind in ("int_type", "int_parsing", "int_from_float"):
@@ -243,10 +272,13 @@ def _translate(exc: ValidationError, data: Any, source: SourceMap, file: str) ->
         elif kind == "string_pattern_mismatch":
             pattern = err.get("ctx", {}).get("pattern", "")
             message = f"{where}: {value!r} does not have the expected form ({pattern})"
-            fix = ("write a lowercase two-letter country code such as us"
-                   if pattern == dm.COUNTRY_PATTERN else
-                   "use letters, digits, '-', '_' and '.' only"
-                   if pattern == dm.ID_PATTERN else "use lowercase letters, digits and '-'")
+            fix = (
+                "write a lowercase two-letter country code such as us"
+                if pattern == dm.COUNTRY_PATTERN
+                else "use letters, digits, '-', '_' and '.' only"
+                if pattern == dm.ID_PATTERN
+                else "use lowercase letters, digits and '-'"
+            )
         elif kind in ("model_type", "dict_type", "model_attributes_type"):
             message = f"{where}: expected a mapping of fields, got {_show(value)}"
             fix = "write the fields indented below the key"
@@ -292,31 +324,49 @@ def _check_references(data: dict[str, Any], source: SourceMap, file: str) -> lis
                 first = seen.get(ident, ("system", "id"))
                 fl, _, _ = source.position(first)
                 line, column, _ = source.position((section, i, "id"))
-                problems.append(Problem(
-                    file, line, column,
-                    f"duplicate id '{ident}' (already used at line {fl} by "
-                    f"{display_path(data, first[:2])})",
-                    "ids must be unique across the system, components, external services and "
-                    "data flows; rename one"))
+                problems.append(
+                    Problem(
+                        file,
+                        line,
+                        column,
+                        f"duplicate id '{ident}' (already used at line {fl} by "
+                        f"{display_path(data, first[:2])})",
+                        "ids must be unique across the system, components, external services and "
+                        "data flows; rename one",
+                    )
+                )
             else:
                 seen[ident] = (section, i, "id")
     endpoints = {c["id"] for c in data.get("components") or []} | {
-        s["id"] for s in data.get("external_services") or []}
+        s["id"] for s in data.get("external_services") or []
+    }
     for i, flow in enumerate(data.get("data_flows") or []):
         for end in ("from", "to"):
             name = flow[end]
             if name not in endpoints:
                 line, column, _ = source.position(("data_flows", i, end))
                 close = difflib.get_close_matches(name, sorted(endpoints), n=1, cutoff=0.6)
-                problems.append(Problem(
-                    file, line, column,
-                    f"data_flows[{flow['id']}].{end} names '{name}', which is no component or "
-                    "external service",
-                    f"did you mean '{close[0]}'?" if close else
-                    "name the id of a component or external service"))
+                problems.append(
+                    Problem(
+                        file,
+                        line,
+                        column,
+                        f"data_flows[{flow['id']}].{end} names '{name}', which is no component or "
+                        "external service",
+                        f"did you mean '{close[0]}'?"
+                        if close
+                        else "name the id of a component or external service",
+                    )
+                )
         if flow["from"] == flow["to"]:
             line, column, _ = source.position(("data_flows", i, "to"))
-            problems.append(Problem(file, line, column,
-                                    f"data_flows[{flow['id']}] goes from '{flow['from']}' to itself",
-                                    "a flow connects two different objects"))
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    column,
+                    f"data_flows[{flow['id']}] goes from '{flow['from']}' to itself",
+                    "a flow connects two different objects",
+                )
+            )
     return problems

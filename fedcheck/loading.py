@@ -62,7 +62,10 @@ class Limits:
                     number = -1
                 if number <= 0:
                     raise InputError(
-                        var, None, None, f"{var} must be a positive integer, got {raw!r}",
+                        var,
+                        None,
+                        None,
+                        f"{var} must be a positive integer, got {raw!r}",
                         f"set {var} to a number such as {getattr(cls, name)}",
                     )
                 values[name] = number
@@ -82,8 +85,14 @@ class SourceMap:
     value mark); for a list, a list of value marks. Marks are libyaml's own objects.
     """
 
-    def __init__(self, file: str, data: Any, marks: dict[int, Any] | None, text: str | None = None,
-                 limits: Limits | None = None):
+    def __init__(
+        self,
+        file: str,
+        data: Any,
+        marks: dict[int, Any] | None,
+        text: str | None = None,
+        limits: Limits | None = None,
+    ):
         self.file = file
         self.data = data
         self._marks = marks
@@ -146,7 +155,7 @@ def _rekey(ours: Any, theirs: Any, marks: dict[int, Any], out: dict[int, Any]) -
         if isinstance(a, dict) and isinstance(b, dict):
             stack.extend((a[k], b[k]) for k in a if k in b)
         elif isinstance(a, list) and isinstance(b, list):
-            stack.extend(zip(a, b))
+            stack.extend(zip(a, b, strict=False))
 
 
 @dataclass
@@ -163,6 +172,7 @@ class Document:
 
 # --- reading bytes -------------------------------------------------------------------------
 
+
 def read_text(path: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str, bytes]:
     """Read a file as UTF-8 within the size limit; every refusal is an InputError."""
     try:
@@ -176,7 +186,9 @@ def read_text(path: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str, bytes]:
         raise InputError(path, None, None, f"cannot read the file: {exc.strerror}") from None
     if len(raw) > limits.max_file_bytes:
         raise InputError(
-            path, None, None,
+            path,
+            None,
+            None,
             f"file is larger than the limit of {limits.max_file_bytes:,} bytes",
             "split the description, or raise the limit with --max-file-bytes or "
             "FEDCHECK_MAX_FILE_BYTES if the file is genuine",
@@ -185,8 +197,10 @@ def read_text(path: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str, bytes]:
 
 
 _OTHER_ENCODINGS = (
-    (b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
-    (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"),
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
 )
 
 
@@ -195,18 +209,30 @@ def decode(raw: bytes, file: str) -> str:
         raw = raw[3:]
     for mark, name in _OTHER_ENCODINGS:
         if raw.startswith(mark):
-            raise InputError(file, 1, 1, f"the file is encoded as {name}, not UTF-8",
-                             "save the file as UTF-8 (without a byte order mark)")
+            raise InputError(
+                file,
+                1,
+                1,
+                f"the file is encoded as {name}, not UTF-8",
+                "save the file as UTF-8 (without a byte order mark)",
+            )
     if b"\x00" in raw[:4096] and len(raw) >= 2 and (raw[0] == 0 or raw[1] == 0):
-        raise InputError(file, 1, 1, "the file is encoded as UTF-16 or UTF-32, not UTF-8",
-                         "save the file as UTF-8")
+        raise InputError(
+            file,
+            1,
+            1,
+            "the file is encoded as UTF-16 or UTF-32, not UTF-8",
+            "save the file as UTF-8",
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise InputError(
-            file, line, column,
+            file,
+            line,
+            column,
             f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
             "save the file as UTF-8",
         ) from None
@@ -218,9 +244,7 @@ _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 # YAML 1.1 reads these as booleans; YAML 1.2 reads them as strings. A compliance file must not
 # depend on which reading a tool makes, so fedcheck refuses them unquoted.
-_AMBIGUOUS_BOOLS = frozenset(
-    "y Y yes Yes YES n N no No NO on On ON off Off OFF".split()
-)
+_AMBIGUOUS_BOOLS = frozenset("y Y yes Yes YES n N no No NO on On ON off Off OFF".split())
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
 # YAML 1.1 has a narrower decimal form: a dot is required, an exponent needs a sign, and a
@@ -230,9 +254,15 @@ _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\
 # way is still refused where a number is needed, with its position.
 _YAML11_FLOAT = re.compile(r"(?:[-+]?[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+][0-9]+)?\Z")
 _SPECIAL_FLOATS = {
-    ".inf": float("inf"), ".Inf": float("inf"), ".INF": float("inf"),
-    "+.inf": float("inf"), "-.inf": float("-inf"), "-.Inf": float("-inf"),
-    ".nan": float("nan"), ".NaN": float("nan"), ".NAN": float("nan"),
+    ".inf": float("inf"),
+    ".Inf": float("inf"),
+    ".INF": float("inf"),
+    "+.inf": float("inf"),
+    "-.inf": float("-inf"),
+    "-.Inf": float("-inf"),
+    ".nan": float("nan"),
+    ".NaN": float("nan"),
+    ".NAN": float("nan"),
 }
 _STR_TAGS = frozenset(("tag:yaml.org,2002:str", "!"))
 
@@ -258,7 +288,8 @@ def _resolve_plain(value: str, file: str, mark: Any) -> Any:
                 )
             if len(digits) > 30:
                 raise InputError(
-                    *_where(file, mark), f"number {value[:20]}... is absurdly large",
+                    *_where(file, mark),
+                    f"number {value[:20]}... is absurdly large",
                     "write a realistic value",
                 )
             return int(value)
@@ -302,12 +333,18 @@ def _yaml_error(exc: yaml.YAMLError, file: str, text: str = "", max_depth: int =
         offset = min(max(exc.position, 0), len(text))
         line = text.count("\n", 0, offset) + 1
         column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        char = (
+            exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        )
         return InputError(
-            file, line, column,
+            file,
+            line,
+            column,
             f"the file contains the character U+{char:04X}, which YAML does not allow unescaped",
             "remove the character, or write it as an escape inside a double-quoted string "
-            f'("\\x{char:02x}")' if char < 0x100 else "remove the character",
+            f'("\\x{char:02x}")'
+            if char < 0x100
+            else "remove the character",
         )
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
@@ -326,16 +363,16 @@ def _yaml_error(exc: yaml.YAMLError, file: str, text: str = "", max_depth: int =
     fix = "correct the YAML syntax at this position (indentation, a missing ':' or quote)"
     if "found character '\\t'" in str(problem) or "\t" in str(problem):
         fix = "indent with spaces, not tabs"
-    _, line, column = _where(file, mark)
-    if line is not None and text:
+    _, at_line, at_column = _where(file, mark)
+    if at_line is not None and text:
         # At the end of input libyaml marks the line after the last one; point at the end of
         # the last line instead, which an editor can jump to.
         last = text.count("\n") + (0 if text.endswith("\n") else 1)
-        if line > last:
+        if at_line > last:
             body = text.rstrip("\n")
-            line = body.count("\n") + 1
-            column = len(body) - (body.rfind("\n") + 1) + 1
-    return InputError(file, line, column, message, fix)
+            at_line = body.count("\n") + 1
+            at_column = len(body) - (body.rfind("\n") + 1) + 1
+    return InputError(file, at_line, at_column, message, fix)
 
 
 def _events(text: str) -> Iterator[Any]:
@@ -397,7 +434,8 @@ def _read_yaml_text(
             elif kind is ev.MappingStartEvent or kind is ev.SequenceStartEvent:
                 tag = event.tag
                 if tag is not None and tag not in (
-                    "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+                    "tag:yaml.org,2002:map",
+                    "tag:yaml.org,2002:seq",
                 ):
                     raise InputError(
                         *_where(file, event.start_mark),
@@ -523,7 +561,10 @@ def _read_yaml_text(
 
     if root is _NOKEY or documents == 0:
         raise InputError(
-            file, 1, 1, "the file is empty",
+            file,
+            1,
+            1,
+            "the file is empty",
             "write a YAML mapping; a deployment description starts with 'version: 1'",
         )
     return root, SourceMap(file, root, marks if positions else None)
@@ -553,6 +594,7 @@ _NOKEY: Any = _NoKey()
 
 
 # --- JSON ----------------------------------------------------------------------------------
+
 
 class _Duplicate(Exception):
     def __init__(self, key: str) -> None:
@@ -589,7 +631,10 @@ def _json_depth_error(text: str, file: str, max_depth: int) -> InputError:
                 line = text.count("\n", 0, offset) + 1
                 column = offset - (text.rfind("\n", 0, offset) + 1) + 1
                 return InputError(
-                    file, line, column, f"nesting deeper than {max_depth} levels",
+                    file,
+                    line,
+                    column,
+                    f"nesting deeper than {max_depth} levels",
                     "flatten the document; raise FEDCHECK_MAX_DEPTH only if the nesting is genuine",
                 )
         elif char in "]}":
@@ -615,16 +660,26 @@ def _read_json_text(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> tu
     try:
         data = json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant)
     except json.JSONDecodeError as exc:
-        raise InputError(file, exc.lineno, exc.colno, f"malformed JSON: {exc.msg}",
-                         "correct the JSON syntax at this position") from None
+        raise InputError(
+            file,
+            exc.lineno,
+            exc.colno,
+            f"malformed JSON: {exc.msg}",
+            "correct the JSON syntax at this position",
+        ) from None
     except _Duplicate as exc:
         line, column = _find_key(text, exc.key)
         raise InputError(
-            file, line, column, f"duplicate key {exc.key!r}",
+            file,
+            line,
+            column,
+            f"duplicate key {exc.key!r}",
             "keep one of the two entries: JSON parsers would silently drop the first",
         ) from None
     except ValueError as exc:
-        raise InputError(file, None, None, f"malformed JSON: {exc}", "write a finite number") from None
+        raise InputError(
+            file, None, None, f"malformed JSON: {exc}", "write a finite number"
+        ) from None
     except RecursionError:
         raise _json_depth_error(text, file, limits.max_depth) from None
     if _json_depth(data) > limits.max_depth:
@@ -645,13 +700,17 @@ def _find_key(text: str, key: str) -> tuple[int | None, int | None]:
 
 # --- entry points --------------------------------------------------------------------------
 
+
 def parse_text(
     text: str, file: str = "<string>", limits: Limits = DEFAULT_LIMITS, *, as_json: bool = False
 ) -> tuple[Any, SourceMap]:
     """Parse YAML (or JSON) text into plain data and its source map."""
     if len(text) > limits.max_file_bytes:
         raise InputError(
-            file, None, None, f"input is larger than the limit of {limits.max_file_bytes:,} bytes",
+            file,
+            None,
+            None,
+            f"input is larger than the limit of {limits.max_file_bytes:,} bytes",
             "raise the limit with --max-file-bytes if the input is genuine",
         )
     if as_json:
@@ -671,7 +730,10 @@ def load_file(path: str, limits: Limits = DEFAULT_LIMITS, *, expect: str = "mapp
     if expect == "mapping" and not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"
         raise InputError(
-            path, 1, 1, f"the top level is {kind}; expected a mapping of keys to values",
+            path,
+            1,
+            1,
+            f"the top level is {kind}; expected a mapping of keys to values",
             "start the file with the top-level keys (for a deployment: 'version: 1', 'system:', ...)",
         )
     return Document(path, data, source, hashlib.sha256(raw).hexdigest(), len(raw))

@@ -51,8 +51,14 @@ class Profile:
         line, column, _ = self.source.position(path, key=key)
         return line, column
 
-    def _problem(self, path: tuple[str | int, ...], message: str, fix: str | None = None,
-                 *, key: bool = False) -> None:
+    def _problem(
+        self,
+        path: tuple[str | int, ...],
+        message: str,
+        fix: str | None = None,
+        *,
+        key: bool = False,
+    ) -> None:
         line, column = self._where(path, key=key)
         self.problems.append(Problem(self.file, line, column, message, fix))
 
@@ -60,8 +66,9 @@ class Profile:
         line, column = self._where(path)
         return Location(self.file, line, column, display_path(self.data, path))
 
-    def _control(self, catalog: Catalog, ref: Any, path: tuple[str | int, ...],
-                 *, key: bool = False) -> Control | None:
+    def _control(
+        self, catalog: Catalog, ref: Any, path: tuple[str | int, ...], *, key: bool = False
+    ) -> Control | None:
         """The catalog control named by ``ref``, or None after recording a problem."""
         try:
             oscal = to_oscal(str(ref))
@@ -70,11 +77,15 @@ class Profile:
             return None
         if oscal not in catalog.controls:
             close = difflib.get_close_matches(oscal, list(catalog.controls), n=1, cutoff=0.8)
-            self._problem(path, f"unknown control {ref!r}: it is in neither the FedRAMP catalog "
-                          "nor the profile's control_dirs",
-                          f"did you mean {to_display(close[0])}?" if close else
-                          "check the id, or add the custom control's directory to control_dirs",
-                          key=key)
+            self._problem(
+                path,
+                f"unknown control {ref!r}: it is in neither the FedRAMP catalog "
+                "nor the profile's control_dirs",
+                f"did you mean {to_display(close[0])}?"
+                if close
+                else "check the id, or add the custom control's directory to control_dirs",
+                key=key,
+            )
             return None
         return catalog.controls[oscal]
 
@@ -95,9 +106,15 @@ class Profile:
         if self.problems:
             problems = sorted(self.problems, key=lambda p: (p.line or 0, p.column or 0))
             raise InputErrors(problems)
-        return Tailoring(add=tuple(add), remove=remove, parameters=parameters,
-                         deviations=(*deviations, *removed), inherited=tuple(inherited),
-                         baseline=baseline, origin=self._location(("baseline",)))
+        return Tailoring(
+            add=tuple(add),
+            remove=remove,
+            parameters=parameters,
+            deviations=(*deviations, *removed),
+            inherited=tuple(inherited),
+            baseline=baseline,
+            origin=self._location(("baseline",)),
+        )
 
     def _added(self, catalog: Catalog) -> list[str]:
         out = []
@@ -107,8 +124,9 @@ class Profile:
                 out.append(control.oscal_id)
         return out
 
-    def _removed(self, catalog: Catalog,
-                 baseline: str) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    def _removed(
+        self, catalog: Catalog, baseline: str
+    ) -> tuple[dict[str, str], list[dict[str, Any]]]:
         remove: dict[str, str] = {}
         removed: list[dict[str, Any]] = []
         for i, item in enumerate(self.data.get("remove") or []):
@@ -116,40 +134,54 @@ class Profile:
             if control is None:
                 continue
             if baseline not in control.baselines:
-                self._problem(("remove", i, "control"),
-                              f"{control.id} is not in the FedRAMP {baseline} baseline, so there "
-                              "is nothing to remove",
-                              "delete this entry")
+                self._problem(
+                    ("remove", i, "control"),
+                    f"{control.id} is not in the FedRAMP {baseline} baseline, so there "
+                    "is nothing to remove",
+                    "delete this entry",
+                )
                 continue
             remove[control.oscal_id] = item["justification"].strip()
-            removed.append({
-                "kind": "removed_control",
-                "control": control.id,
-                "title": control.title,
-                "parameter": None,
-                "fedramp_value": f"required by the FedRAMP {baseline} baseline",
-                "value": "removed",
-                "justification": item["justification"].strip(),
-                "approved_by": item.get("approved_by"),
-                "approved_on": None,
-                "location": self._location(("remove", i)).to_dict(),
-            })
+            removed.append(
+                {
+                    "kind": "removed_control",
+                    "control": control.id,
+                    "title": control.title,
+                    "parameter": None,
+                    "fedramp_value": f"required by the FedRAMP {baseline} baseline",
+                    "value": "removed",
+                    "justification": item["justification"].strip(),
+                    "approved_by": item.get("approved_by"),
+                    "approved_on": None,
+                    "location": self._location(("remove", i)).to_dict(),
+                }
+            )
         return remove, removed
 
-    def _parameter(self, control: Control, name: str, path: tuple[str | int, ...],
-                   *, key: bool = False) -> Parameter | None:
+    def _parameter(
+        self, control: Control, name: str, path: tuple[str | int, ...], *, key: bool = False
+    ) -> Parameter | None:
         param = control.parameters.get(name)
         if param is None:
             names = sorted(control.parameters)
             close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-            self._problem(path, f"{control.id} has no parameter '{name}'",
-                          f"did you mean '{close[0]}'?" if close else
-                          (f"its parameters: {', '.join(names)}" if names else
-                           f"{control.id} has no parameters to set"), key=key)
+            self._problem(
+                path,
+                f"{control.id} has no parameter '{name}'",
+                f"did you mean '{close[0]}'?"
+                if close
+                else (
+                    f"its parameters: {', '.join(names)}"
+                    if names
+                    else f"{control.id} has no parameters to set"
+                ),
+                key=key,
+            )
         return param
 
-    def _parameters(self, catalog: Catalog, baseline: str,
-                    parameters: dict[str, dict[str, Any]]) -> None:
+    def _parameters(
+        self, catalog: Catalog, baseline: str, parameters: dict[str, dict[str, Any]]
+    ) -> None:
         for ref, values in (self.data.get("parameters") or {}).items():
             control = self._control(catalog, ref, ("parameters", ref), key=True)
             if control is None:
@@ -166,17 +198,26 @@ class Profile:
                         f"{control.id} {name}: {_show(value)} is looser than the FedRAMP "
                         f"{baseline} value {_show(fedramp)} ({_direction(param.stricter)})",
                         "use a value at least as strict as FedRAMP's, or declare it under "
-                        "deviations with a justification")
+                        "deviations with a justification",
+                    )
                     continue
                 if control.oscal_id in parameters and name in parameters[control.oscal_id]:
-                    self._problem(path, f"{control.id} {name} is set twice",
-                                  "keep one of the two entries", key=True)
+                    self._problem(
+                        path,
+                        f"{control.id} {name} is set twice",
+                        "keep one of the two entries",
+                        key=True,
+                    )
                     continue
                 parameters.setdefault(control.oscal_id, {})[name] = value
 
-    def _deviations(self, catalog: Catalog, baseline: str,
-                    parameters: dict[str, dict[str, Any]],
-                    deviations: list[dict[str, Any]]) -> None:
+    def _deviations(
+        self,
+        catalog: Catalog,
+        baseline: str,
+        parameters: dict[str, dict[str, Any]],
+        deviations: list[dict[str, Any]],
+    ) -> None:
         declared = {to_oscal_or_none(r): r for r in (self.data.get("parameters") or {})}
         for i, item in enumerate(self.data.get("deviations") or []):
             path: tuple[str | int, ...] = ("deviations", i)
@@ -186,49 +227,66 @@ class Profile:
             name = item["parameter"]
             param = self._parameter(control, name, (*path, "parameter"))
             value = item["value"]
-            if param is None or not self._typed(control, param, baseline, value,
-                                                (*path, "value")):
+            if param is None or not self._typed(control, param, baseline, value, (*path, "value")):
                 continue
             ref = declared.get(control.oscal_id)
             if ref is not None and name in self.data["parameters"][ref]:
-                self._problem((*path, "parameter"),
-                              f"{control.id} {name} is set both under parameters and as a "
-                              "deviation", "keep only the deviation")
+                self._problem(
+                    (*path, "parameter"),
+                    f"{control.id} {name} is set both under parameters and as a deviation",
+                    "keep only the deviation",
+                )
                 continue
             fedramp = param.value_for(baseline)
             if compare(param.stricter, fedramp, value) != "looser":
-                self._problem((*path, "value"),
-                              f"{control.id} {name}: {_show(value)} is not looser than the FedRAMP "
-                              f"{baseline} value {_show(fedramp)}, so it is no deviation",
-                              "move it under parameters (a value that meets FedRAMP's needs no "
-                              "justification)")
+                self._problem(
+                    (*path, "value"),
+                    f"{control.id} {name}: {_show(value)} is not looser than the FedRAMP "
+                    f"{baseline} value {_show(fedramp)}, so it is no deviation",
+                    "move it under parameters (a value that meets FedRAMP's needs no "
+                    "justification)",
+                )
                 continue
             if name in parameters.get(control.oscal_id, {}):
-                self._problem((*path, "parameter"), f"{control.id} {name} is declared twice",
-                              "keep one deviation per parameter")
+                self._problem(
+                    (*path, "parameter"),
+                    f"{control.id} {name} is declared twice",
+                    "keep one deviation per parameter",
+                )
                 continue
             parameters.setdefault(control.oscal_id, {})[name] = value
-            deviations.append({
-                "kind": "parameter",
-                "control": control.id,
-                "title": control.title,
-                "parameter": name,
-                "odp": param.odp,
-                "fedramp_value": fedramp,
-                "value": value,
-                "justification": item["justification"].strip(),
-                "approved_by": item.get("approved_by"),
-                "approved_on": item.get("approved_on"),
-                "location": self._location(path).to_dict(),
-            })
+            deviations.append(
+                {
+                    "kind": "parameter",
+                    "control": control.id,
+                    "title": control.title,
+                    "parameter": name,
+                    "odp": param.odp,
+                    "fedramp_value": fedramp,
+                    "value": value,
+                    "justification": item["justification"].strip(),
+                    "approved_by": item.get("approved_by"),
+                    "approved_on": item.get("approved_on"),
+                    "location": self._location(path).to_dict(),
+                }
+            )
 
-    def _typed(self, control: Control, param: Parameter, baseline: str, value: Any,
-               path: tuple[str | int, ...]) -> bool:
+    def _typed(
+        self,
+        control: Control,
+        param: Parameter,
+        baseline: str,
+        value: Any,
+        path: tuple[str | int, ...],
+    ) -> bool:
         """Is ``value`` of the same type as FedRAMP's value? Records a problem when not."""
         problem = type_problem(param.value_for(baseline), value)
         if problem:
-            self._problem(path, f"{control.id} {param.name}: {problem}",
-                          "write a value of the same kind as FedRAMP's")
+            self._problem(
+                path,
+                f"{control.id} {param.name}: {problem}",
+                "write a value of the same kind as FedRAMP's",
+            )
             return False
         return True
 
@@ -236,17 +294,23 @@ class Profile:
         families = {c.family.upper() for c in catalog}
         out = []
         for i, item in enumerate(self.data.get("inherited") or []):
-            entry = {"provider": item["provider"],
-                     "fedramp_authorization": item["fedramp_authorization"],
-                     "responsibility": item.get("responsibility", "full"),
-                     "package_id": item.get("package_id"),
-                     "controls": [], "_location": self._location(("inherited", i))}
+            entry = {
+                "provider": item["provider"],
+                "fedramp_authorization": item["fedramp_authorization"],
+                "responsibility": item.get("responsibility", "full"),
+                "package_id": item.get("package_id"),
+                "controls": [],
+                "_location": self._location(("inherited", i)),
+            }
             for j, ref in enumerate(item["controls"]):
                 path: tuple[str | int, ...] = ("inherited", i, "controls", j)
                 if _FAMILY.fullmatch(ref):
                     if ref.upper() not in families:
-                        self._problem(path, f"no control family {ref!r} in the catalog",
-                                      f"use a family code such as {', '.join(sorted(families)[:5])}")
+                        self._problem(
+                            path,
+                            f"no control family {ref!r} in the catalog",
+                            f"use a family code such as {', '.join(sorted(families)[:5])}",
+                        )
                         continue
                     entry["controls"].append(ref.upper())
                 elif self._control(catalog, ref, path) is not None:
@@ -254,8 +318,9 @@ class Profile:
             out.append(entry)
         return out
 
-    def _compile(self, catalog: Catalog, baseline: str,
-                 parameters: dict[str, dict[str, Any]]) -> None:
+    def _compile(
+        self, catalog: Catalog, baseline: str, parameters: dict[str, dict[str, Any]]
+    ) -> None:
         """Compile each control with its new values, so a value its checks cannot use fails here,
         at the profile's line, and not in the middle of a run."""
         if self.problems:
@@ -266,8 +331,12 @@ class Profile:
                 control.compile(baseline, values)
             except InputError as exc:
                 path = self._path_of(oscal, next(iter(values)))
-                self._problem(path, f"{control.id}: the profile's values do not fit its checks: "
-                              f"{exc.problem.message}", exc.problem.fix)
+                self._problem(
+                    path,
+                    f"{control.id}: the profile's values do not fit its checks: "
+                    f"{exc.problem.message}",
+                    exc.problem.fix,
+                )
 
     def _path_of(self, oscal: str, name: str) -> tuple[str | int, ...]:
         for ref in self.data.get("parameters") or {}:
@@ -298,9 +367,15 @@ def load_profile(path: str, limits: Limits = DEFAULT_LIMITS) -> Profile:
         directory = base / rel
         if not directory.is_dir():
             line, column, _ = doc.source.position(("control_dirs", i))
-            problems.append(Problem(path, line, column,
-                                    f"control_dirs: no directory {rel!r} next to the profile",
-                                    "give a directory path relative to the profile file"))
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    column,
+                    f"control_dirs: no directory {rel!r} next to the profile",
+                    "give a directory path relative to the profile file",
+                )
+            )
         dirs.append(str(directory))
     if problems:
         raise InputErrors(problems)
@@ -308,6 +383,7 @@ def load_profile(path: str, limits: Limits = DEFAULT_LIMITS) -> Profile:
 
 
 # --- comparing values ------------------------------------------------------------------------
+
 
 def _rank(a: Any, b: Any) -> dict[str, int] | None:
     """The ordered scale two values share (impact levels, TLS versions), if any."""
@@ -403,13 +479,19 @@ def profile_baseline(tailoring: Tailoring, requested: str | None, deployment: An
     assert chosen is not None
     origin = tailoring.origin or Location("the profile")
     if requested is not None and requested != chosen:
-        raise UsageError(f"--baseline {requested} contradicts the profile, which selects the "
-                         f"{chosen} baseline ({origin})",
-                         "drop --baseline, or change the profile's baseline")
+        raise UsageError(
+            f"--baseline {requested} contradicts the profile, which selects the "
+            f"{chosen} baseline ({origin})",
+            "drop --baseline, or change the profile's baseline",
+        )
     level = deployment.model.system.impact_level
     if level is not None and BASELINES.index(chosen) < BASELINES.index(level):
-        raise InputError(origin.file, origin.line, origin.column,
-                         f"the profile selects the {chosen} baseline, below the system's impact "
-                         f"level ({level}, in {deployment.file})",
-                         f"set baseline: {level} in the profile, or correct system.impact_level")
+        raise InputError(
+            origin.file,
+            origin.line,
+            origin.column,
+            f"the profile selects the {chosen} baseline, below the system's impact "
+            f"level ({level}, in {deployment.file})",
+            f"set baseline: {level} in the profile, or correct system.impact_level",
+        )
     return chosen

@@ -48,23 +48,44 @@ class Diff:
 
     def to_dict(self, old: Result, new: Result) -> dict[str, Any]:
         def side(r: Result) -> dict[str, Any]:
-            return {"generated_at": r.generated_at, "system": r.system.get("id"),
-                    "baseline": r.baseline, "failing": len(r.failing())}
+            return {
+                "generated_at": r.generated_at,
+                "system": r.system.get("id"),
+                "baseline": r.baseline,
+                "failing": len(r.failing()),
+            }
 
         def rows(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
-            return [{"control_id": f.control_id, "target": f.target, "status": f.status.value,
-                     "severity": f.severity.value, "message": f.message,
-                     "location": f.location.to_dict() if f.location else None}
-                    for f in findings]
+            return [
+                {
+                    "control_id": f.control_id,
+                    "target": f.target,
+                    "status": f.status.value,
+                    "severity": f.severity.value,
+                    "message": f.message,
+                    "location": f.location.to_dict() if f.location else None,
+                }
+                for f in findings
+            ]
 
-        return {"format": "fedcheck-diff", "old": side(old), "new": side(new),
-                "summary": {"new": len(self.new), "resolved": len(self.resolved),
-                            "unchanged": len(self.unchanged), "errors": len(self.errors),
-                            "waived": len(self.waived)},
-                "new_failures": rows(self.new), "resolved": rows(self.resolved),
-                "unchanged": rows(self.unchanged), "errors": rows(self.errors),
-                "waived": rows(self.waived),
-                "gate": "fail" if self.fails_gate else "pass"}
+        return {
+            "format": "fedcheck-diff",
+            "old": side(old),
+            "new": side(new),
+            "summary": {
+                "new": len(self.new),
+                "resolved": len(self.resolved),
+                "unchanged": len(self.unchanged),
+                "errors": len(self.errors),
+                "waived": len(self.waived),
+            },
+            "new_failures": rows(self.new),
+            "resolved": rows(self.resolved),
+            "unchanged": rows(self.unchanged),
+            "errors": rows(self.errors),
+            "waived": rows(self.waived),
+            "gate": "fail" if self.fails_gate else "pass",
+        }
 
 
 def diff(old: Result, new: Result, fail_on: Severity | None = None) -> Diff:
@@ -87,23 +108,31 @@ def check_comparable(old: Result, new: Result, source: str | None = None) -> Non
     """Refuse to compare results of two different systems: every failure would look new."""
     a, b = old.system.get("id"), new.system.get("id")
     if a != b:
-        raise InputError(source or "previous result", None, None,
-                         f"the previous result is for system '{a}', this one for '{b}'",
-                         "compare results of the same system")
+        raise InputError(
+            source or "previous result",
+            None,
+            None,
+            f"the previous result is for system '{a}', this one for '{b}'",
+            "compare results of the same system",
+        )
 
 
-def gate_on_new(previous: Result, result: Result, fail_on: Severity | None = None, *,
-                source: str | None = None) -> tuple[Result, int]:
+def gate_on_new(
+    previous: Result, result: Result, fail_on: Severity | None = None, *, source: str | None = None
+) -> tuple[Result, int]:
     """The gate of ``check --baseline-result``: exit 1 only for new failures (or any error, or a
     run that verified nothing); the Result gains a note that says what was compared."""
     check_comparable(previous, result, source)
     d = diff(previous, result, fail_on)
-    verified = any(f.status in (Status.PASS, Status.FAIL, Status.ERROR, Status.WAIVED)
-                   for f in result.findings)
+    verified = any(
+        f.status in (Status.PASS, Status.FAIL, Status.ERROR, Status.WAIVED) for f in result.findings
+    )
     code = 1 if d.fails_gate or not verified else 0
-    note = (f"compared with the previous result of {previous.generated_at}: "
-            f"{len(d.new)} new failing, {len(d.resolved)} resolved, {len(d.unchanged)} unchanged; "
-            f"the gate {'fails' if code else 'passes'} on new failures only")
+    note = (
+        f"compared with the previous result of {previous.generated_at}: "
+        f"{len(d.new)} new failing, {len(d.resolved)} resolved, {len(d.unchanged)} unchanged; "
+        f"the gate {'fails' if code else 'passes'} on new failures only"
+    )
     if d.new:
         note += " (new: " + ", ".join(f"{f.control_id} on {f.target}" for f in d.new) + ")"
     inputs = result.inputs
@@ -118,17 +147,27 @@ def gate_on_new(previous: Result, result: Result, fail_on: Severity | None = Non
 def render_text(d: Diff, old: Result, new: Result) -> str:
     """The diff as lines a person reads in a CI log."""
     out = [f"fedcheck diff: {old.system.get('id')} {old.generated_at} -> {new.generated_at}"]
-    for title, findings in (("new failures", d.new), ("resolved", d.resolved),
-                            ("unchanged failures", d.unchanged), ("now waived", d.waived),
-                            ("errors", d.errors)):
+    for title, findings in (
+        ("new failures", d.new),
+        ("resolved", d.resolved),
+        ("unchanged failures", d.unchanged),
+        ("now waived", d.waived),
+        ("errors", d.errors),
+    ):
         out.append(f"{title} ({len(findings)}):")
         for f in findings:
             where = f"{f.location}: " if f.location else ""
             out.append(f"  {where}{f.status.value.upper()} {f.control_id} {f.target}: {f.message}")
-    verdict = ("FAIL: new failures" if d.new else "FAIL: checks that broke" if d.errors
-               else "ok: no new failures")
-    out.append(f"{len(d.new)} new, {len(d.resolved)} resolved, {len(d.unchanged)} unchanged; "
-               f"{verdict}")
+    verdict = (
+        "FAIL: new failures"
+        if d.new
+        else "FAIL: checks that broke"
+        if d.errors
+        else "ok: no new failures"
+    )
+    out.append(
+        f"{len(d.new)} new, {len(d.resolved)} resolved, {len(d.unchanged)} unchanged; {verdict}"
+    )
     return "\n".join(out) + "\n"
 
 

@@ -45,6 +45,7 @@ class CompileError(Exception):
 
 # --- the type model ------------------------------------------------------------------------
 
+
 @dataclass(eq=False)
 class FieldType:
     """The type of a value a path can reach."""
@@ -61,8 +62,12 @@ class FieldType:
             return f"an object ({self.obj.name})"
         if self.values:
             return f"{self.kind} ({' | '.join(self.values)})"
-        return {"int": "an integer", "float": "a number", "bool": "a boolean",
-                "str": "a string"}.get(self.kind, self.kind)
+        return {
+            "int": "an integer",
+            "float": "a number",
+            "bool": "a boolean",
+            "str": "a string",
+        }.get(self.kind, self.kind)
 
 
 @dataclass(eq=False)
@@ -188,8 +193,10 @@ def _build_targets() -> dict[str, ObjectType]:
         for key, member in source.members.items():
             endpoint.members.setdefault(key, member)
     endpoint.members["kind"] = Member(
-        "kind", FieldType("enum", ("component", "service")),
-        lambda d, ix: ix.kind_of.get(d.get("id", "")), relation=True,
+        "kind",
+        FieldType("enum", ("component", "service")),
+        lambda d, ix: ix.kind_of.get(d.get("id", "")),
+        relation=True,
         description="component or service: which kind of object the endpoint is",
     )
     endpoint_t = FieldType("object", obj=endpoint)
@@ -209,32 +216,51 @@ def _build_targets() -> dict[str, ObjectType]:
     for obj in (component, service, endpoint):
         obj.members["system"] = rel("system", system_t, system_of, "the system above the target")
         obj.members["inbound_flows"] = rel(
-            "inbound_flows", flow_list, inbound, "data flows whose 'to' is this object")
+            "inbound_flows", flow_list, inbound, "data flows whose 'to' is this object"
+        )
         obj.members["outbound_flows"] = rel(
-            "outbound_flows", flow_list, outbound, "data flows whose 'from' is this object")
+            "outbound_flows", flow_list, outbound, "data flows whose 'from' is this object"
+        )
 
     flow.members["system"] = rel("system", system_t, system_of, "the system above the flow")
     flow.members["source"] = rel(
-        "source", endpoint_t, lambda d, ix: ix.endpoints.get(d.get("from", "")),
-        "the component or external service the flow leaves")
+        "source",
+        endpoint_t,
+        lambda d, ix: ix.endpoints.get(d.get("from", "")),
+        "the component or external service the flow leaves",
+    )
     flow.members["target"] = rel(
-        "target", endpoint_t, lambda d, ix: ix.endpoints.get(d.get("to", "")),
-        "the component or external service the flow reaches")
+        "target",
+        endpoint_t,
+        lambda d, ix: ix.endpoints.get(d.get("to", "")),
+        "the component or external service the flow reaches",
+    )
     flow.members["crosses_boundary"] = rel(
-        "crosses_boundary", FieldType("bool"),
-        lambda d, ix: ix.kind_of.get(d.get("from", "")) == "service"
-        or ix.kind_of.get(d.get("to", "")) == "service",
-        "true when either end of the flow is an external service")
+        "crosses_boundary",
+        FieldType("bool"),
+        lambda d, ix: (
+            ix.kind_of.get(d.get("from", "")) == "service"
+            or ix.kind_of.get(d.get("to", "")) == "service"
+        ),
+        "true when either end of the flow is an external service",
+    )
 
     system_target = ObjectType("SystemTarget", dict(system.members))
     system_target.members["components"] = rel(
-        "components", FieldType("list", item=FieldType("object", obj=component)),
-        lambda d, ix: ix.components, "every component")
+        "components",
+        FieldType("list", item=FieldType("object", obj=component)),
+        lambda d, ix: ix.components,
+        "every component",
+    )
     system_target.members["external_services"] = rel(
-        "external_services", FieldType("list", item=FieldType("object", obj=service)),
-        lambda d, ix: ix.services, "every external service")
+        "external_services",
+        FieldType("list", item=FieldType("object", obj=service)),
+        lambda d, ix: ix.services,
+        "every external service",
+    )
     system_target.members["data_flows"] = rel(
-        "data_flows", flow_list, lambda d, ix: ix.flows, "every data flow")
+        "data_flows", flow_list, lambda d, ix: ix.flows, "every data flow"
+    )
     return {"system": system_target, "component": component, "service": service, "flow": flow}
 
 
@@ -243,6 +269,7 @@ TARGET_KINDS = ("system", "component", "service", "flow")
 
 
 # --- paths -----------------------------------------------------------------------------------
+
 
 @dataclass(eq=False)
 class CompiledPath:
@@ -259,11 +286,15 @@ def _suggest(word: str, options: Sequence[str]) -> str:
     return f"did you mean '{close[0]}'?" if close else f"known fields: {', '.join(sorted(options))}"
 
 
-def compile_path(text: Any, start: ObjectType, where: Sequence[str | int], *,
-                 allow_list: bool = False) -> CompiledPath:
+def compile_path(
+    text: Any, start: ObjectType, where: Sequence[str | int], *, allow_list: bool = False
+) -> CompiledPath:
     if not isinstance(text, str) or not text:
-        raise CompileError(where, f"a field path must be a non-empty string, got {text!r}",
-                           "write a dotted path such as access.session_timeout_minutes")
+        raise CompileError(
+            where,
+            f"a field path must be a non-empty string, got {text!r}",
+            "write a dotted path such as access.session_timeout_minutes",
+        )
     parts = text.split(".")
     obj: ObjectType | None = start
     members: list[Member] = []
@@ -273,37 +304,48 @@ def compile_path(text: Any, start: ObjectType, where: Sequence[str | int], *,
         if obj is None:
             assert type_ is not None
             raise CompileError(
-                where, f"'{'.'.join(parts[:i])}' is {type_.describe()}, it has no field '{part}'",
-                "end the path there or pick another field")
+                where,
+                f"'{'.'.join(parts[:i])}' is {type_.describe()}, it has no field '{part}'",
+                "end the path there or pick another field",
+            )
         member = obj.members.get(part)
         if member is None:
             raise CompileError(
-                where, f"unknown field '{part}' in path '{text}' ({obj.name} has no such field)",
-                _suggest(part, list(obj.members)))
+                where,
+                f"unknown field '{part}' in path '{text}' ({obj.name} has no such field)",
+                _suggest(part, list(obj.members)),
+            )
         members.append(member)
         type_ = member.type
         if type_.kind == "list" and type_.item is not None and i < len(parts) - 1:
             if not allow_list:
                 raise CompileError(
-                    where, f"'{'.'.join(parts[: i + 1])}' is a list; a path cannot reach into "
-                    "it here", "use every/some/none over the list, or an aggregate {max: ...}")
+                    where,
+                    f"'{'.'.join(parts[: i + 1])}' is a list; a path cannot reach into it here",
+                    "use every/some/none over the list, or an aggregate {max: ...}",
+                )
             through_list = True
             type_ = type_.item
         obj = type_.obj if type_.kind == "object" else None
     assert type_ is not None
     getters = tuple(m.getter for m in members)
     return CompiledPath(
-        text, tuple(members), type_, through_list,
-        any(m.extension for m in members), _chain(getters, through_list),
+        text,
+        tuple(members),
+        type_,
+        through_list,
+        any(m.extension for m in members),
+        _chain(getters, through_list),
     )
 
 
 def _chain(getters: tuple[Getter, ...], multi: bool) -> Getter:
     if multi:
+
         def get_many(d: Any, ix: Index) -> Any:
             values = [d]
             for g in getters:
-                nxt = []
+                nxt: list[Any] = []
                 for v in values:
                     if v is None:
                         nxt.append(None)
@@ -340,6 +382,7 @@ def _chain(getters: tuple[Getter, ...], multi: bool) -> Getter:
 
 # --- values ----------------------------------------------------------------------------------
 
+
 @dataclass(eq=False)
 class Value:
     """The right-hand side of a comparison: a constant, or read from the document."""
@@ -364,25 +407,34 @@ def _check_literal(value: Any, type_: FieldType, where: Sequence[str | int], wha
     kind = type_.kind
     if kind in ("int", "float"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise CompileError(where, f"{what} must be a number to compare with a {kind} field, "
-                               f"got {value!r}", "write a number")
+            raise CompileError(
+                where,
+                f"{what} must be a number to compare with a {kind} field, got {value!r}",
+                "write a number",
+            )
     elif kind == "bool":
         if not isinstance(value, bool):
-            raise CompileError(where, f"{what} must be true or false, got {value!r}",
-                               "write true or false")
+            raise CompileError(
+                where, f"{what} must be true or false, got {value!r}", "write true or false"
+            )
     elif kind in ("level", "tls", "enum"):
         allowed = LEVEL_VALUES if kind == "level" else type_.values
         if not isinstance(value, str) or value not in allowed:
             hint = ' (TLS versions are strings: write "1.2" in quotes)' if kind == "tls" else ""
             raise CompileError(
-                where, f"{what} {value!r} is not one of {', '.join(allowed)}{hint}",
-                f"use one of: {', '.join(allowed)}")
+                where,
+                f"{what} {value!r} is not one of {', '.join(allowed)}{hint}",
+                f"use one of: {', '.join(allowed)}",
+            )
     elif kind == "str":
         if not isinstance(value, str):
             raise CompileError(where, f"{what} must be a string, got {value!r}", "quote it")
     else:
-        raise CompileError(where, f"cannot compare {type_.describe()} with a value",
-                           "compare a field that holds a single value")
+        raise CompileError(
+            where,
+            f"cannot compare {type_.describe()} with a value",
+            "compare a field that holds a single value",
+        )
 
 
 def _compatible(a: FieldType, b: FieldType) -> bool:
@@ -397,14 +449,25 @@ def _compatible(a: FieldType, b: FieldType) -> bool:
     return False
 
 
-def compile_value(raw: Any, type_: FieldType, start: ObjectType, params: dict[str, Any],
-                  where: Sequence[str | int], *, ordered: bool = False) -> Value:
+def compile_value(
+    raw: Any,
+    type_: FieldType,
+    start: ObjectType,
+    params: dict[str, Any],
+    where: Sequence[str | int],
+    *,
+    ordered: bool = False,
+) -> Value:
     if isinstance(raw, str) and raw.startswith("$") and not raw.startswith("$$"):
         name = raw[1:]
         if name not in params:
-            raise CompileError(where, f"unknown parameter ${name}",
-                               _suggest(name, list(params)) if params else
-                               "declare it under the control's parameters")
+            raise CompileError(
+                where,
+                f"unknown parameter ${name}",
+                _suggest(name, list(params))
+                if params
+                else "declare it under the control's parameters",
+            )
         value = params[name]
         _check_literal(value, type_, where, f"parameter ${name}")
         return Value(f"{value}", const=value)
@@ -412,27 +475,47 @@ def compile_value(raw: Any, type_: FieldType, start: ObjectType, params: dict[st
         if len(raw) == 1 and "field" in raw:
             path = compile_path(raw["field"], start, [*where, "field"])
             if not _compatible(type_, path.type):
-                raise CompileError(where, f"cannot compare {type_.describe()} with "
-                                   f"'{path.text}' ({path.type.describe()})",
-                                   "compare fields of the same kind")
+                raise CompileError(
+                    where,
+                    f"cannot compare {type_.describe()} with "
+                    f"'{path.text}' ({path.type.describe()})",
+                    "compare fields of the same kind",
+                )
             return Value(path.text, is_const=False, get=path.get, path=path)
         if len(raw) == 1 and next(iter(raw)) in ("max", "min"):
             agg = next(iter(raw))
             path = compile_path(raw[agg], start, [*where, agg], allow_list=True)
             if not path.through_list:
-                raise CompileError(where, f"{agg} needs a path through a list, such as "
-                                   "inbound_flows.data.impact_level",
-                                   "use {field: ...} for a single value")
-            if not _compatible(type_, path.type) or path.type.kind not in ("int", "float",
-                                                                             "level", "tls"):
-                raise CompileError(where, f"cannot take the {agg} of '{path.text}' "
-                                   f"({path.type.describe()}) to compare with {type_.describe()}",
-                                   "aggregate an ordered field of the same kind")
-            return Value(f"the {agg}imum of {path.text}", is_const=False, get=path.get,
-                         aggregate=agg, path=path)
-        raise CompileError(where, f"a value must be a literal, a $parameter, {{field: PATH}}, "
-                           f"{{max: PATH}} or {{min: PATH}}; got keys {sorted(raw)}",
-                           "see docs/writing-controls.md for the value forms")
+                raise CompileError(
+                    where,
+                    f"{agg} needs a path through a list, such as inbound_flows.data.impact_level",
+                    "use {field: ...} for a single value",
+                )
+            if not _compatible(type_, path.type) or path.type.kind not in (
+                "int",
+                "float",
+                "level",
+                "tls",
+            ):
+                raise CompileError(
+                    where,
+                    f"cannot take the {agg} of '{path.text}' "
+                    f"({path.type.describe()}) to compare with {type_.describe()}",
+                    "aggregate an ordered field of the same kind",
+                )
+            return Value(
+                f"the {agg}imum of {path.text}",
+                is_const=False,
+                get=path.get,
+                aggregate=agg,
+                path=path,
+            )
+        raise CompileError(
+            where,
+            f"a value must be a literal, a $parameter, {{field: PATH}}, "
+            f"{{max: PATH}} or {{min: PATH}}; got keys {sorted(raw)}",
+            "see docs/writing-controls.md for the value forms",
+        )
     if isinstance(raw, str) and raw.startswith("$$"):
         raw = raw[1:]
     _check_literal(raw, type_, where, "the value")
@@ -440,6 +523,7 @@ def compile_value(raw: Any, type_: FieldType, start: ObjectType, params: dict[st
 
 
 # --- expression nodes ---------------------------------------------------------------------
+
 
 @dataclass
 class Reason:
@@ -481,8 +565,13 @@ _LIST_OPS = ("contains", "contains_all", "contains_any", "empty")
 ALL_OPS = (*_EQ_OPS, *_COMPARE_OPS, *_SET_OPS, *_LIST_OPS, "present")
 
 _EXPECT_WORDS = {
-    "at_least": "at least", "at_most": "at most", "greater_than": "more than",
-    "less_than": "less than", "equals": "", "is": "", "not_equals": "anything but",
+    "at_least": "at least",
+    "at_most": "at most",
+    "greater_than": "more than",
+    "less_than": "less than",
+    "equals": "",
+    "is": "",
+    "not_equals": "anything but",
 }
 
 
@@ -524,6 +613,7 @@ class Leaf(Node):
         if op in ("contains", "contains_all", "contains_any"):
             items = frozenset(self.const_set)
             if op == "contains_any":
+
                 def contains_any(d: Any, ix: Index) -> Outcome:
                     v = get(d, ix)
                     return None if v is None else not items.isdisjoint(v)
@@ -568,7 +658,8 @@ class Leaf(Node):
                 if not w:
                     return True  # nothing to compare against: vacuously satisfied
                 w = (max if aggregate == "max" else min)(
-                    w, key=(lambda x: rank[x]) if rank is not None else None)
+                    w, key=(lambda x: rank[x]) if rank is not None else None
+                )
             if v is None or w is None:
                 return None
             if rank is not None:
@@ -592,7 +683,8 @@ class Leaf(Node):
             have = self.path.get(d, ix) or []
             lacking = [x for x in self.const_set if x not in have]
             return f"to include {', '.join(map(_fmt, self.const_set))}" + (
-                f" (missing {', '.join(map(_fmt, lacking))})" if lacking else "")
+                f" (missing {', '.join(map(_fmt, lacking))})" if lacking else ""
+            )
         if op == "contains_any":
             return f"to include at least one of {', '.join(map(_fmt, self.const_set))}"
         assert self.value is not None
@@ -604,8 +696,13 @@ class Leaf(Node):
             if self.value.aggregate and isinstance(w, list):
                 rank = _rank_of(self.path.type)
                 known = [x for x in w if x is not None]
-                w = (max if self.value.aggregate == "max" else min)(
-                    known, key=(lambda x: rank[x]) if rank else None) if known else None
+                w = (
+                    (max if self.value.aggregate == "max" else min)(
+                        known, key=(lambda x: rank[x]) if rank else None
+                    )
+                    if known
+                    else None
+                )
             shown = f"{_fmt(w)} ({self.value.describe})"
         return f"{words} {shown}".strip()
 
@@ -616,18 +713,42 @@ class Leaf(Node):
         actual = self.path.get(d, ix)
         reasons: list[Reason] = []
         if actual is None:
-            reasons.append(Reason(d, self.path.text, None, self.expected_text(d, ix),
-                                  missing=True, extension=self.path.extension))
+            reasons.append(
+                Reason(
+                    d,
+                    self.path.text,
+                    None,
+                    self.expected_text(d, ix),
+                    missing=True,
+                    extension=self.path.extension,
+                )
+            )
         if self.value is not None and not self.value.is_const and self.value.path is not None:
             other = self.value.get(d, ix) if self.value.get else None
             missing_other = other is None or (
-                isinstance(other, list) and any(x is None for x in other))
+                isinstance(other, list) and any(x is None for x in other)
+            )
             if missing_other:
-                reasons.append(Reason(d, self.value.path.text, None, "to be stated",
-                                      missing=True, extension=self.value.path.extension))
+                reasons.append(
+                    Reason(
+                        d,
+                        self.value.path.text,
+                        None,
+                        "to be stated",
+                        missing=True,
+                        extension=self.value.path.extension,
+                    )
+                )
         if not reasons:
-            reasons.append(Reason(d, self.path.text, actual, self.expected_text(d, ix),
-                                  extension=self.path.extension))
+            reasons.append(
+                Reason(
+                    d,
+                    self.path.text,
+                    actual,
+                    self.expected_text(d, ix),
+                    extension=self.path.extension,
+                )
+            )
         return reasons
 
 
@@ -756,6 +877,7 @@ class Quantifier(Node):
             return get(d, ix)
 
         if kind == "every":
+
             def every(d: Any, ix: Index) -> Outcome:
                 xs = items(d, ix)
                 if xs is None:
@@ -809,8 +931,16 @@ class Quantifier(Node):
             return []
         xs = self.path.get(d, ix)
         if xs is None:
-            return [Reason(d, self.path.text, None, "to be stated", missing=True,
-                           extension=self.path.extension)]
+            return [
+                Reason(
+                    d,
+                    self.path.text,
+                    None,
+                    "to be stated",
+                    missing=True,
+                    extension=self.path.extension,
+                )
+            ]
         out: list[Reason] = []
         for x in xs:
             if self.where is not None:
@@ -825,88 +955,142 @@ class Quantifier(Node):
                 out.extend(self.body.explain(x, ix))
             elif self.kind == "none" and r is True:
                 leaf = _first_leaf(self.body)
-                out.append(Reason(x, leaf.path.text if leaf else self.path.text,
-                                  leaf.path.get(x, ix) if leaf else None,
-                                  f"no entry of {self.path.text} to match"))
+                out.append(
+                    Reason(
+                        x,
+                        leaf.path.text if leaf else self.path.text,
+                        leaf.path.get(x, ix) if leaf else None,
+                        f"no entry of {self.path.text} to match",
+                    )
+                )
             elif self.kind == "some" and r is None:
                 out.extend(self.body.explain(x, ix))
         if not out:
-            out.append(Reason(d, self.path.text, f"{len(xs)} entries",
-                              "at least one entry to satisfy the condition"
-                              if self.kind == "some" else "the condition on every entry"))
+            out.append(
+                Reason(
+                    d,
+                    self.path.text,
+                    f"{len(xs)} entries",
+                    "at least one entry to satisfy the condition"
+                    if self.kind == "some"
+                    else "the condition on every entry",
+                )
+            )
         return out
 
 
 # --- compiling -----------------------------------------------------------------------------
 
-def compile_expression(raw: Any, start: ObjectType, params: dict[str, Any],
-                       where: Sequence[str | int]) -> Node:
+
+def compile_expression(
+    raw: Any, start: ObjectType, params: dict[str, Any], where: Sequence[str | int]
+) -> Node:
     """Type-check and compile one expression; every problem is a CompileError at its path."""
     where = list(where)
     if not isinstance(raw, dict):
-        raise CompileError(where, f"an expression must be a mapping, got {_fmt(raw)}",
-                           "write {field: PATH, OPERATOR: VALUE}, or all/any/not/every/some/none")
+        raise CompileError(
+            where,
+            f"an expression must be a mapping, got {_fmt(raw)}",
+            "write {field: PATH, OPERATOR: VALUE}, or all/any/not/every/some/none",
+        )
     keys = set(raw)
     for combinator, cls in (("all", All), ("any", AnyOf)):
         if combinator in keys:
             if keys != {combinator}:
-                raise CompileError(where, f"'{combinator}' cannot be combined with "
-                                   f"{sorted(keys - {combinator})} in one mapping",
-                                   f"put the other conditions inside the {combinator} list")
+                raise CompileError(
+                    where,
+                    f"'{combinator}' cannot be combined with "
+                    f"{sorted(keys - {combinator})} in one mapping",
+                    f"put the other conditions inside the {combinator} list",
+                )
             items = raw[combinator]
             if not isinstance(items, list) or not items:
-                raise CompileError([*where, combinator],
-                                   f"'{combinator}' needs a non-empty list of expressions",
-                                   "list one or more expressions under it")
-            return cls([compile_expression(x, start, params, [*where, combinator, i])
-                        for i, x in enumerate(items)])
+                raise CompileError(
+                    [*where, combinator],
+                    f"'{combinator}' needs a non-empty list of expressions",
+                    "list one or more expressions under it",
+                )
+            return cls(
+                [
+                    compile_expression(x, start, params, [*where, combinator, i])
+                    for i, x in enumerate(items)
+                ]
+            )
     if "not" in keys:
         if keys != {"not"}:
-            raise CompileError(where, "'not' cannot be combined with other keys in one mapping",
-                               "wrap the other conditions in all: [...]")
+            raise CompileError(
+                where,
+                "'not' cannot be combined with other keys in one mapping",
+                "wrap the other conditions in all: [...]",
+            )
         return Not(compile_expression(raw["not"], start, params, [*where, "not"]), raw["not"])
     for quant in ("every", "some", "none"):
         if quant in keys:
             if keys != {quant}:
-                raise CompileError(where, f"'{quant}' cannot be combined with other keys",
-                                   "wrap them in all: [...]")
+                raise CompileError(
+                    where,
+                    f"'{quant}' cannot be combined with other keys",
+                    "wrap them in all: [...]",
+                )
             spec = raw[quant]
             qwhere = [*where, quant]
             if not isinstance(spec, dict):
-                raise CompileError(qwhere, f"'{quant}' needs a mapping with 'in' and 'assert'",
-                                   f"write {quant}: {{in: PATH, assert: EXPRESSION}}")
+                raise CompileError(
+                    qwhere,
+                    f"'{quant}' needs a mapping with 'in' and 'assert'",
+                    f"write {quant}: {{in: PATH, assert: EXPRESSION}}",
+                )
             unknown = set(spec) - {"in", "where", "assert"}
             if unknown:
                 bad = sorted(unknown)[0]
-                raise CompileError([*qwhere, bad], f"unknown key '{bad}' in {quant}",
-                                   _suggest(bad, ["in", "where", "assert"]))
+                raise CompileError(
+                    [*qwhere, bad],
+                    f"unknown key '{bad}' in {quant}",
+                    _suggest(bad, ["in", "where", "assert"]),
+                )
             if "in" not in spec or "assert" not in spec:
-                raise CompileError(qwhere, f"'{quant}' needs both 'in' and 'assert'",
-                                   f"write {quant}: {{in: PATH, assert: EXPRESSION}}")
+                raise CompileError(
+                    qwhere,
+                    f"'{quant}' needs both 'in' and 'assert'",
+                    f"write {quant}: {{in: PATH, assert: EXPRESSION}}",
+                )
             path = compile_path(spec["in"], start, [*qwhere, "in"])
             if path.type.kind != "list" or path.type.item is None or path.type.item.obj is None:
-                raise CompileError([*qwhere, "in"], f"'{path.text}' is {path.type.describe()}, "
-                                   "not a list of objects",
-                                   "iterate over components, external_services, data_flows, "
-                                   "inbound_flows or outbound_flows; for a list of values use "
-                                   "contains_all/contains_any")
+                raise CompileError(
+                    [*qwhere, "in"],
+                    f"'{path.text}' is {path.type.describe()}, not a list of objects",
+                    "iterate over components, external_services, data_flows, "
+                    "inbound_flows or outbound_flows; for a list of values use "
+                    "contains_all/contains_any",
+                )
             item = path.type.item.obj
-            cond = (compile_expression(spec["where"], item, params, [*qwhere, "where"])
-                    if "where" in spec else None)
+            cond = (
+                compile_expression(spec["where"], item, params, [*qwhere, "where"])
+                if "where" in spec
+                else None
+            )
             body = compile_expression(spec["assert"], item, params, [*qwhere, "assert"])
             return Quantifier(quant, path, cond, body)
     if "field" not in keys:
         bad = sorted(keys)[0] if keys else ""
-        raise CompileError(where, f"unknown expression key '{bad}'" if bad else
-                           "empty expression",
-                           _suggest(bad, ["field", "all", "any", "not", "every", "some", "none"]))
+        raise CompileError(
+            where,
+            f"unknown expression key '{bad}'" if bad else "empty expression",
+            _suggest(bad, ["field", "all", "any", "not", "every", "some", "none"]),
+        )
     ops = keys - {"field"}
     if len(ops) != 1:
         if not ops:
-            raise CompileError(where, f"the condition on '{raw['field']}' names no operator",
-                               f"add one of: {', '.join(ALL_OPS)}")
-        raise CompileError(where, f"one operator per condition, got {', '.join(sorted(ops))}",
-                           "split them into separate conditions under all: [...]")
+            raise CompileError(
+                where,
+                f"the condition on '{raw['field']}' names no operator",
+                f"add one of: {', '.join(ALL_OPS)}",
+            )
+        raise CompileError(
+            where,
+            f"one operator per condition, got {', '.join(sorted(ops))}",
+            "split them into separate conditions under all: [...]",
+        )
     op = next(iter(ops))
     if op not in ALL_OPS:
         raise CompileError([*where, op], f"unknown operator '{op}'", _suggest(op, ALL_OPS))
@@ -921,33 +1105,42 @@ def compile_expression(raw: Any, start: ObjectType, params: dict[str, Any],
         return Leaf(path, op, None, arg)
     if op in _LIST_OPS:
         if ftype.kind != "list" or ftype.item is None:
-            raise CompileError(owhere, f"'{op}' needs a list field; '{path.text}' is "
-                               f"{ftype.describe()}", "use equals/in for a single value")
+            raise CompileError(
+                owhere,
+                f"'{op}' needs a list field; '{path.text}' is {ftype.describe()}",
+                "use equals/in for a single value",
+            )
         if op == "empty":
             if not isinstance(arg, bool):
                 raise CompileError(owhere, "empty takes true or false", "write empty: false")
             return Leaf(path, op, None, arg)
         values = _resolve_list(arg if op != "contains" else [arg], params, owhere)
         for i, v in enumerate(values):
-            _check_literal(v, ftype.item, [*owhere, i] if op != "contains" else owhere,
-                           "the item")
+            _check_literal(v, ftype.item, [*owhere, i] if op != "contains" else owhere, "the item")
         return Leaf(path, op, None, tuple(values))
     if ftype.kind in ("list", "object"):
-        raise CompileError(owhere, f"'{op}' compares single values; '{path.text}' is "
-                           f"{ftype.describe()}",
-                           "use contains/contains_all/empty for a list, present for an object")
+        raise CompileError(
+            owhere,
+            f"'{op}' compares single values; '{path.text}' is {ftype.describe()}",
+            "use contains/contains_all/empty for a list, present for an object",
+        )
     if op in _SET_OPS:
         values = _resolve_list(arg, params, owhere)
         for i, v in enumerate(values):
             _check_literal(v, ftype, [*owhere, i], "the item")
         return Leaf(path, op, None, tuple(values))
     if op in _COMPARE_OPS and ftype.kind not in ("int", "float", "level", "tls"):
-        raise CompileError(owhere, f"'{op}' needs an ordered field (a number, an impact or "
-                           f"authorization level, a TLS version); '{path.text}' is "
-                           f"{ftype.describe()}", "use equals or in")
+        raise CompileError(
+            owhere,
+            f"'{op}' needs an ordered field (a number, an impact or "
+            f"authorization level, a TLS version); '{path.text}' is "
+            f"{ftype.describe()}",
+            "use equals or in",
+        )
     if op == "is" and ftype.kind != "bool":
-        raise CompileError(owhere, f"'is' tests a boolean; '{path.text}' is {ftype.describe()}",
-                           "use equals")
+        raise CompileError(
+            owhere, f"'is' tests a boolean; '{path.text}' is {ftype.describe()}", "use equals"
+        )
     value = compile_value(arg, ftype, start, params, owhere)
     return Leaf(path, op, value)
 
@@ -956,11 +1149,16 @@ def _resolve_list(arg: Any, params: dict[str, Any], where: Sequence[str | int]) 
     if isinstance(arg, str) and arg.startswith("$") and not arg.startswith("$$"):
         name = arg[1:]
         if name not in params:
-            raise CompileError(where, f"unknown parameter ${name}",
-                               _suggest(name, list(params)) if params else
-                               "declare it under the control's parameters")
+            raise CompileError(
+                where,
+                f"unknown parameter ${name}",
+                _suggest(name, list(params))
+                if params
+                else "declare it under the control's parameters",
+            )
         arg = params[name]
     if not isinstance(arg, list) or not arg:
-        raise CompileError(where, f"expected a non-empty list, got {_fmt(arg)}",
-                           "write a list such as [a, b]")
+        raise CompileError(
+            where, f"expected a non-empty list, got {_fmt(arg)}", "write a list such as [a, b]"
+        )
     return list(arg)

@@ -51,12 +51,24 @@ _BY_LEVEL: dict[str, dict[str, int]] = {
     # AC-7: lock for at least three hours (High) or 30 minutes (Moderate, Low).
     # AC-2: review privileged accounts monthly (High) or quarterly, all accounts every six
     # months (High) or yearly.
-    "high": {"inactive_days": 35, "lock_minutes": 180, "privileged_review": 30,
-             "account_review": 180},
-    "moderate": {"inactive_days": 90, "lock_minutes": 30, "privileged_review": 90,
-                 "account_review": 365},
-    "low": {"inactive_days": 90, "lock_minutes": 30, "privileged_review": 90,
-            "account_review": 365},
+    "high": {
+        "inactive_days": 35,
+        "lock_minutes": 180,
+        "privileged_review": 30,
+        "account_review": 180,
+    },
+    "moderate": {
+        "inactive_days": 90,
+        "lock_minutes": 30,
+        "privileged_review": 90,
+        "account_review": 365,
+    },
+    "low": {
+        "inactive_days": 90,
+        "lock_minutes": 30,
+        "privileged_review": 90,
+        "account_review": 365,
+    },
 }
 
 _TEMPLATE = Template("""\
@@ -264,8 +276,10 @@ def write_starter(path: str, impact_level: str = "moderate", *, force: bool = Fa
     from .errors import UsageError
 
     if os.path.exists(path) and not force:
-        raise UsageError(f"{path} already exists; fedcheck init does not overwrite it",
-                         "choose another PATH, or add --force to replace the file")
+        raise UsageError(
+            f"{path} already exists; fedcheck init does not overwrite it",
+            "choose another PATH, or add --force to replace the file",
+        )
     if os.path.isdir(path):
         raise UsageError(f"{path} is a directory", "name a file, e.g. fedcheck.yaml")
     text = starter(impact_level, path)

@@ -34,7 +34,8 @@ class ExampleOutcome:
     def render(self) -> str:
         mark = "ok  " if self.ok else "FAIL"
         return f"{mark} {self.control_id} {self.kind}:{self.name}" + (
-            "" if self.ok else f"\n     {self.detail}")
+            "" if self.ok else f"\n     {self.detail}"
+        )
 
 
 def example_deployment(control: Control, example: dict[str, Any]) -> LoadedDeployment:
@@ -53,12 +54,18 @@ def _catalog_of(control: Control) -> Catalog:
 def _findings(control: Control, example: dict[str, Any]) -> list[Finding]:
     deployment = example_deployment(control, example)
     baseline = example.get("baseline") or (
-        "high" if "high" in control.baselines or not control.baselines else control.baselines[-1])
+        "high" if "high" in control.baselines or not control.baselines else control.baselines[-1]
+    )
     from .evaluation import Tailoring
 
     tailoring = Tailoring(add=(control.oscal_id,)) if baseline not in control.baselines else None
-    result = evaluate(deployment, _catalog_of(control), baseline=baseline, tailoring=tailoring,
-                      generated_at="1970-01-01T00:00:00Z")
+    result = evaluate(
+        deployment,
+        _catalog_of(control),
+        baseline=baseline,
+        tailoring=tailoring,
+        generated_at="1970-01-01T00:00:00Z",
+    )
     return [f for f in result.findings if f.control_id == control.id]
 
 
@@ -67,23 +74,40 @@ def run_control_examples(control: Control) -> list[ExampleOutcome]:
     out: list[ExampleOutcome] = []
     if control.is_automated and not control.has_examples:
         have = [k for k in ("pass", "fail") if control.examples.get(k)]
-        out.append(ExampleOutcome(control.id, "missing", "examples", False,
-                                  f"an automated control needs at least one pass and one fail "
-                                  f"example; it has {', '.join(have) or 'none'}", control.file))
+        out.append(
+            ExampleOutcome(
+                control.id,
+                "missing",
+                "examples",
+                False,
+                f"an automated control needs at least one pass and one fail "
+                f"example; it has {', '.join(have) or 'none'}",
+                control.file,
+            )
+        )
     for example in control.examples.get("pass", []):
         name = example.get("name", "?")
         try:
             findings = _findings(control, example)
         except InputError as exc:
-            out.append(ExampleOutcome(control.id, "pass", name, False,
-                                      f"the example is not a valid deployment: {exc.render()}",
-                                      control.file))
+            out.append(
+                ExampleOutcome(
+                    control.id,
+                    "pass",
+                    name,
+                    False,
+                    f"the example is not a valid deployment: {exc.render()}",
+                    control.file,
+                )
+            )
             continue
         bad = [f for f in findings if f.status not in (Status.PASS, Status.NOT_APPLICABLE)]
         passed = [f for f in findings if f.status is Status.PASS]
         if bad or not passed:
-            detail = "; ".join(f"{f.status} on {f.target}: {f.message}" for f in bad) or \
-                "no target passed (everything was not applicable)"
+            detail = (
+                "; ".join(f"{f.status} on {f.target}: {f.message}" for f in bad)
+                or "no target passed (everything was not applicable)"
+            )
             out.append(ExampleOutcome(control.id, "pass", name, False, detail, control.file))
         else:
             out.append(ExampleOutcome(control.id, "pass", name, True, "", control.file))
@@ -94,33 +118,63 @@ def run_control_examples(control: Control) -> list[ExampleOutcome]:
         try:
             findings = _findings(control, example)
         except InputError as exc:
-            out.append(ExampleOutcome(control.id, "fail", name, False,
-                                      f"the example is not a valid deployment: {exc.render()}",
-                                      control.file))
+            out.append(
+                ExampleOutcome(
+                    control.id,
+                    "fail",
+                    name,
+                    False,
+                    f"the example is not a valid deployment: {exc.render()}",
+                    control.file,
+                )
+            )
             continue
         out.append(_check_fail(control, name, findings, expected, want_status))
     return out
 
 
-def _check_fail(control: Control, name: str, findings: list[Finding], expected: dict[str, Any],
-                want_status: Status) -> ExampleOutcome:
+def _check_fail(
+    control: Control,
+    name: str,
+    findings: list[Finding],
+    expected: dict[str, Any],
+    want_status: Status,
+) -> ExampleOutcome:
     target = expected.get("target")
     path = expected.get("path")
-    hits = [f for f in findings if f.status is want_status and (target is None or f.target == target)]
+    hits = [
+        f for f in findings if f.status is want_status and (target is None or f.target == target)
+    ]
     if not hits:
         seen = "; ".join(f"{f.status} on {f.target}" for f in findings) or "no finding"
-        return ExampleOutcome(control.id, "fail", name, False,
-                              f"expected {want_status} on {target}, got: {seen}", control.file)
+        return ExampleOutcome(
+            control.id,
+            "fail",
+            name,
+            False,
+            f"expected {want_status} on {target}, got: {seen}",
+            control.file,
+        )
     if path:
         for f in hits:
-            pointed = [e.path for e in f.evidence] + ([f.location.path] if f.location and
-                                                      f.location.path else [])
-            if any(p == path or p.endswith("." + path) or p.endswith("]." + path) or
-                   p.endswith(path) for p in pointed if p):
+            pointed = [e.path for e in f.evidence] + (
+                [f.location.path] if f.location and f.location.path else []
+            )
+            if any(
+                p == path or p.endswith("." + path) or p.endswith("]." + path) or p.endswith(path)
+                for p in pointed
+                if p
+            ):
                 return ExampleOutcome(control.id, "fail", name, True, "", control.file)
         pointed_at = ", ".join(e.path for f in hits for e in f.evidence) or "nothing"
-        return ExampleOutcome(control.id, "fail", name, False,
-                              f"the finding points at {pointed_at}, expected {path}", control.file)
+        return ExampleOutcome(
+            control.id,
+            "fail",
+            name,
+            False,
+            f"the finding points at {pointed_at}, expected {path}",
+            control.file,
+        )
     return ExampleOutcome(control.id, "fail", name, True, "", control.file)
 
 

@@ -31,9 +31,21 @@ class Validation:
         return not self.problems
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "kind": self.kind, "ok": self.ok,
-                "problems": [{"file": p.file, "line": p.line, "column": p.column,
-                              "message": p.message, "fix": p.fix} for p in self.problems]}
+        return {
+            "file": self.file,
+            "kind": self.kind,
+            "ok": self.ok,
+            "problems": [
+                {
+                    "file": p.file,
+                    "line": p.line,
+                    "column": p.column,
+                    "message": p.message,
+                    "fix": p.fix,
+                }
+                for p in self.problems
+            ],
+        }
 
 
 def detect_kind(data: Any) -> str | None:
@@ -47,8 +59,15 @@ def detect_kind(data: Any) -> str | None:
         return "deployment"
     if "id" in keys and keys & {"family", "rules", "severity", "title"}:
         return "control"
-    if keys & {"baseline", "add", "remove", "parameters", "deviations", "inherited",
-               "control_dirs"}:
+    if keys & {
+        "baseline",
+        "add",
+        "remove",
+        "parameters",
+        "deviations",
+        "inherited",
+        "control_dirs",
+    }:
         return "profile"
     return None
 
@@ -58,18 +77,22 @@ def expand(paths: Sequence[str]) -> list[str]:
     files: list[str] = []
     for p in paths:
         if os.path.isdir(p):
-            files.extend(sorted(
-                os.path.join(root, name)
-                for root, _, names in os.walk(p)
-                for name in names
-                if name.lower().endswith((".yaml", ".yml", ".json"))))
+            files.extend(
+                sorted(
+                    os.path.join(root, name)
+                    for root, _, names in os.walk(p)
+                    for name in names
+                    if name.lower().endswith((".yaml", ".yml", ".json"))
+                )
+            )
         else:
             files.append(p)
     return files
 
 
-def validate_file(path: str, kind: str | None = None, *, catalog: Any = None,
-                  limits: Limits = DEFAULT_LIMITS) -> Validation:
+def validate_file(
+    path: str, kind: str | None = None, *, catalog: Any = None, limits: Limits = DEFAULT_LIMITS
+) -> Validation:
     """Validate one file. ``catalog`` (default: the bundled one) is what waiver and profile
     control ids are checked against."""
     try:
@@ -77,16 +100,27 @@ def validate_file(path: str, kind: str | None = None, *, catalog: Any = None,
             doc = load_file(path, limits)
             kind = detect_kind(doc.data)
             if kind is None:
-                return Validation(path, None, [Problem(
-                    path, 1, 1, "cannot tell whether this is a control, profile, waiver file or "
-                    "deployment from its top-level keys",
-                    "pass --kind control|profile|waivers|deployment")])
+                return Validation(
+                    path,
+                    None,
+                    [
+                        Problem(
+                            path,
+                            1,
+                            1,
+                            "cannot tell whether this is a control, profile, waiver file or "
+                            "deployment from its top-level keys",
+                            "pass --kind control|profile|waivers|deployment",
+                        )
+                    ],
+                )
         _CHECKS[kind](path, limits, catalog)
     except InputError as exc:
         return Validation(path, kind, list(exc.problems))
     except FedcheckError as exc:
-        return Validation(path, kind, [Problem(path, None, None, str(exc),
-                                               getattr(exc, "fix", None))])
+        return Validation(
+            path, kind, [Problem(path, None, None, str(exc), getattr(exc, "fix", None))]
+        )
     return Validation(path, kind)
 
 
@@ -115,9 +149,13 @@ def _profile(path: str, limits: Limits, catalog: Any) -> None:
         for control in extra:
             first = base.controls.get(control.oscal_id)
             if first is not None and not _same_file(first.file, control.file):
-                raise InputError(control.file, 1, 1,
-                                 f"control {control.id} is defined twice (first in {first.file})",
-                                 "give the custom control an id of its own")
+                raise InputError(
+                    control.file,
+                    1,
+                    1,
+                    f"control {control.id} is defined twice (first in {first.file})",
+                    "give the custom control an id of its own",
+                )
         base = Catalog({**base.controls, **extra.controls}, base.version, base.sha256)
     profile.tailoring(base)
 
@@ -134,8 +172,7 @@ def _deployment(path: str, limits: Limits, catalog: Any) -> None:
     load_deployment(path, limits)
 
 
-_CHECKS = {"control": _control, "profile": _profile, "waivers": _waivers,
-           "deployment": _deployment}
+_CHECKS = {"control": _control, "profile": _profile, "waivers": _waivers, "deployment": _deployment}
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -147,4 +184,3 @@ def _same_file(a: str, b: str) -> bool:
 
 
 __all__ = ["KINDS", "Validation", "detect_kind", "expand", "validate_file"]
-

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from .catalog import Catalog, to_display, to_oscal
 from .errors import InputErrors, Problem, UsageError
@@ -24,8 +24,12 @@ from .inputs import display_path
 from .loading import DEFAULT_LIMITS, Limits, load_file
 
 #: Days from approval to the latest allowed expiry of a POA&M waiver, by the control's severity.
-POAM_DEADLINE_DAYS = {Severity.CRITICAL: 30, Severity.HIGH: 30, Severity.MODERATE: 90,
-                      Severity.LOW: 180}
+POAM_DEADLINE_DAYS = {
+    Severity.CRITICAL: 30,
+    Severity.HIGH: 30,
+    Severity.MODERATE: 90,
+    Severity.LOW: 180,
+}
 #: A FedRAMP deviation request is re-approved at least yearly.
 DEVIATION_DAYS = 365
 DEVIATION_TYPES = ("risk_adjustment", "operational_requirement", "false_positive")
@@ -50,8 +54,9 @@ def parse_date(text: str) -> date:
         raise ValueError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
 
 
-def load_waivers(path: str, limits: Limits = DEFAULT_LIMITS, *,
-                 catalog: Catalog | None = None) -> WaiverFile:
+def load_waivers(
+    path: str, limits: Limits = DEFAULT_LIMITS, *, catalog: Catalog | None = None
+) -> WaiverFile:
     """Read and validate a waiver file; every problem of the file is reported together.
 
     With ``catalog``, each waiver's control must exist in it and a POA&M waiver's deadline is
@@ -87,47 +92,58 @@ def load_waivers(path: str, limits: Limits = DEFAULT_LIMITS, *,
             control = catalog.controls.get(oscal)
             if control is None:
                 close = difflib.get_close_matches(oscal, list(catalog.controls), n=1, cutoff=0.8)
-                problem((*at, "control"),
-                        f"unknown control {raw['control']!r}: no such control in the catalog",
-                        f"did you mean {to_display(close[0])}?" if close else
-                        "check the id (custom controls need their directory: --controls DIR "
-                        "or the profile's control_dirs)")
+                problem(
+                    (*at, "control"),
+                    f"unknown control {raw['control']!r}: no such control in the catalog",
+                    f"did you mean {to_display(close[0])}?"
+                    if close
+                    else "check the id (custom controls need their directory: --controls DIR "
+                    "or the profile's control_dirs)",
+                )
         kind = raw.get("type", "poam")
         if len(dates) == 2:
             approved, expires = dates["approved_on"], dates["expires"]
             if expires < approved:
-                problem((*at, "expires"),
-                        f"expires {raw['expires']} is before approved_on {raw['approved_on']}",
-                        "check the two dates")
+                problem(
+                    (*at, "expires"),
+                    f"expires {raw['expires']} is before approved_on {raw['approved_on']}",
+                    "check the two dates",
+                )
             elif kind == "poam" and control is not None:
                 limit = POAM_DEADLINE_DAYS[control.severity]
                 if (expires - approved).days > limit:
-                    problem((*at, "expires"),
-                            f"a POA&M waiver for {control.id} ({control.severity} severity) may "
-                            f"run at most {limit} days after approval, but expires "
-                            f"{raw['expires']} is {(expires - approved).days} days after "
-                            f"{raw['approved_on']}",
-                            f"set expires to {approved + timedelta(days=limit)}"
-                            " or earlier, and re-approve the item when it runs out")
+                    problem(
+                        (*at, "expires"),
+                        f"a POA&M waiver for {control.id} ({control.severity} severity) may "
+                        f"run at most {limit} days after approval, but expires "
+                        f"{raw['expires']} is {(expires - approved).days} days after "
+                        f"{raw['approved_on']}",
+                        f"set expires to {approved + timedelta(days=limit)}"
+                        " or earlier, and re-approve the item when it runs out",
+                    )
             elif kind in DEVIATION_TYPES and (expires - approved).days > DEVIATION_DAYS:
-                problem((*at, "expires"),
-                        f"a {kind} deviation may run at most {DEVIATION_DAYS} days after "
-                        f"approval, but expires {raw['expires']} is "
-                        f"{(expires - approved).days} days after {raw['approved_on']}",
-                        "set expires within a year of approved_on; deviations are re-approved "
-                        "at least yearly")
+                problem(
+                    (*at, "expires"),
+                    f"a {kind} deviation may run at most {DEVIATION_DAYS} days after "
+                    f"approval, but expires {raw['expires']} is "
+                    f"{(expires - approved).days} days after {raw['approved_on']}",
+                    "set expires within a year of approved_on; deviations are re-approved "
+                    "at least yearly",
+                )
         line, column, _ = doc.source.position(at)
-        waivers.append(Waiver(
-            control=to_display(oscal),
-            target=raw["target"],
-            justification=raw["justification"].strip(),
-            approved_by=raw["approved_by"],
-            approved_on=raw["approved_on"],
-            expires=raw["expires"],
-            type=kind,
-            poam_id=raw.get("poam_id"),
-            location=Location(path, line, column, display_path(doc.data, at)),
-        ))
+        waivers.append(
+            Waiver(
+                control=to_display(oscal),
+                target=raw["target"],
+                justification=raw["justification"].strip(),
+                approved_by=raw["approved_by"],
+                approved_on=raw["approved_on"],
+                expires=raw["expires"],
+                type=kind,
+                poam_id=raw.get("poam_id"),
+                location=Location(path, line, column, display_path(doc.data, at)),
+            )
+        )
     if problems:
         raise InputErrors(problems)
     return WaiverFile(path, doc.sha256, tuple(waivers))
@@ -139,10 +155,12 @@ def run_date(result: Result) -> date:
     try:
         moment = datetime.fromisoformat(result.generated_at.replace("Z", "+00:00"))
     except ValueError:
-        raise UsageError(f"the run's time {result.generated_at!r} is not an ISO timestamp",
-                         "pass today= explicitly") from None
+        raise UsageError(
+            f"the run's time {result.generated_at!r} is not an ISO timestamp",
+            "pass today= explicitly",
+        ) from None
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc)
+        moment = moment.astimezone(UTC)
     return moment.date()
 
 
@@ -168,8 +186,9 @@ def apply_waivers(result: Result, waiver_file: WaiverFile, *, today: date | None
     target wins over ``*``, then the first in the file.
     """
     today = today or run_date(result)
-    current = [w for w in waiver_file.waivers
-               if not is_expired(w, today) and not is_pending(w, today)]
+    current = [
+        w for w in waiver_file.waivers if not is_expired(w, today) and not is_pending(w, today)
+    ]
     current_ids = {id(w) for w in current}
     # Specific targets first, then wildcards; file order within each (sorted() is stable).
     ordered = sorted(current, key=lambda w: w.target == "*")
@@ -181,14 +200,16 @@ def apply_waivers(result: Result, waiver_file: WaiverFile, *, today: date | None
             for waiver in ordered:
                 if _matches(waiver, oscal, finding.target):
                     finding = dataclasses.replace(finding, status=Status.WAIVED, waiver=waiver)
-                    hits[id(waiver)].append({"control_id": finding.control_id,
-                                             "target": finding.target})
+                    hits[id(waiver)].append(
+                        {"control_id": finding.control_id, "target": finding.target}
+                    )
                     break
             else:
                 for waiver in waiver_file.waivers:
                     if id(waiver) not in current_ids and _matches(waiver, oscal, finding.target):
-                        hits[id(waiver)].append({"control_id": finding.control_id,
-                                                 "target": finding.target})
+                        hits[id(waiver)].append(
+                            {"control_id": finding.control_id, "target": finding.target}
+                        )
         findings.append(finding)
 
     states = []
@@ -197,30 +218,55 @@ def apply_waivers(result: Result, waiver_file: WaiverFile, *, today: date | None
         expires = parse_date(waiver.expires)
         if is_expired(waiver, today):
             state = "expired"
-            what = (f"{len(hits[id(waiver)])} finding(s) it matches fail again"
-                    if hits[id(waiver)] else "it matches no failing finding")
-            notes.append(f"waiver for {waiver.control} on {waiver.target} expired on "
-                         f"{waiver.expires} ({waiver.location}): {what}")
+            what = (
+                f"{len(hits[id(waiver)])} finding(s) it matches fail again"
+                if hits[id(waiver)]
+                else "it matches no failing finding"
+            )
+            notes.append(
+                f"waiver for {waiver.control} on {waiver.target} expired on "
+                f"{waiver.expires} ({waiver.location}): {what}"
+            )
         elif is_pending(waiver, today):
             state = "pending"
-            what = (f"{len(hits[id(waiver)])} finding(s) it matches still fail"
-                    if hits[id(waiver)] else "it matches no failing finding")
-            notes.append(f"waiver for {waiver.control} on {waiver.target} is approved only from "
-                         f"{waiver.approved_on} ({waiver.location}): {what}")
+            what = (
+                f"{len(hits[id(waiver)])} finding(s) it matches still fail"
+                if hits[id(waiver)]
+                else "it matches no failing finding"
+            )
+            notes.append(
+                f"waiver for {waiver.control} on {waiver.target} is approved only from "
+                f"{waiver.approved_on} ({waiver.location}): {what}"
+            )
         elif hits[id(waiver)]:
             state = "applied"
         else:
             state = "stale"
-            notes.append(f"waiver for {waiver.control} on {waiver.target} matches no failing "
-                         f"finding ({waiver.location}): remove it, or check its control and "
-                         "target")
-        states.append({**waiver.to_dict(), "state": state,
-                       "days_to_expiry": (expires - today).days,
-                       "findings": hits[id(waiver)]})
+            notes.append(
+                f"waiver for {waiver.control} on {waiver.target} matches no failing "
+                f"finding ({waiver.location}): remove it, or check its control and "
+                "target"
+            )
+        states.append(
+            {
+                **waiver.to_dict(),
+                "state": state,
+                "days_to_expiry": (expires - today).days,
+                "findings": hits[id(waiver)],
+            }
+        )
     inputs = (*result.inputs, InputFile("waivers", waiver_file.path, waiver_file.sha256))
-    return dataclasses.replace(result, findings=tuple(findings), waivers=tuple(states),
-                               inputs=inputs, notes=tuple(notes))
+    return dataclasses.replace(
+        result, findings=tuple(findings), waivers=tuple(states), inputs=inputs, notes=tuple(notes)
+    )
 
 
-__all__ = ["WaiverFile", "apply_waivers", "is_expired", "is_pending", "load_waivers", "parse_date",
-           "run_date"]
+__all__ = [
+    "WaiverFile",
+    "apply_waivers",
+    "is_expired",
+    "is_pending",
+    "load_waivers",
+    "parse_date",
+    "run_date",
+]

@@ -79,14 +79,17 @@ OTHER_BASELINES = ("moderate", "low")
 
 # --- the reference ---------------------------------------------------------------------------
 
+
 def read_reference(reference: Path) -> list[dict[str, Any]]:
     path = reference / REFERENCE_FILE
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        print(f"sync_catalog: cannot read {path}: {exc}\n"
-              f"    fix: pass --reference DIR, the directory that holds {REFERENCE_FILE}",
-              file=sys.stderr)
+        print(
+            f"sync_catalog: cannot read {path}: {exc}\n"
+            f"    fix: pass --reference DIR, the directory that holds {REFERENCE_FILE}",
+            file=sys.stderr,
+        )
         raise SystemExit(2) from None
     controls = data.get("controls") if isinstance(data, dict) else None
     if not isinstance(controls, list) or not controls:
@@ -104,8 +107,11 @@ def expected_values(ref: dict[str, Any]) -> list[dict[str, Any]]:
             entry["label"] = p["label"]
         if p.get("constraint") is not None:
             entry["value"] = p["constraint"]
-        differs = {b: p["differs_in"][b] for b in OTHER_BASELINES
-                   if b in p.get("differs_in", {}) and b in ref["baselines"]}
+        differs = {
+            b: p["differs_in"][b]
+            for b in OTHER_BASELINES
+            if b in p.get("differs_in", {}) and b in ref["baselines"]
+        }
         if differs:
             entry["differs_in"] = differs
         out.append(entry)
@@ -125,13 +131,18 @@ def summary_for(ref: dict[str, Any]) -> str:
     has_values = any(not p.get("not_set_in_high") for p in ref["fedramp_parameters"])
     values = " at the FedRAMP values below" if has_values else ""
     if display.split("-", 1)[1] == "1":
-        return (f"Evidence needed: the {ref['family_title'].lower()} policy and procedures, "
-                f"and records of their review and update{values}.")
+        return (
+            f"Evidence needed: the {ref['family_title'].lower()} policy and procedures, "
+            f"and records of their review and update{values}."
+        )
     if ref.get("parent"):
-        return (f"Evidence needed: records showing that the {to_display(ref['parent'])} "
-                f"enhancement {display} ({ref['title']}) is in place{values}.")
-    return (f"Evidence needed: records showing how the system meets {display} "
-            f"({ref['title']}){values}.")
+        return (
+            f"Evidence needed: records showing that the {to_display(ref['parent'])} "
+            f"enhancement {display} ({ref['title']}) is in place{values}."
+        )
+    return (
+        f"Evidence needed: records showing how the system meets {display} ({ref['title']}){values}."
+    )
 
 
 # --- writing YAML ----------------------------------------------------------------------------
@@ -182,6 +193,7 @@ def control_path(root: Path, ref: dict[str, Any]) -> Path:
 
 # --- checking --------------------------------------------------------------------------------
 
+
 def fact_problems(data: Any, ref: dict[str, Any]) -> list[str]:
     """How the facts of one control file differ from the reference (empty when they agree)."""
     if not isinstance(data, dict):
@@ -209,26 +221,33 @@ def value_problems(values: Any, ref: dict[str, Any]) -> list[str]:
     for entry in values:
         odp = entry.get("odp") if isinstance(entry, dict) else None
         if odp not in expected:
-            problems.append(f"fedramp_values: {odp!r} is not a parameter FedRAMP sets for "
-                            f"{ref['display_id']}")
+            problems.append(
+                f"fedramp_values: {odp!r} is not a parameter FedRAMP sets for {ref['display_id']}"
+            )
             continue
         if odp in seen:
             problems.append(f"fedramp_values: {odp} is listed twice")
         seen.add(odp)
         want = expected[odp]
         if entry.get("value") != want.get("value"):
-            problems.append(f"fedramp_values {odp}: value is {entry.get('value')!r}, "
-                            f"FedRAMP's High value is {want.get('value')!r}")
+            problems.append(
+                f"fedramp_values {odp}: value is {entry.get('value')!r}, "
+                f"FedRAMP's High value is {want.get('value')!r}"
+            )
         if entry.get("label") != want.get("label"):
-            problems.append(f"fedramp_values {odp}: label is {entry.get('label')!r}, "
-                            f"expected {want.get('label')!r}")
+            problems.append(
+                f"fedramp_values {odp}: label is {entry.get('label')!r}, "
+                f"expected {want.get('label')!r}"
+            )
         got = entry.get("differs_in") or {}
         ref_param = next(p for p in ref["fedramp_parameters"] if p["param_id"] == odp)
         full = ref_param.get("differs_in", {})
         for baseline in sorted(set(got) | set(want.get("differs_in", {}))):
             if got.get(baseline) != full.get(baseline):
-                problems.append(f"fedramp_values {odp}: differs_in.{baseline} is "
-                                f"{got.get(baseline)!r}, FedRAMP's is {full.get(baseline)!r}")
+                problems.append(
+                    f"fedramp_values {odp}: differs_in.{baseline} is "
+                    f"{got.get(baseline)!r}, FedRAMP's is {full.get(baseline)!r}"
+                )
     for odp in expected:
         if odp not in seen:
             problems.append(f"fedramp_values: {odp} ({expected[odp]['value']!r}) is missing")
@@ -260,13 +279,17 @@ def check(root: Path, refs: list[dict[str, Any]]) -> list[str]:
             mismatches.append(f"{name}: {ref['display_id']} has a second file")
         found.add(oscal)
         if path != control_path(root, ref):
-            mismatches.append(f"{name}: {ref['display_id']} belongs at "
-                              f"{control_path(root, ref).relative_to(root.parent).as_posix()}")
+            mismatches.append(
+                f"{name}: {ref['display_id']} belongs at "
+                f"{control_path(root, ref).relative_to(root.parent).as_posix()}"
+            )
         mismatches.extend(f"{name}: {p}" for p in fact_problems(data, ref))
     for ref in refs:
         if ref["id"] not in found:
-            mismatches.append(f"{control_path(root, ref).relative_to(root.parent).as_posix()}: "
-                              f"missing ({ref['display_id']} {ref['title']}); run without --check")
+            mismatches.append(
+                f"{control_path(root, ref).relative_to(root.parent).as_posix()}: "
+                f"missing ({ref['display_id']} {ref['title']}); run without --check"
+            )
     return mismatches
 
 
@@ -293,26 +316,42 @@ def create(root: Path, refs: list[dict[str, Any]]) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--reference", required=True, type=Path,
-                        help="the shared reference directory (holds fedramp/...)")
-    parser.add_argument("--controls", type=Path, default=REPO / "controls",
-                        help="the catalog directory (default: controls/ of this repository)")
-    parser.add_argument("--check", action="store_true",
-                        help="verify the facts of every file instead of creating files")
+    parser.add_argument(
+        "--reference",
+        required=True,
+        type=Path,
+        help="the shared reference directory (holds fedramp/...)",
+    )
+    parser.add_argument(
+        "--controls",
+        type=Path,
+        default=REPO / "controls",
+        help="the catalog directory (default: controls/ of this repository)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="verify the facts of every file instead of creating files",
+    )
     args = parser.parse_args(argv)
     refs = read_reference(args.reference)
     if args.check:
         mismatches = check(args.controls, refs)
         for line in mismatches:
             print(line)
-        print(f"sync_catalog: {len(refs)} reference controls, {len(mismatches)} mismatches",
-              file=sys.stderr)
+        print(
+            f"sync_catalog: {len(refs)} reference controls, {len(mismatches)} mismatches",
+            file=sys.stderr,
+        )
         return 1 if mismatches else 0
     created = create(args.controls, refs)
     for path in created:
         print(path.relative_to(REPO).as_posix() if path.is_relative_to(REPO) else path)
-    print(f"sync_catalog: created {len(created)} manual controls; "
-          f"{len(refs) - len(created)} files already existed", file=sys.stderr)
+    print(
+        f"sync_catalog: created {len(created)} manual controls; "
+        f"{len(refs) - len(created)} files already existed",
+        file=sys.stderr,
+    )
     return 0
 
 

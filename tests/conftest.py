@@ -19,8 +19,10 @@ def repo() -> Path:
 @pytest.fixture
 def reference() -> Path:
     if not REFERENCE.is_dir():
-        pytest.skip("../shared/reference is absent: the official FedRAMP, OSCAL, SARIF and JUnit "
-                    "reference files are needed for this test")
+        pytest.skip(
+            "../shared/reference is absent: the official FedRAMP, OSCAL, SARIF and JUnit "
+            "reference files are needed for this test"
+        )
     return REFERENCE
 
 

@@ -26,7 +26,8 @@ from fedcheck import deployment as dm
 # --- values from the model -------------------------------------------------------------------
 
 _ID = st.from_regex(r"\A[a-z][a-z0-9-]{0,11}\Z").filter(
-    lambda s: s not in ("y", "n", "no", "on", "off", "yes", "null", "true", "false"))
+    lambda s: s not in ("y", "n", "no", "on", "off", "yes", "null", "true", "false")
+)
 _PATTERNS = {
     dm.ID_PATTERN: _ID,
     dm.SYSTEM_ID_PATTERN: _ID,
@@ -41,7 +42,8 @@ UNQUOTED_BY_PYYAML_BUT_REFUSED = frozenset({"y", "Y", "n", "N"})
 #: Free text: any Unicode a YAML file can hold (control characters and line breaks included, which
 #: the dumper escapes), short so that examples stay fast.
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12).filter(
-    lambda s: s not in UNQUOTED_BY_PYYAML_BUT_REFUSED)
+    lambda s: s not in UNQUOTED_BY_PYYAML_BUT_REFUSED
+)
 
 
 def _constraints(info: Any) -> dict[str, Any]:
@@ -56,7 +58,7 @@ def _constraints(info: Any) -> dict[str, Any]:
 
 def _optional_inner(annotation: Any) -> Any:
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
-    if typing.get_origin(annotation) in (typing.Union, getattr(__import__("types"), "UnionType")):
+    if typing.get_origin(annotation) in (typing.Union, __import__("types").UnionType):
         return args[0]
     return annotation
 
@@ -84,13 +86,17 @@ def value_strategy(annotation: Any, constraints: dict[str, Any]) -> st.SearchStr
     raise TypeError(f"no strategy for {annotation!r}: extend tests/strategies.py")
 
 
-def model_data(model: type[BaseModel], **fixed: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
+def model_data(
+    model: type[BaseModel], **fixed: st.SearchStrategy[Any]
+) -> st.SearchStrategy[dict[str, Any]]:
     """Plain data for a model: required fields always, optional ones present or absent."""
     required: dict[str, st.SearchStrategy[Any]] = {}
     optional: dict[str, st.SearchStrategy[Any]] = {}
     for name, info in model.model_fields.items():
         key = info.alias or name
-        strategy = fixed[key] if key in fixed else value_strategy(info.annotation, _constraints(info))
+        strategy = (
+            fixed[key] if key in fixed else value_strategy(info.annotation, _constraints(info))
+        )
         (required if info.is_required() or key in fixed else optional)[key] = strategy
     return st.fixed_dictionaries(required, optional=optional)
 
@@ -110,32 +116,55 @@ def deployments(draw: st.DrawFn, max_items: int = 4) -> dict[str, Any]:
     n_services = draw(st.integers(0, min(max_items, len(rest))))
     service_ids, rest = rest[:n_services], rest[n_services:]
 
-    system = draw(model_data(dm.System, id=st.just(system_id),
-                             impact_level=st.sampled_from(["low", "moderate", "high"])))
+    system = draw(
+        model_data(
+            dm.System,
+            id=st.just(system_id),
+            impact_level=st.sampled_from(["low", "moderate", "high"]),
+        )
+    )
     data: dict[str, Any] = {"version": 1, "system": system}
     if component_ids or draw(st.booleans()):
         data["components"] = [draw(model_data(dm.Component, id=st.just(i))) for i in component_ids]
     if service_ids or draw(st.booleans()):
-        data["external_services"] = [draw(model_data(dm.ExternalService, id=st.just(i)))
-                                     for i in service_ids]
+        data["external_services"] = [
+            draw(model_data(dm.ExternalService, id=st.just(i))) for i in service_ids
+        ]
     endpoints = component_ids + service_ids
     if len(endpoints) >= 2 and rest:
         flows = []
         for flow_id in rest[: draw(st.integers(0, min(max_items, len(rest))))]:
-            source, target = draw(st.lists(st.sampled_from(endpoints), min_size=2, max_size=2,
-                                           unique=True))
-            flows.append(draw(model_data(dm.DataFlow, id=st.just(flow_id), **{
-                "from": st.just(source), "to": st.just(target)})))
+            source, target = draw(
+                st.lists(st.sampled_from(endpoints), min_size=2, max_size=2, unique=True)
+            )
+            flows.append(
+                draw(
+                    model_data(
+                        dm.DataFlow,
+                        id=st.just(flow_id),
+                        **{"from": st.just(source), "to": st.just(target)},
+                    )
+                )
+            )
         data["data_flows"] = flows
     if draw(st.booleans()):
-        data["inherited_controls"] = draw(st.lists(model_data(
-            dm.InheritedControls,
-            controls=st.lists(st.sampled_from(["PE", "MA", "PE-3", "AC-2(3)", "ac-11", "CP-9"]),
-                              max_size=3)), max_size=2))
+        data["inherited_controls"] = draw(
+            st.lists(
+                model_data(
+                    dm.InheritedControls,
+                    controls=st.lists(
+                        st.sampled_from(["PE", "MA", "PE-3", "AC-2(3)", "ac-11", "CP-9"]),
+                        max_size=3,
+                    ),
+                ),
+                max_size=2,
+            )
+        )
     return data
 
 
 # --- the ordered values of the contract ----------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Ordered:
@@ -194,15 +223,33 @@ ORDERED_FIELDS: tuple[Ordered, ...] = (
     Ordered("components", ("backup", "encrypted"), "true", "backups encrypted"),
     Ordered("components", ("backup", "copies"), "higher", "more copies"),
     Ordered("components", ("vulnerability_management", "scan_frequency_days"), "lower", "scans"),
-    Ordered("components", ("vulnerability_management", "remediation_days", "critical"), "lower",
-            "fixed sooner"),
-    Ordered("components", ("vulnerability_management", "remediation_days", "high"), "lower",
-            "fixed sooner"),
-    Ordered("components", ("vulnerability_management", "remediation_days", "moderate"), "lower",
-            "fixed sooner"),
-    Ordered("components", ("vulnerability_management", "remediation_days", "low"), "lower",
-            "fixed sooner"),
-    Ordered("components", ("vulnerability_management", "authenticated_scans"), "true", "deep scans"),
+    Ordered(
+        "components",
+        ("vulnerability_management", "remediation_days", "critical"),
+        "lower",
+        "fixed sooner",
+    ),
+    Ordered(
+        "components",
+        ("vulnerability_management", "remediation_days", "high"),
+        "lower",
+        "fixed sooner",
+    ),
+    Ordered(
+        "components",
+        ("vulnerability_management", "remediation_days", "moderate"),
+        "lower",
+        "fixed sooner",
+    ),
+    Ordered(
+        "components",
+        ("vulnerability_management", "remediation_days", "low"),
+        "lower",
+        "fixed sooner",
+    ),
+    Ordered(
+        "components", ("vulnerability_management", "authenticated_scans"), "true", "deep scans"
+    ),
     Ordered("components", ("configuration", "baseline_managed"), "true", "reviewed baseline"),
     Ordered("components", ("configuration", "drift_detection"), "true", "drift detected"),
     Ordered("components", ("configuration", "change_approval"), "true", "changes approved"),
@@ -218,8 +265,12 @@ _TLS = ["1.0", "1.1", "1.2", "1.3"]
 
 
 def _bounds(field: Ordered) -> tuple[int, int]:
-    model: Any = {"components": dm.Component, "external_services": dm.ExternalService,
-                  "data_flows": dm.DataFlow, "system": dm.System}[field.section]
+    model: Any = {
+        "components": dm.Component,
+        "external_services": dm.ExternalService,
+        "data_flows": dm.DataFlow,
+        "system": dm.System,
+    }[field.section]
     info = None
     for part in field.path:
         info = next(i for n, i in model.model_fields.items() if (i.alias or n) == part)
@@ -240,14 +291,14 @@ def other_values(field: Ordered, value: Any, direction: str) -> list[Any] | st.S
     if field.order in ("levels", "tls"):
         scale = _LEVELS if field.order == "levels" else _TLS
         i = scale.index(value)
-        return scale[:i] if weaker else scale[i + 1:]
+        return scale[:i] if weaker else scale[i + 1 :]
     if field.order == "authz":
         if value == "none":
             return [] if weaker else ["rbac", "abac"]
         return ["none"] if weaker else []
     if field.order == "subset":
         if weaker:
-            return [value[:i] + value[i + 1:] for i in range(len(value))]
+            return [value[:i] + value[i + 1 :] for i in range(len(value))]
         return []  # adding an arbitrary item is not necessarily protective
     low, high = _bounds(field)
     bigger_is_stronger = field.order == "higher"

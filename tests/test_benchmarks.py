@@ -75,14 +75,16 @@ def test_about_a_third_of_judged_values_are_weakened() -> None:
 
 
 def test_subset_catalog_holds_the_controls_of_the_hand_written_rules(
-        subset: engines.Catalog) -> None:
+    subset: engines.Catalog,
+) -> None:
     assert len(subset) >= 20
     assert {c.id for c in subset} == set(handwritten.CONTROL_IDS)
     assert all(c.is_automated for c in subset)
 
 
 def test_fedcheck_and_hand_written_python_find_the_same_failures(
-        written: tuple[Path, Path], subset: engines.Catalog) -> None:
+    written: tuple[Path, Path], subset: engines.Catalog
+) -> None:
     loaded = load_deployment(str(written[0]))
     expected = engines.fedcheck_failures(loaded, subset)
     got = handwritten.failures(loaded.data)

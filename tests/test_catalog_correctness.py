@@ -63,9 +63,12 @@ def _weaken(entry: dict[str, Any]) -> str:
 
 def test_compliant_example_passes_every_automated_control() -> None:
     result = evaluate(BASE, CATALOG)
-    bad = [f"{f.control_id} {f.target}: {f.status} {f.message}"
-           for f in result.findings if f.status in (Status.FAIL, Status.ERROR, Status.MANUAL)
-           and any(c.id == f.control_id and c.automated for c in result.controls)]
+    bad = [
+        f"{f.control_id} {f.target}: {f.status} {f.message}"
+        for f in result.findings
+        if f.status in (Status.FAIL, Status.ERROR, Status.MANUAL)
+        and any(c.id == f.control_id and c.automated for c in result.controls)
+    ]
     assert not bad, "\n".join(bad)
     passed = {f.control_id for f in result.findings if f.status is Status.PASS}
     automated = {c.id for c in result.controls if c.automated}
@@ -74,7 +77,9 @@ def test_compliant_example_passes_every_automated_control() -> None:
 
 def test_every_automated_high_control_has_a_weakening() -> None:
     named = {to_display(c) for entry in WEAKENINGS for c in entry["controls"]}
-    missing = sorted(c.id for c in CATALOG.in_baseline("high") if c.is_automated and c.id not in named)
+    missing = sorted(
+        c.id for c in CATALOG.in_baseline("high") if c.is_automated and c.id not in named
+    )
     assert not missing, f"automated controls without a weakening in tests/weakenings: {missing}"
 
 
@@ -83,13 +88,16 @@ def test_weakening_is_caught_by_its_control_only(entry: dict[str, Any]) -> None:
     text = _weaken(entry)
     deployment = parse_deployment(text, "weakened.yaml")
     result = evaluate(deployment, CATALOG, baseline=entry.get("baseline", "high"))
-    failing = {(f.control_id, f.target) for f in result.findings
-               if f.status in (Status.FAIL, Status.ERROR)}
-    expected = {(to_display(c), entry.get("finding_target", entry["target"]))
-                for c in entry["controls"]}
+    failing = {
+        (f.control_id, f.target) for f in result.findings if f.status in (Status.FAIL, Status.ERROR)
+    }
+    expected = {
+        (to_display(c), entry.get("finding_target", entry["target"])) for c in entry["controls"]
+    }
     assert failing == expected, (
         f"{entry['_file']}: {entry['name']}: expected failures {sorted(expected)}, "
-        f"got {sorted(failing)}")
+        f"got {sorted(failing)}"
+    )
     # The finding points at the weakened field (or its nearest stated parent).
     lines = text.splitlines()
     for f in result.findings:

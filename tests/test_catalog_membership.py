@@ -27,8 +27,10 @@ OFFICIAL_SIZES = {"low": 156, "moderate": 323, "high": 410}
 def _read(name: str) -> Any:
     path = REFERENCE / name
     if not path.is_file():
-        pytest.skip(f"reference data {name} is absent (expected beside the repository at "
-                    "../shared/reference/fedramp); membership cannot be checked without it")
+        pytest.skip(
+            f"reference data {name} is absent (expected beside the repository at "
+            "../shared/reference/fedramp); membership cannot be checked without it"
+        )
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -97,10 +99,7 @@ def test_titles_families_and_display_ids_equal_the_reference(
 
 def _expected_values(ref: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """FedRAMP's High-set parameters of a control, by odp id."""
-    return {
-        p["param_id"]: p
-        for p in ref["fedramp_parameters"]
-    }
+    return {p["param_id"]: p for p in ref["fedramp_parameters"]}
 
 
 def test_every_fedramp_value_equals_the_reference(
@@ -115,11 +114,15 @@ def test_every_fedramp_value_equals_the_reference(
                 wrong.append(f"{control.id}: {entry['odp']} is not set by FedRAMP")
                 continue
             if entry.get("value") != ref["constraint"]:
-                wrong.append(f"{control.id}: {entry['odp']} value {entry.get('value')!r} != "
-                             f"{ref['constraint']!r}")
+                wrong.append(
+                    f"{control.id}: {entry['odp']} value {entry.get('value')!r} != "
+                    f"{ref['constraint']!r}"
+                )
             if entry.get("label") != ref.get("label"):
-                wrong.append(f"{control.id}: {entry['odp']} label {entry.get('label')!r} != "
-                             f"{ref.get('label')!r}")
+                wrong.append(
+                    f"{control.id}: {entry['odp']} label {entry.get('label')!r} != "
+                    f"{ref.get('label')!r}"
+                )
             for baseline, text in (entry.get("differs_in") or {}).items():
                 if text != ref.get("differs_in", {}).get(baseline):
                     wrong.append(f"{control.id}: {entry['odp']} differs_in.{baseline} {text!r}")

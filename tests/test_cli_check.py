@@ -25,8 +25,11 @@ def test_noncompliant_deployment_exits_1(capsys) -> None:
 
 def test_fail_on_only_gates_at_or_above_the_severity(tmp_path: Path, capsys) -> None:
     # A single moderate-severity failure (AC-11 on web-ui): gated by default, not at --fail-on high.
-    text = Path(COMPLIANT).read_text(encoding="utf-8").replace(
-        "session_timeout_minutes: 15", "session_timeout_minutes: 30", 1)
+    text = (
+        Path(COMPLIANT)
+        .read_text(encoding="utf-8")
+        .replace("session_timeout_minutes: 15", "session_timeout_minutes: 30", 1)
+    )
     path = tmp_path / "one-failure.yaml"
     path.write_text(text, encoding="utf-8")
     assert main(["check", str(path), "--quiet"]) == 1
@@ -59,11 +62,15 @@ def test_unknown_option_value_is_a_usage_error(capsys) -> None:
 
 
 def test_console_script_and_module_entry_points_agree() -> None:
-    out = subprocess.run([sys.executable, "-m", "fedcheck", "--version"], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "fedcheck", "--version"], capture_output=True, text=True, check=True
+    )
     assert out.stdout.startswith("fedcheck ")
-    res = subprocess.run([sys.executable, "-m", "fedcheck", "check", NONCOMPLIANT, "--quiet"],
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, "-m", "fedcheck", "check", NONCOMPLIANT, "--quiet"],
+        capture_output=True,
+        text=True,
+    )
     assert res.returncode == 1 and "Traceback" not in res.stderr
 
 

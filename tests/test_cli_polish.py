@@ -39,11 +39,12 @@ def test_every_command_is_listed() -> None:
 
 
 @pytest.mark.parametrize("path,parser", ALL, ids=[" ".join(p) for p, _ in ALL])
-def test_every_command_has_help_with_an_example(path: tuple[str, ...],
-                                                parser: argparse.ArgumentParser,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
-    assert parser.epilog and parser.epilog.startswith("examples:"), \
+def test_every_command_has_help_with_an_example(
+    path: tuple[str, ...], parser: argparse.ArgumentParser, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert parser.epilog and parser.epilog.startswith("examples:"), (
         f"'fedcheck {' '.join(path)} --help' shows no example"
+    )
     example_lines = [line.strip() for line in parser.epilog.splitlines()[1:]]
     assert any(line.startswith("fedcheck " + " ".join(path)) for line in example_lines)
     with pytest.raises(SystemExit) as exit_:
@@ -62,18 +63,26 @@ def test_top_level_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -
             assert path[0] in out
 
 
-@pytest.mark.parametrize("path,parser", [(p, s) for p, s in ALL if p[0] not in
-                                         ("schema", "init", "completion", "controls")
-                                         or p == ("controls", "list")],
-                         ids=lambda v: " ".join(v) if isinstance(v, tuple) else "")
-def test_commands_that_print_results_offer_json(path: tuple[str, ...],
-                                                parser: argparse.ArgumentParser) -> None:
+@pytest.mark.parametrize(
+    "path,parser",
+    [
+        (p, s)
+        for p, s in ALL
+        if p[0] not in ("schema", "init", "completion", "controls") or p == ("controls", "list")
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, tuple) else "",
+)
+def test_commands_that_print_results_offer_json(
+    path: tuple[str, ...], parser: argparse.ArgumentParser
+) -> None:
     formats = [a for a in parser._actions if "--format" in a.option_strings]
-    assert formats and "json" in (formats[0].choices or ()), \
+    assert formats and "json" in (formats[0].choices or ()), (
         f"fedcheck {' '.join(path)} has no --format json"
+    )
 
 
 # --- completion ---------------------------------------------------------------------------------
+
 
 def _bash_complete(words: list[str]) -> list[str]:
     bash = shutil.which("bash")
@@ -81,9 +90,15 @@ def _bash_complete(words: list[str]) -> list[str]:
         pytest.skip("bash is not installed")
     program = script(build_parser(), "bash") + (
         "COMP_WORDS=(" + " ".join(f"'{w}'" for w in words) + ")\n"
-        f"COMP_CWORD={len(words) - 1}\n_fedcheck\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n")
-    done = subprocess.run([bash, "--norc", "--noprofile", "-c", program], capture_output=True,
-                          text=True, timeout=30, check=True)
+        f"COMP_CWORD={len(words) - 1}\n_fedcheck\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n"
+    )
+    done = subprocess.run(
+        [bash, "--norc", "--noprofile", "-c", program],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
     return [w for w in done.stdout.splitlines() if w]
 
 
@@ -92,7 +107,15 @@ def test_bash_completes_commands_options_and_choices() -> None:
     assert top <= set(_bash_complete(["fedcheck", ""]))
     assert _bash_complete(["fedcheck", "exp"]) == ["explain"]
     assert set(_bash_complete(["fedcheck", "check", "--format", ""])) == {
-        "text", "json", "markdown", "html", "sarif", "junit", "oscal", "poam"}
+        "text",
+        "json",
+        "markdown",
+        "html",
+        "sarif",
+        "junit",
+        "oscal",
+        "poam",
+    }
     assert "--fail-on" in _bash_complete(["fedcheck", "check", "--f"])
     assert _bash_complete(["fedcheck", "controls", ""]) == ["list"]
     assert "--automated" in _bash_complete(["fedcheck", "controls", "list", "--"])
@@ -102,7 +125,8 @@ def test_bash_completes_commands_options_and_choices() -> None:
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
 def test_completion_script_names_every_command_and_option(
-        shell: str, capsys: pytest.CaptureFixture[str]) -> None:
+    shell: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["completion", shell]) == 0
     text = capsys.readouterr().out
     for cmd in commands(build_parser()):
@@ -113,12 +137,12 @@ def test_completion_script_names_every_command_and_option(
     binary = shutil.which(shell)
     if binary is None:
         pytest.skip(f"{shell} is not installed, so the script's syntax is not checked")
-    checked = subprocess.run([binary, "-n"], input=text, capture_output=True, text=True,
-                             timeout=30)
+    checked = subprocess.run([binary, "-n"], input=text, capture_output=True, text=True, timeout=30)
     assert checked.returncode == 0, checked.stderr
 
 
 # --- quiet, colour, streams ----------------------------------------------------------------------
+
 
 def test_quiet_check_prints_nothing_when_clean(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", COMPLIANT, "--quiet"]) == 0
@@ -141,8 +165,9 @@ def test_quiet_silences_summaries(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert capsys.readouterr() == ("", "")
 
 
-def test_force_color_colours_and_no_color_wins(monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_force_color_colours_and_no_color_wins(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setenv("FORCE_COLOR", "1")
     main(["check", NONCOMPLIANT])
@@ -154,8 +179,9 @@ def test_force_color_colours_and_no_color_wins(monkeypatch: pytest.MonkeyPatch,
     assert not ANSI.search(capsys.readouterr().out)
 
 
-def test_no_color_without_a_terminal(monkeypatch: pytest.MonkeyPatch,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_color_without_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
     main(["check", NONCOMPLIANT])
@@ -191,10 +217,17 @@ def test_errors_go_to_stderr_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_module_entry_point_runs(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [
-        str(REPO), os.environ.get("PYTHONPATH")]))}
-    done = subprocess.run([sys.executable, "-m", "fedcheck", "explain", "AC-11", "--format",
-                           "json"], capture_output=True, text=True, timeout=120, cwd=tmp_path,
-                          env=env)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "fedcheck", "explain", "AC-11", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["title"] == "Device Lock"

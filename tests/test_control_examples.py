@@ -23,7 +23,8 @@ def test_automated_control_has_passing_and_failing_examples(control) -> None:
     for example in control.examples["fail"]:
         assert (example.get("finding") or {}).get("target"), (
             f"{control.file}: failing example {example['name']} does not say which target "
-            "the finding must be on")
+            "the finding must be on"
+        )
 
 
 @pytest.mark.parametrize("control", AUTOMATED, ids=lambda c: c.id)

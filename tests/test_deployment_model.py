@@ -42,7 +42,9 @@ def test_unknown_key_is_an_error_with_a_suggestion() -> None:
 def test_wrong_type_names_value_and_expected_type() -> None:
     [p] = problems(MINIMAL + "components:\n  - id: a\n    access: {session_timeout_minutes: 15m}\n")
     assert p.line == 7
-    assert 'components[a].access.session_timeout_minutes: expected an integer, got "15m"' in p.message
+    assert (
+        'components[a].access.session_timeout_minutes: expected an integer, got "15m"' in p.message
+    )
 
 
 def test_value_outside_an_enumeration_suggests_the_closest() -> None:
@@ -52,14 +54,18 @@ def test_value_outside_an_enumeration_suggests_the_closest() -> None:
 
 
 def test_unquoted_tls_version_is_explained() -> None:
-    [p] = problems(MINIMAL + "components:\n  - id: a\n    encryption: {in_transit: {tls_min_version: 1.2}}\n")
+    [p] = problems(
+        MINIMAL + "components:\n  - id: a\n    encryption: {in_transit: {tls_min_version: 1.2}}\n"
+    )
     assert "expected a string, got the number 1.2" in p.message
     assert '"1.2"' in p.fix
 
 
 def test_negative_and_absurd_numbers_are_refused() -> None:
-    ps = problems(MINIMAL + "components:\n  - id: a\n    logging: {retention_days: -1, "
-                            "review_frequency_days: 99999999}\n")
+    ps = problems(
+        MINIMAL + "components:\n  - id: a\n    logging: {retention_days: -1, "
+        "review_frequency_days: 99999999}\n"
+    )
     messages = " | ".join(p.message for p in ps)
     assert "below the minimum" in messages and "absurdly large" in messages
 
@@ -70,20 +76,26 @@ def test_duplicate_ids_are_refused() -> None:
 
 
 def test_flow_to_an_unknown_endpoint_is_refused_with_a_suggestion() -> None:
-    [p] = problems(MINIMAL + "components:\n  - id: api\n  - id: db\n"
-                             "data_flows:\n  - {id: f, from: api, to: dbb}\n")
+    [p] = problems(
+        MINIMAL + "components:\n  - id: api\n  - id: db\n"
+        "data_flows:\n  - {id: f, from: api, to: dbb}\n"
+    )
     assert "names 'dbb', which is no component or external service" in p.message
     assert p.fix == "did you mean 'db'?"
 
 
-@pytest.mark.parametrize("version, hint", [("2", "reads version 1"), ('"1"', "a number"),
-                                           ("1.0", "1.0 is read as a decimal")])
+@pytest.mark.parametrize(
+    "version, hint",
+    [("2", "reads version 1"), ('"1"', "a number"), ("1.0", "1.0 is read as a decimal")],
+)
 def test_unknown_or_mistyped_version(version: str, hint: str) -> None:
     [p] = problems(f"version: {version}\nsystem: {{id: s}}\n")
     assert p.line == 1 and "version" in p.message and hint in p.fix
 
 
 def test_all_problems_of_a_file_are_reported_together() -> None:
-    ps = problems(MINIMAL + "components:\n  - id: a\n    typ: api\n  - id: b\n    network: {public: maybe}\n")
+    ps = problems(
+        MINIMAL + "components:\n  - id: a\n    typ: api\n  - id: b\n    network: {public: maybe}\n"
+    )
     assert len(ps) == 2
     assert [p.line for p in ps] == sorted(p.line for p in ps)

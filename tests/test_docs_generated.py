@@ -21,7 +21,8 @@ def test_committed_docs_are_not_stale(generated: dict[str, str]) -> None:
     stale = docgen.stale_files(ROOT, generated)
     assert stale == [], (
         f"stale generated files: {', '.join(stale)}; run `python -m fedcheck.docgen` "
-        "and commit the result")
+        "and commit the result"
+    )
 
 
 def test_generation_is_deterministic(generated: dict[str, str]) -> None:
@@ -34,8 +35,9 @@ def test_every_family_and_every_control_has_a_page(generated: dict[str, str]) ->
         page = generated[f"docs/controls/{control.family.lower()}.md"]
         assert f'<a id="{control.oscal_id}"></a>' in page
         assert f"## {control.id}: {control.title}" in page
-        assert ("**Checked:** automated" if control.is_automated
-                else "**Checked:** manual") in page.split(f"## {control.id}: ")[1]
+        assert (
+            "**Checked:** automated" if control.is_automated else "**Checked:** manual"
+        ) in page.split(f"## {control.id}: ")[1]
 
 
 def test_automated_controls_show_their_examples_and_expected_findings(
@@ -77,13 +79,36 @@ def test_table_cells_escape_pipes() -> None:
 def test_fields_read_inside_quantifiers_are_shown_on_the_list_items_and_extensions_marked() -> None:
     from fedcheck.catalog import control_from_data
 
-    control = control_from_data({
-        "id": "AU-4", "title": "Audit Log Storage Capacity", "family": "AU",
-        "baselines": ["high"], "severity": "moderate",
-        "rules": [{"target": "system", "checks": [{"assert": {"every": {
-            "in": "components", "where": {"field": "type", "equals": "logging"},
-            "assert": {"field": "logging.storage_capacity_alerts", "is": True}}}}]}],
-    }, "au-4.yaml", None)
+    control = control_from_data(
+        {
+            "id": "AU-4",
+            "title": "Audit Log Storage Capacity",
+            "family": "AU",
+            "baselines": ["high"],
+            "severity": "moderate",
+            "rules": [
+                {
+                    "target": "system",
+                    "checks": [
+                        {
+                            "assert": {
+                                "every": {
+                                    "in": "components",
+                                    "where": {"field": "type", "equals": "logging"},
+                                    "assert": {
+                                        "field": "logging.storage_capacity_alerts",
+                                        "is": True,
+                                    },
+                                }
+                            }
+                        }
+                    ],
+                }
+            ],
+        },
+        "au-4.yaml",
+        None,
+    )
     assert docgen.field_reads(control) == [
         ("system", "components", False),
         ("system", "components[].type", False),

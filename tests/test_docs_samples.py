@@ -90,13 +90,13 @@ ALL = [b for page in PAGES for b in blocks(page)]
 
 # --- running ------------------------------------------------------------------------------------
 
+
 def _scratch(base: Path) -> Path:
     work = base / "repo"
     if not work.exists():
         work.mkdir(parents=True)
         for name in ("examples", "schemas"):
-            shutil.copytree(REPO / name, work / name,
-                            ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(REPO / name, work / name, ignore=shutil.ignore_patterns("__pycache__"))
         (work / "controls").symlink_to(REPO / "controls", target_is_directory=True)
         for name in ("README.md", "pyproject.toml"):
             shutil.copy(REPO / name, work / name)
@@ -142,8 +142,9 @@ def _run_command(command: str, where: str, cwd: list[Path]) -> None:
         assert at == len(words) - 2, f"{where}: only '> FILE' at the end is supported"
         stdout_file = words[-1]
         words = words[:at]
-    assert not set(words) & {"|", "&&", "||", ";", "<", "2>"}, \
+    assert not set(words) & {"|", "&&", "||", ";", "<", "2>"}, (
         f"{where}: pipes and command lists are not run by the docs test; write one command a line"
+    )
     if not words:
         return
     if words[0] == "cd":
@@ -175,8 +176,10 @@ def _run_command(command: str, where: str, cwd: list[Path]) -> None:
     if stdout_file:
         (cwd[0] / stdout_file).write_text(out.getvalue(), encoding="utf-8")
     assert "Traceback" not in err.getvalue(), f"{where}: {command}\n{err.getvalue()}"
-    assert code == expected, (f"{where}: '{command}' exited {code}, the docs say {expected}\n"
-                              f"stdout:\n{out.getvalue()[-3000:]}\nstderr:\n{err.getvalue()[-3000:]}")
+    assert code == expected, (
+        f"{where}: '{command}' exited {code}, the docs say {expected}\n"
+        f"stdout:\n{out.getvalue()[-3000:]}\nstderr:\n{err.getvalue()[-3000:]}"
+    )
 
 
 def _check_yaml(block: Block, work: Path) -> None:
@@ -200,8 +203,9 @@ def _check_yaml(block: Block, work: Path) -> None:
         finally:
             os.chdir(old)
             sample.unlink()
-        assert verdict.ok, f"{block.where}: a {kind} sample does not validate:\n" + \
-            "\n".join(p.render() for p in verdict.problems)
+        assert verdict.ok, f"{block.where}: a {kind} sample does not validate:\n" + "\n".join(
+            p.render() for p in verdict.problems
+        )
 
 
 def _run(block: Block, work: Path) -> None:
@@ -241,43 +245,52 @@ def _run(block: Block, work: Path) -> None:
 
 # Pages whose samples are known not to run yet, each reported to its author; strict, so that
 # the marker must go when the page is fixed.
-KNOWN_BROKEN: dict[str, str] = {
-}
+KNOWN_BROKEN: dict[str, str] = {}
 
 
 def _page_param(page: Path) -> object:
     name = str(page.relative_to(REPO))
     if name in KNOWN_BROKEN:
-        return pytest.param(page, id=name, marks=pytest.mark.xfail(strict=True,
-                                                                    reason=KNOWN_BROKEN[name]))
+        return pytest.param(
+            page, id=name, marks=pytest.mark.xfail(strict=True, reason=KNOWN_BROKEN[name])
+        )
     return pytest.param(page, id=name)
 
 
 @pytest.mark.parametrize("page", [_page_param(p) for p in PAGES])
-def test_every_sample_of_the_page_runs(page: Path, tmp_path: Path,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_sample_of_the_page_runs(
+    page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     work = _scratch(tmp_path)
     page_blocks = blocks(page)
     for block in page_blocks:
-        assert block.language, (f"{block.where}: a code fence without a language; write ```text "
-                                "for output, or the language of the sample")
-        assert block.language in LANGUAGES, (f"{block.where}: the docs test does not know "
-                                             f"```{block.language}")
+        assert block.language, (
+            f"{block.where}: a code fence without a language; write ```text "
+            "for output, or the language of the sample"
+        )
+        assert block.language in LANGUAGES, (
+            f"{block.where}: the docs test does not know ```{block.language}"
+        )
         _run(block, work)
 
 
 # --- the runner itself --------------------------------------------------------------------------
 
+
 def test_runner_finds_languages_exit_codes_and_fragments(tmp_path: Path) -> None:
     page = tmp_path / "page.md"
     page.write_text(
         "```console\n$ fedcheck check examples/agency-ai-assistant.yaml  # exit 1\noutput\n```\n"
-        "  ```yaml fragment\n  a: 1\n  ```\n", encoding="utf-8")
+        "  ```yaml fragment\n  a: 1\n  ```\n",
+        encoding="utf-8",
+    )
     found = blocks(page)
     assert [(b.language, b.flags) for b in found] == [("console", ()), ("yaml", ("fragment",))]
-    assert _commands(found[0]) == [("fedcheck check examples/agency-ai-assistant.yaml  # exit 1", 2)]
+    assert _commands(found[0]) == [
+        ("fedcheck check examples/agency-ai-assistant.yaml  # exit 1", 2)
+    ]
     chained = Block(page, 1, "sh", (), "pip install . && fedcheck check a.yaml \\\n  --quiet\n")
     assert _commands(chained) == [("pip install .", 2), ("fedcheck check a.yaml --quiet", 2)]
     assert found[1].code == "a: 1\n"
@@ -287,8 +300,9 @@ def test_runner_fails_a_wrong_exit_code(tmp_path: Path) -> None:
     work = _scratch(tmp_path)
     with pytest.raises(AssertionError, match="exited 1, the docs say 0"):
         _run_command("fedcheck check examples/agency-ai-assistant.yaml", "x.md:1", [work])
-    _run_command("fedcheck check examples/agency-ai-assistant.yaml --quiet # exit 1", "x.md:1",
-                 [work])
+    _run_command(
+        "fedcheck check examples/agency-ai-assistant.yaml --quiet # exit 1", "x.md:1", [work]
+    )
 
 
 def test_runner_refuses_other_programs_and_bad_deployments(tmp_path: Path) -> None:

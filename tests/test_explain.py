@@ -56,9 +56,16 @@ def test_text_explains_every_section(capsys: pytest.CaptureFixture[str]) -> None
     assert main(["explain", "AC-11"]) == 0
     out = capsys.readouterr().out
     control = fedcheck.load_catalog().get("AC-11")
-    for heading in ("What it checks:", "Why it matters:", "FedRAMP values:", "Parameters",
-                    "Fields it reads:", "How to fix it:", "Example that passes:",
-                    "Example that fails:"):
+    for heading in (
+        "What it checks:",
+        "Why it matters:",
+        "FedRAMP values:",
+        "Parameters",
+        "Fields it reads:",
+        "How to fix it:",
+        "Example that passes:",
+        "Example that fails:",
+    ):
         assert heading in out
     assert out.startswith("AC-11  Device Lock\n")
     assert "component: access.session_timeout_minutes" in out
@@ -76,24 +83,33 @@ def test_oscal_and_display_ids_explain_the_same_control(capsys: pytest.CaptureFi
 
 
 def test_json_carries_parameters_by_baseline_with_source(
-        custom: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    custom: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["explain", "ORG-7", "--controls", str(custom), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["id"] == "ORG-7" and data["automated"] is True
-    assert data["parameters"] == [{
-        "name": "max_hours", "description": "Longest session, in hours.", "odp": None,
-        "values": {"moderate": 18, "high": 12}, "stricter": "lower",
-        "source": "NIST SP 800-63B section 4.3.3",
-    }]
+    assert data["parameters"] == [
+        {
+            "name": "max_hours",
+            "description": "Longest session, in hours.",
+            "odp": None,
+            "values": {"moderate": 18, "high": 12},
+            "stricter": "lower",
+            "source": "NIST SP 800-63B section 4.3.3",
+        }
+    ]
     assert data["reads"] == [{"target": "component", "field": "access.session_max_lifetime_hours"}]
     assert data["fedramp_values"][0]["differs_in"] == {"moderate": "as above"}
     assert [e["name"] for e in data["examples"]["pass"]] == ["twelve_hours"]
     assert data["examples"]["fail"][0]["finding"] == {
-        "target": "app", "path": "access.session_max_lifetime_hours"}
+        "target": "app",
+        "path": "access.session_max_lifetime_hours",
+    }
 
 
-def test_text_shows_source_and_examples_as_yaml(custom: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_text_shows_source_and_examples_as_yaml(
+    custom: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["explain", "ORG-7", "--controls", str(custom)]) == 0
     out = capsys.readouterr().out
     assert "source: NIST SP 800-63B section 4.3.3" in out

@@ -74,8 +74,9 @@ def _break_control(monkeypatch: pytest.MonkeyPatch, control_id: str, target_id: 
         if control.id != control_id:
             return compiled
         for rule in compiled.rules:
-            rule.checks = [dataclasses.replace(c, node=_Exploding(c.node, target_id))
-                           for c in rule.checks]
+            rule.checks = [
+                dataclasses.replace(c, node=_Exploding(c.node, target_id)) for c in rule.checks
+            ]
         return compiled
 
     monkeypatch.setattr(catalog_module, "_compile_control", compile_then_break)
@@ -86,7 +87,8 @@ def _key(finding: Any) -> tuple[str, str]:
 
 
 def test_a_check_that_raises_is_an_error_finding_and_the_run_goes_on(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     deployment = load_deployment(str(COMPLIANT))
     healthy = evaluate(deployment, load_catalog(), generated_at="2026-01-01T00:00:00Z")
     _break_control(monkeypatch, "AC-11", "web-ui")
@@ -100,14 +102,19 @@ def test_a_check_that_raises_is_an_error_finding_and_the_run_goes_on(
     # The same control on the other target, and every other control, were still judged alike.
     assert by_key[("AC-11", "assistant-api")].status is Status.PASS
     assert [_key(f) for f in broken.findings] == [_key(f) for f in healthy.findings]
-    changed = [_key(b) for h, b in zip(healthy.findings, broken.findings) if h.status != b.status]
+    changed = [
+        _key(b)
+        for h, b in zip(healthy.findings, broken.findings, strict=True)
+        if h.status != b.status
+    ]
     assert changed == [("AC-11", "web-ui")]
     assert exit_code(healthy) == 0
     assert exit_code(broken) == 1
 
 
-def test_the_cli_exits_1_when_a_check_raises(monkeypatch: pytest.MonkeyPatch,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cli_exits_1_when_a_check_raises(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = COMPLIANT
     assert main(["check", str(path), "--quiet"]) == 0
     _break_control(monkeypatch, "AC-11", "web-ui")
@@ -122,8 +129,11 @@ def test_every_report_shows_the_error(monkeypatch: pytest.MonkeyPatch) -> None:
     from fedcheck.cli import REPORT_FORMATS
 
     _break_control(monkeypatch, "AC-11", "web")
-    result = evaluate(parse_deployment(DEPLOYMENT, "deploy.yaml"), load_catalog(),
-                      generated_at="2026-01-01T00:00:00Z")
+    result = evaluate(
+        parse_deployment(DEPLOYMENT, "deploy.yaml"),
+        load_catalog(),
+        generated_at="2026-01-01T00:00:00Z",
+    )
     rendered = 0
     for fmt in REPORT_FORMATS:
         try:
@@ -140,8 +150,9 @@ def test_every_report_shows_the_error(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_contract_field_left_out_never_passes() -> None:
-    deployment = parse_deployment(DEPLOYMENT.replace("    access: {session_timeout_minutes: 10}\n",
-                                                     ""), "deploy.yaml")
+    deployment = parse_deployment(
+        DEPLOYMENT.replace("    access: {session_timeout_minutes: 10}\n", ""), "deploy.yaml"
+    )
     result = evaluate(deployment, load_catalog(), generated_at="2026-01-01T00:00:00Z")
     by_key = {_key(f): f for f in result.findings}
     assert by_key[("AC-11", "api")].status is Status.FAIL
@@ -149,6 +160,7 @@ def test_a_contract_field_left_out_never_passes() -> None:
 
 
 # --- a run that verified nothing -----------------------------------------------------------
+
 
 def _manual_only(catalog: Catalog) -> Catalog:
     controls = {k: c for k, c in catalog.controls.items() if not c.is_automated}
@@ -158,8 +170,12 @@ def _manual_only(catalog: Catalog) -> Catalog:
 def test_a_run_with_no_automated_control_does_not_pass() -> None:
     catalog = _manual_only(load_catalog())
     assert len(catalog) > 300  # the manual controls of the baselines are all still there
-    result = evaluate(parse_deployment(DEPLOYMENT, "deploy.yaml"), catalog, baseline="low",
-                      generated_at="2026-01-01T00:00:00Z")
+    result = evaluate(
+        parse_deployment(DEPLOYMENT, "deploy.yaml"),
+        catalog,
+        baseline="low",
+        generated_at="2026-01-01T00:00:00Z",
+    )
     assert result.findings and all(f.status is Status.MANUAL for f in result.findings)
     assert exit_code(result) == 1
     assert any("nothing was verified automatically" in note for note in result.notes)
@@ -169,31 +185,55 @@ def test_a_deployment_with_nothing_to_judge_does_not_pass() -> None:
     # No component, service or flow: component rules have no target and say so; none passes.
     bare = parse_deployment("version: 1\nsystem: {id: bare, impact_level: moderate}\n", "bare.yaml")
     catalog = load_catalog()
-    only_component_rules = dataclasses.replace(catalog, controls={
-        k: c for k, c in catalog.controls.items()
-        if not c.is_automated or all(r["target"] != "system" for r in c.rules)})
+    only_component_rules = dataclasses.replace(
+        catalog,
+        controls={
+            k: c
+            for k, c in catalog.controls.items()
+            if not c.is_automated or all(r["target"] != "system" for r in c.rules)
+        },
+    )
     result = evaluate(bare, only_component_rules, generated_at="2026-01-01T00:00:00Z")
     assert not any(f.status is Status.PASS for f in result.findings)
     assert exit_code(result) == 1
     assert any("nothing was verified automatically" in note for note in result.notes)
 
 
-def test_the_cli_says_so_when_nothing_was_verified(tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cli_says_so_when_nothing_was_verified(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     pytest.importorskip("fedcheck.profiles")
     catalog = load_catalog()
     automated = [c.id for c in catalog.in_baseline("low") if c.is_automated]
-    removals = "".join(f"  - control: {cid}\n    justification: Not judged in this test.\n"
-                       f"    approved_by: Test\n" for cid in automated)
+    removals = "".join(
+        f"  - control: {cid}\n    justification: Not judged in this test.\n    approved_by: Test\n"
+        for cid in automated
+    )
     profile = tmp_path / "profile.yaml"
-    profile.write_text("name: only manual\nbaseline: low\n" +
-                       (f"remove:\n{removals}" if automated else ""), encoding="utf-8")
+    profile.write_text(
+        "name: only manual\nbaseline: low\n" + (f"remove:\n{removals}" if automated else ""),
+        encoding="utf-8",
+    )
     deployment = tmp_path / "deploy.yaml"
-    deployment.write_text(DEPLOYMENT.replace("impact_level: moderate", "impact_level: low"),
-                          encoding="utf-8")
+    deployment.write_text(
+        DEPLOYMENT.replace("impact_level: moderate", "impact_level: low"), encoding="utf-8"
+    )
     json_out = tmp_path / "result.json"
-    code = main(["check", str(deployment), "--profile", str(profile), "--baseline", "low",
-                 "--quiet", "--format", "json", "--output", str(json_out)])
+    code = main(
+        [
+            "check",
+            str(deployment),
+            "--profile",
+            str(profile),
+            "--baseline",
+            "low",
+            "--quiet",
+            "--format",
+            "json",
+            "--output",
+            str(json_out),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1, err
     if json_out.exists():  # once the JSON report renders, the note must be in it
@@ -201,6 +241,7 @@ def test_the_cli_says_so_when_nothing_was_verified(tmp_path: Path,
 
 
 # --- partial writes ------------------------------------------------------------------------
+
 
 def _fake_render(monkeypatch: pytest.MonkeyPatch, render: Any) -> None:
     """Route the CLI's ``from .reports import render`` to ``render`` in this test only."""
@@ -236,9 +277,12 @@ def setup(tmp_path: Path) -> tuple[Path, Path]:
 
 
 @pytest.mark.parametrize("existing", [False, True])
-def test_a_render_that_raises_leaves_no_report(existing: bool, setup: tuple[Path, Path],
-                                               monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_render_that_raises_leaves_no_report(
+    existing: bool,
+    setup: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     deployment, out = setup
     report = out / "report.json"
     if existing:
@@ -258,12 +302,19 @@ def test_a_render_that_raises_leaves_no_report(existing: bool, setup: tuple[Path
         assert not report.exists()
 
 
-@pytest.mark.parametrize("failure", [OSError(28, "No space left on device"), KeyboardInterrupt()],
-                         ids=["disk_full", "interrupted"])
+@pytest.mark.parametrize(
+    "failure",
+    [OSError(28, "No space left on device"), KeyboardInterrupt()],
+    ids=["disk_full", "interrupted"],
+)
 @pytest.mark.parametrize("existing", [False, True])
 def test_a_write_that_fails_midway_leaves_no_half_report(
-        failure: BaseException, existing: bool, setup: tuple[Path, Path],
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    failure: BaseException,
+    existing: bool,
+    setup: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     deployment, out = setup
     report = out / "report.json"
     if existing:
@@ -289,8 +340,8 @@ def test_a_write_that_fails_midway_leaves_no_half_report(
 
 
 def test_a_second_report_that_fails_leaves_the_first_complete(
-        setup: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    setup: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     deployment, out = setup
 
     def render(result: Any, fmt: str, **kwargs: Any) -> str:
@@ -299,8 +350,20 @@ def test_a_second_report_that_fails_leaves_the_first_complete(
         return '{"complete": true}\n'
 
     _fake_render(monkeypatch, render)
-    code = main(["check", str(deployment), "--format", "json", "--output", str(out / "r.json"),
-                 "--format", "html", "--output", str(out / "r.html")])
+    code = main(
+        [
+            "check",
+            str(deployment),
+            "--format",
+            "json",
+            "--output",
+            str(out / "r.json"),
+            "--format",
+            "html",
+            "--output",
+            str(out / "r.html"),
+        ]
+    )
     assert code == 2
     assert (out / "r.json").read_text(encoding="utf-8") == '{"complete": true}\n'
     assert not (out / "r.html").exists()

@@ -32,19 +32,30 @@ from fedcheck.loading import Limits, parse_text
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT.parent / "shared" / "spec" / "deployment-v1.yaml"
 EXAMPLES = int(os.environ.get("FEDCHECK_FUZZ_EXAMPLES", "40"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 100,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                       HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=EXAMPLES <= 100,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
 
 
 def _seeds(kind: str) -> list[bytes]:
     if kind == "deployment":
-        paths = sorted(ROOT.glob("examples/*.yaml")) + sorted(ROOT.glob("examples/*/deployment.yaml"))
+        paths = sorted(ROOT.glob("examples/*.yaml")) + sorted(
+            ROOT.glob("examples/*/deployment.yaml")
+        )
         if SPEC.is_file():
             paths.append(SPEC)
     elif kind == "control":
-        paths = [ROOT / "controls" / "ac" / "ac-11.yaml",
-                 *sorted(ROOT.glob("examples/tailoring/controls/*/*.yaml"))]
+        paths = [
+            ROOT / "controls" / "ac" / "ac-11.yaml",
+            *sorted(ROOT.glob("examples/tailoring/controls/*/*.yaml")),
+        ]
     else:
         paths = sorted(ROOT.glob(f"examples/*/{kind}.yaml"))
     seeds = [p.read_bytes() for p in paths if p.is_file()]
@@ -55,11 +66,53 @@ def _seeds(kind: str) -> list[bytes]:
 
 #: Tokens that change what YAML means, inserted anywhere.
 SPECIALS = [
-    "&a ", "*a", "*undefined", "<<: *a\n", "!!python/object/apply:os.system ['true'] ",
-    "!!binary ", "!custom ", "---\n", "...\n", "%YAML 1.1\n", "? ", "- ", ": ", "{", "}", "[",
-    "]", ",", "'", '"', "|", ">-", "#", "\t", "\x00", "\r", "\ufeff", "\u2028", "\x85", "no",
-    "yes", "on", "0755", "089", "1e5", "+.5", ".inf", ".nan", "~", "null", "1.2", "-1",
-    "99999999999999999999999999999999", "\\", "\\u0000", "@", "`",
+    "&a ",
+    "*a",
+    "*undefined",
+    "<<: *a\n",
+    "!!python/object/apply:os.system ['true'] ",
+    "!!binary ",
+    "!custom ",
+    "---\n",
+    "...\n",
+    "%YAML 1.1\n",
+    "? ",
+    "- ",
+    ": ",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    "'",
+    '"',
+    "|",
+    ">-",
+    "#",
+    "\t",
+    "\x00",
+    "\r",
+    "\ufeff",
+    "\u2028",
+    "\x85",
+    "no",
+    "yes",
+    "on",
+    "0755",
+    "089",
+    "1e5",
+    "+.5",
+    ".inf",
+    ".nan",
+    "~",
+    "null",
+    "1.2",
+    "-1",
+    "99999999999999999999999999999999",
+    "\\",
+    "\\u0000",
+    "@",
+    "`",
 ]
 
 
@@ -67,12 +120,13 @@ SPECIALS = [
 def mutated(draw: st.DrawFn, seeds: list[bytes]) -> bytes:
     data = draw(st.sampled_from(seeds))
     for _ in range(draw(st.integers(1, 4))):
-        kind = draw(st.sampled_from(["flip", "truncate", "duplicate", "drop", "swap", "indent",
-                                     "insert"]))
+        kind = draw(
+            st.sampled_from(["flip", "truncate", "duplicate", "drop", "swap", "indent", "insert"])
+        )
         lines = data.split(b"\n")
         if kind == "flip" and data:
             i = draw(st.integers(0, len(data) - 1))
-            data = data[:i] + bytes([data[i] ^ draw(st.integers(1, 255))]) + data[i + 1:]
+            data = data[:i] + bytes([data[i] ^ draw(st.integers(1, 255))]) + data[i + 1 :]
         elif kind == "truncate":
             data = data[: draw(st.integers(0, len(data)))]
         elif kind in ("duplicate", "drop", "indent") and lines:
@@ -84,11 +138,12 @@ def mutated(draw: st.DrawFn, seeds: list[bytes]) -> bytes:
             else:
                 shift = draw(st.sampled_from([b"  ", b" ", b"    "]))
                 line = lines[i]
-                lines[i] = shift + line if draw(st.booleans()) else line[len(shift):]
+                lines[i] = shift + line if draw(st.booleans()) else line[len(shift) :]
             data = b"\n".join(lines)
         elif kind == "swap" and len(lines) > 1:
-            i, j = draw(st.lists(st.integers(0, len(lines) - 1), min_size=2, max_size=2,
-                                 unique=True))
+            i, j = draw(
+                st.lists(st.integers(0, len(lines) - 1), min_size=2, max_size=2, unique=True)
+            )
             lines[i], lines[j] = lines[j], lines[i]
             data = b"\n".join(lines)
         elif kind == "insert":
@@ -102,8 +157,9 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A directory for the mutated files, and a catalog cache of its own so that the bundled
     catalog is read once while every mutated control directory stays out of the user's cache."""
     path = tmp_path_factory.mktemp("fuzz")
-    saved = {k: os.environ.get(k) for k in ("FEDCHECK_CACHE_DIR", "FEDCHECK_NO_CACHE",
-                                            "FEDCHECK_DEBUG")}
+    saved = {
+        k: os.environ.get(k) for k in ("FEDCHECK_CACHE_DIR", "FEDCHECK_NO_CACHE", "FEDCHECK_DEBUG")
+    }
     os.environ["FEDCHECK_CACHE_DIR"] = str(path / "cache")
     for name in ("FEDCHECK_NO_CACHE", "FEDCHECK_DEBUG"):
         os.environ.pop(name, None)
@@ -131,6 +187,7 @@ def _assert_clean_outcome(code: int, err: str, data: bytes) -> None:
 
 # --- the loaders, in process: fast, so many examples -----------------------------------------
 
+
 @settings(FUZZ, max_examples=EXAMPLES * 4)
 @given(data=st.data())
 def test_loaders_return_or_refuse_cleanly(data: Any) -> None:
@@ -140,8 +197,10 @@ def test_loaders_return_or_refuse_cleanly(data: Any) -> None:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return  # read_text refuses it; the CLI fuzz below covers that path
-    for load in (lambda: parse_text(text, "fuzz.yaml", limits),
-                 lambda: parse_deployment(text, "fuzz.yaml", limits)):
+    for load in (
+        lambda: parse_text(text, "fuzz.yaml", limits),
+        lambda: parse_deployment(text, "fuzz.yaml", limits),
+    ):
         try:
             load()
         except FedcheckError as exc:
@@ -152,6 +211,7 @@ def test_loaders_return_or_refuse_cleanly(data: Any) -> None:
 
 
 # --- the CLI on mutated files ----------------------------------------------------------------
+
 
 @FUZZ
 @given(data=st.data())
@@ -193,13 +253,15 @@ def test_check_with_a_mutated_control_exits_cleanly(workdir: Path, data: Any) ->
     deployment = ROOT / "examples" / "agency-ai-assistant-compliant.yaml"
     if not deployment.is_file():
         pytest.skip("examples/agency-ai-assistant-compliant.yaml is absent")
-    _assert_clean_outcome(*_cli(["check", str(deployment), "--quiet", "--controls",
-                                 str(controls)]), raw)
+    _assert_clean_outcome(
+        *_cli(["check", str(deployment), "--quiet", "--controls", str(controls)]), raw
+    )
 
 
 @pytest.mark.parametrize("kind", ["profile", "waivers"])
-def test_check_with_a_mutated_profile_or_waiver_file_exits_cleanly(workdir: Path,
-                                                                   kind: str) -> None:
+def test_check_with_a_mutated_profile_or_waiver_file_exits_cleanly(
+    workdir: Path, kind: str
+) -> None:
     pytest.importorskip("fedcheck.profiles" if kind == "profile" else "fedcheck.waivers")
     seeds = _seeds(kind)
     deployment = ROOT / "examples" / "tailoring" / "deployment.yaml"

@@ -111,7 +111,9 @@ class Kind:
             return ["check", str(path)]
         deployment = tmp / "ok-deployment.yaml"
         deployment.write_text(DEPLOYMENT, encoding="utf-8")
-        option = {"control": "--controls", "profile": "--profile", "waivers": "--waivers"}[self.name]
+        option = {"control": "--controls", "profile": "--profile", "waivers": "--waivers"}[
+            self.name
+        ]
         target = path.parent if self.name == "control" else path
         return ["check", str(deployment), "--quiet", option, str(target)]
 
@@ -147,45 +149,78 @@ def _billion_laughs(text: str) -> bytes:
 
 
 GENERIC: list[Case] = [
-    Case("malformed_yaml", lambda t: (t + "broken: [unclosed, list\n").encode(),
-         "malformed YAML", ANY),
+    Case(
+        "malformed_yaml",
+        lambda t: (t + "broken: [unclosed, list\n").encode(),
+        "malformed YAML",
+        ANY,
+    ),
     Case("unclosed_quote", lambda t: (t + 'broken: "no end\n').encode(), "malformed YAML", ANY),
-    Case("tab_indentation", lambda t: (t + "x-tabbed:\n\tkey: value\n").encode(),
-         "malformed YAML", ANY),
+    Case(
+        "tab_indentation",
+        lambda t: (t + "x-tabbed:\n\tkey: value\n").encode(),
+        "malformed YAML",
+        ANY,
+    ),
     Case("empty_file", lambda t: b"", "the file is empty", 1, 1),
     Case("only_whitespace", lambda t: b"  \n\n", "the file is empty", 1, 1),
     Case("only_a_comment", lambda t: b"# nothing here\n", "the file is empty", 1, 1),
-    Case("several_documents", lambda t: (t + "---\n" + t).encode(),
-         "more than one YAML document", ANY),
-    Case("top_level_scalar", lambda t: b"just a sentence\n", "the top level is a single value", 1, 1),
+    Case(
+        "several_documents",
+        lambda t: (t + "---\n" + t).encode(),
+        "more than one YAML document",
+        ANY,
+    ),
+    Case(
+        "top_level_scalar", lambda t: b"just a sentence\n", "the top level is a single value", 1, 1
+    ),
     Case("top_level_number", lambda t: b"42\n", "the top level is a single value", 1, 1),
     Case("top_level_list", lambda t: b"- a\n- b\n", "the top level is a list", 1, 1),
-    Case("latin1_not_utf8", lambda t: (t + "# caf\xe9\n").encode("latin-1"),
-         "not valid UTF-8 (byte 0xe9)", _lines(DEPLOYMENT) + 1),
+    Case(
+        "latin1_not_utf8",
+        lambda t: (t + "# caf\xe9\n").encode("latin-1"),
+        "not valid UTF-8 (byte 0xe9)",
+        _lines(DEPLOYMENT) + 1,
+    ),
     Case("utf16", lambda t: t.encode("utf-16"), "encoded as UTF-16", 1, 1),
     Case("utf16_without_bom", lambda t: t.encode("utf-16-le"), "UTF-16 or UTF-32", 1, 1),
     Case("utf32", lambda t: t.encode("utf-32"), "encoded as UTF-32", 1, 1),
     Case("nul_byte", lambda t: (t + "x-nul: a\x00b\n").encode(), "U+0000", ANY),
     Case("control_character", lambda t: (t + 'x-bell: "\x07"\n').encode(), "U+0007", ANY),
-    Case("duplicate_top_level_key", lambda t: (t + t.splitlines()[0] + "\n").encode(),
-         "duplicate key", ANY),
-    Case("duplicate_nested_key", lambda t: (t + "x-dup:\n  a: 1\n  a: 2\n").encode(),
-         "duplicate key 'a'", ANY),
+    Case(
+        "duplicate_top_level_key",
+        lambda t: (t + t.splitlines()[0] + "\n").encode(),
+        "duplicate key",
+        ANY,
+    ),
+    Case(
+        "duplicate_nested_key",
+        lambda t: (t + "x-dup:\n  a: 1\n  a: 2\n").encode(),
+        "duplicate key 'a'",
+        ANY,
+    ),
     Case("yaml11_no", lambda t: (t + "x-flag: no\n").encode(), "'no' is ambiguous", ANY),
     Case("yaml11_yes", lambda t: (t + "x-flag: yes\n").encode(), "'yes' is ambiguous", ANY),
     Case("yaml11_on", lambda t: (t + "x-flag: on\n").encode(), "'on' is ambiguous", ANY),
     Case("yaml11_off", lambda t: (t + "x-flag: Off\n").encode(), "'Off' is ambiguous", ANY),
     Case("leading_zero_octal", lambda t: (t + "x-mode: 0755\n").encode(), "octal", ANY),
-    Case("python_object_tag",
-         lambda t: (t + "x-evil: !!python/object/apply:os.system [echo pwned]\n").encode(),
-         "is not allowed", ANY),
-    Case("python_name_tag", lambda t: (t + "x-evil: !!python/name:os.system ''\n").encode(),
-         "is not allowed", ANY),
-    Case("binary_tag", lambda t: (t + "x-blob: !!binary aGVsbG8=\n").encode(),
-         "is not allowed", ANY),
+    Case(
+        "python_object_tag",
+        lambda t: (t + "x-evil: !!python/object/apply:os.system [echo pwned]\n").encode(),
+        "is not allowed",
+        ANY,
+    ),
+    Case(
+        "python_name_tag",
+        lambda t: (t + "x-evil: !!python/name:os.system ''\n").encode(),
+        "is not allowed",
+        ANY,
+    ),
+    Case(
+        "binary_tag", lambda t: (t + "x-blob: !!binary aGVsbG8=\n").encode(), "is not allowed", ANY
+    ),
     Case("set_tag", lambda t: (t + "x-set: !!set {a: null}\n").encode(), "is not allowed", ANY),
-    Case("alias_to_nothing", lambda t: (t + "x-ref: *nowhere\n").encode(),
-         "names no anchor", ANY),
+    Case("alias_to_nothing", lambda t: (t + "x-ref: *nowhere\n").encode(), "names no anchor", ANY),
     Case("billion_laughs", _billion_laughs, "alias bomb", ANY),
     Case("list_as_key", lambda t: (t + "[a, b]: c\n").encode(), "key must be a plain string", ANY),
 ]
@@ -203,8 +238,9 @@ def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
     return code, out, err
 
 
-def assert_refused(code: int, err: str, path: Path, message: str, line: int | None,
-                   column: int | None = None) -> None:
+def assert_refused(
+    code: int, err: str, path: Path, message: str, line: int | None, column: int | None = None
+) -> None:
     """Exit 2, the message, a fix line, no traceback, and the position where one exists."""
     assert code == 2, err
     assert "Traceback" not in err
@@ -245,8 +281,9 @@ def test_generic_hostile_file_is_refused_with_a_located_fix(
 
 
 @pytest.mark.parametrize("kind_name", list(KINDS))
-def test_valid_base_files_are_accepted(kind_name: str, tmp_path: Path,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_valid_base_files_are_accepted(
+    kind_name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # The hostile cases are built from these; were a base refused, every case would pass vacuously.
     kind = _kind(kind_name)
     path = _write(kind.place(tmp_path), kind.valid.encode())
@@ -256,8 +293,10 @@ def test_valid_base_files_are_accepted(kind_name: str, tmp_path: Path,
 
 def test_python_tags_never_run_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     marker = tmp_path / "pwned"
-    path = _write(tmp_path / "deployment.yaml", (
-        DEPLOYMENT + f"x-evil: !!python/object/apply:os.mkdir ['{marker}']\n").encode())
+    path = _write(
+        tmp_path / "deployment.yaml",
+        (DEPLOYMENT + f"x-evil: !!python/object/apply:os.mkdir ['{marker}']\n").encode(),
+    )
     code, _, err = _run(["check", str(path)], capsys)
     assert_refused(code, err, path, "is not allowed", _lines(DEPLOYMENT) + 1, 9)
     assert not marker.exists()
@@ -275,8 +314,9 @@ def test_alias_bomb_fails_fast(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "FEDCHECK_MAX_NODES" in err
 
 
-def test_node_budget_is_configurable(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_node_budget_is_configurable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = _write(tmp_path / "deployment.yaml", DEPLOYMENT.encode())
     monkeypatch.setenv("FEDCHECK_MAX_NODES", "5")
     code, _, err = _run(["check", str(path)], capsys)
@@ -301,14 +341,21 @@ def _deep(style: str) -> str:
 def _subprocess(argv: list[str], tmp: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FEDCHECK_")}
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    return subprocess.run([sys.executable, "-m", "fedcheck", *argv], capture_output=True,
-                          text=True, cwd=tmp, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "fedcheck", *argv],
+        capture_output=True,
+        text=True,
+        cwd=tmp,
+        env=env,
+        timeout=120,
+    )
 
 
 @pytest.mark.parametrize("style", ["flow", "block", "mapping"])
 @pytest.mark.parametrize("kind_name", list(KINDS))
-def test_nesting_100000_deep_is_refused_not_crashed(kind_name: str, style: str,
-                                                    tmp_path: Path) -> None:
+def test_nesting_100000_deep_is_refused_not_crashed(
+    kind_name: str, style: str, tmp_path: Path
+) -> None:
     kind = _kind(kind_name)
     path = _write(kind.place(tmp_path), (kind.valid + _deep(style)).encode())
     proc = _subprocess(kind.argv(path, tmp_path), tmp_path)
@@ -326,8 +373,9 @@ def test_deep_json_is_refused_with_its_position(tmp_path: Path) -> None:
     assert_refused(proc.returncode, proc.stderr, path, "nesting deeper than 64 levels", 1, column)
 
 
-def test_depth_limit_is_configurable(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_depth_limit_is_configurable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = _write(tmp_path / "deployment.yaml", DEPLOYMENT.encode())
     monkeypatch.setenv("FEDCHECK_MAX_DEPTH", "2")
     code, _, err = _run(["check", str(path)], capsys)
@@ -337,9 +385,11 @@ def test_depth_limit_is_configurable(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 # --- the file as a whole: size, directories, absence ---------------------------------------
 
+
 @pytest.mark.parametrize("kind_name", list(KINDS))
-def test_file_above_the_size_limit_is_refused(kind_name: str, tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_file_above_the_size_limit_is_refused(
+    kind_name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     kind = _kind(kind_name)
     # Bundled control files are a few kilobytes, so a limit of 100 kB refuses only this file.
     padding = "# padding\n" * 20_000
@@ -349,8 +399,9 @@ def test_file_above_the_size_limit_is_refused(kind_name: str, tmp_path: Path,
     assert "--max-file-bytes" in err
 
 
-def test_size_limit_from_the_environment(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_size_limit_from_the_environment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = _write(tmp_path / "deployment.yaml", DEPLOYMENT.encode())
     monkeypatch.setenv("FEDCHECK_MAX_FILE_BYTES", "50")
     code, _, err = _run(["check", str(path)], capsys)
@@ -358,9 +409,9 @@ def test_size_limit_from_the_environment(tmp_path: Path, capsys: pytest.CaptureF
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "many"])
-def test_a_nonsense_limit_is_a_usage_error(value: str, tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str],
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_nonsense_limit_is_a_usage_error(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = _write(tmp_path / "deployment.yaml", DEPLOYMENT.encode())
     monkeypatch.setenv("FEDCHECK_MAX_DEPTH", value)
     code, _, err = _run(["check", str(path)], capsys)
@@ -369,8 +420,9 @@ def test_a_nonsense_limit_is_a_usage_error(value: str, tmp_path: Path,
 
 
 @pytest.mark.parametrize("kind_name", list(KINDS))
-def test_missing_file_is_refused(kind_name: str, tmp_path: Path,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_file_is_refused(
+    kind_name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     kind = _kind(kind_name)
     path = kind.place(tmp_path)
     if kind_name == "control":
@@ -382,14 +434,19 @@ def test_missing_file_is_refused(kind_name: str, tmp_path: Path,
 
 
 @pytest.mark.parametrize("kind_name", list(KINDS))
-def test_directory_given_for_a_file_is_refused(kind_name: str, tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_directory_given_for_a_file_is_refused(
+    kind_name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     kind = _kind(kind_name)
     if kind_name == "control":
         # --controls wants a directory: a file given there is the mirror mistake.
         path = _write(tmp_path / "org-7.yaml", CONTROL.encode())
-        argv = ["check", str(_write(tmp_path / "d.yaml", DEPLOYMENT.encode())),
-                "--controls", str(path)]
+        argv = [
+            "check",
+            str(_write(tmp_path / "d.yaml", DEPLOYMENT.encode())),
+            "--controls",
+            str(path),
+        ]
     else:
         path = tmp_path / f"{kind_name}.yaml"
         path.mkdir()  # a directory with a file's name, and no YAML inside
@@ -402,6 +459,7 @@ def test_directory_given_for_a_file_is_refused(kind_name: str, tmp_path: Path,
 
 
 # --- format-specific classes ---------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Edit:
@@ -419,56 +477,153 @@ class Edit:
 DEPLOYMENT_EDITS = [
     Edit("version_2", "version: 1", "version: 2", "unsupported version 2", 1, 10),
     Edit("version_string", "version: 1", 'version: "1"', "unsupported version '1'", 1, 10),
-    Edit("version_decimal", "version: 1", "version: 1.0", "unsupported version 1.0", 1, 10,
-         fix="an integer"),
+    Edit(
+        "version_decimal",
+        "version: 1",
+        "version: 1.0",
+        "unsupported version 1.0",
+        1,
+        10,
+        fix="an integer",
+    ),
     Edit("version_boolean", "version: 1", "version: true", "unsupported version true", 1, 10),
     Edit("version_missing", "version: 1\n", "", "does not say which version", 1, 1),
-    Edit("unknown_field_did_you_mean", "session_timeout_minutes", "session_timout_minutes",
-         "unknown field 'session_timout_minutes'", 6, 14,
-         fix="did you mean 'session_timeout_minutes'?"),
-    Edit("unknown_top_level_field", "components:", "componets:", "unknown field 'componets'", 3, 1,
-         fix="did you mean 'components'?"),
-    Edit("wrong_type_units", "minutes: 15}", "minutes: 15m}", "expected an integer, got \"15m\"",
-         6, 39),
-    Edit("wrong_type_quoted_number", "minutes: 15}", 'minutes: "15"}', "expected an integer", 6, 39),
-    Edit("wrong_type_list_for_mapping", "access: {session_timeout_minutes: 15}", "access: [15]",
-         "expected a mapping of fields, got a list", 6, 13),
-    Edit("wrong_type_components_scalar",
-         "components:\n  - id: web\n    type: web_app\n    access: {session_timeout_minutes: 15}\n",
-         "components: web\n", "expected a list", 3, 13),
-    Edit("out_of_enum", "type: web_app", "type: web-app", "'web-app' is not one of", 5, 11,
-         fix="did you mean 'web_app'?"),
-    Edit("out_of_enum_level", "impact_level: moderate", "impact_level: Moderate",
-         "'Moderate' is not one of low, moderate, high", 2, 34),
+    Edit(
+        "unknown_field_did_you_mean",
+        "session_timeout_minutes",
+        "session_timout_minutes",
+        "unknown field 'session_timout_minutes'",
+        6,
+        14,
+        fix="did you mean 'session_timeout_minutes'?",
+    ),
+    Edit(
+        "unknown_top_level_field",
+        "components:",
+        "componets:",
+        "unknown field 'componets'",
+        3,
+        1,
+        fix="did you mean 'components'?",
+    ),
+    Edit(
+        "wrong_type_units", "minutes: 15}", "minutes: 15m}", 'expected an integer, got "15m"', 6, 39
+    ),
+    Edit(
+        "wrong_type_quoted_number", "minutes: 15}", 'minutes: "15"}', "expected an integer", 6, 39
+    ),
+    Edit(
+        "wrong_type_list_for_mapping",
+        "access: {session_timeout_minutes: 15}",
+        "access: [15]",
+        "expected a mapping of fields, got a list",
+        6,
+        13,
+    ),
+    Edit(
+        "wrong_type_components_scalar",
+        "components:\n  - id: web\n    type: web_app\n    access: {session_timeout_minutes: 15}\n",
+        "components: web\n",
+        "expected a list",
+        3,
+        13,
+    ),
+    Edit(
+        "out_of_enum",
+        "type: web_app",
+        "type: web-app",
+        "'web-app' is not one of",
+        5,
+        11,
+        fix="did you mean 'web_app'?",
+    ),
+    Edit(
+        "out_of_enum_level",
+        "impact_level: moderate",
+        "impact_level: Moderate",
+        "'Moderate' is not one of low, moderate, high",
+        2,
+        34,
+    ),
     Edit("negative_number", "minutes: 15}", "minutes: -5}", "-5 is below the minimum of 0", 6, 39),
     Edit("absurd_number", "minutes: 15}", "minutes: 99999999}", "absurdly large", 6, 39),
     Edit("absurd_digits", "minutes: 15}", "minutes: 1" + "0" * 40 + "}", "absurdly large", 6, 39),
-    Edit("infinite_number", "minutes: 15}", "minutes: .inf}", "expected an integer, got inf", 6, 39),
-    Edit("yaml11_boolean_in_a_boolean_field", "access: {session_timeout_minutes: 15}",
-         "network: {public: no}", "'no' is ambiguous", 6, 23, fix="write false"),
-    Edit("yaml11_on_in_a_boolean_field", "access: {session_timeout_minutes: 15}",
-         "network: {public: on}", "'on' is ambiguous", 6, 23, fix="write true"),
-    Edit("tls_version_unquoted", "access: {session_timeout_minutes: 15}",
-         "encryption: {in_transit: {tls_min_version: 1.2}}",
-         "expected a string, got the number 1.2", 6, 48, fix='quote it: "1.2"'),
-    Edit("tls_version_1_0_as_float", "access: {session_timeout_minutes: 15}",
-         "encryption: {in_transit: {tls_min_version: 1.0}}",
-         "expected a string, got the number 1.0", 6, 48),
-    Edit("python_tag_on_a_field", "type: web_app", "type: !!python/object:os.system web_app",
-         "is not allowed", 5, 11),
-    Edit("system_missing", "system: {id: demo, impact_level: moderate}\n", "",
-         "system is required", 1, 1),
-    Edit("bad_system_id", "id: demo,", "id: Demo System,", "does not have the expected form", 2, 14),
-    Edit("duplicate_id", "components:\n", "components:\n  - {id: web}\n", "duplicate id 'web'", ANY),
-    Edit("flow_to_nowhere", "components:\n",
-         "data_flows: [{id: f1, from: web, to: wbe}]\ncomponents:\n",
-         "names 'wbe', which is no component", 3, 38, fix="did you mean 'web'?"),
+    Edit(
+        "infinite_number", "minutes: 15}", "minutes: .inf}", "expected an integer, got inf", 6, 39
+    ),
+    Edit(
+        "yaml11_boolean_in_a_boolean_field",
+        "access: {session_timeout_minutes: 15}",
+        "network: {public: no}",
+        "'no' is ambiguous",
+        6,
+        23,
+        fix="write false",
+    ),
+    Edit(
+        "yaml11_on_in_a_boolean_field",
+        "access: {session_timeout_minutes: 15}",
+        "network: {public: on}",
+        "'on' is ambiguous",
+        6,
+        23,
+        fix="write true",
+    ),
+    Edit(
+        "tls_version_unquoted",
+        "access: {session_timeout_minutes: 15}",
+        "encryption: {in_transit: {tls_min_version: 1.2}}",
+        "expected a string, got the number 1.2",
+        6,
+        48,
+        fix='quote it: "1.2"',
+    ),
+    Edit(
+        "tls_version_1_0_as_float",
+        "access: {session_timeout_minutes: 15}",
+        "encryption: {in_transit: {tls_min_version: 1.0}}",
+        "expected a string, got the number 1.0",
+        6,
+        48,
+    ),
+    Edit(
+        "python_tag_on_a_field",
+        "type: web_app",
+        "type: !!python/object:os.system web_app",
+        "is not allowed",
+        5,
+        11,
+    ),
+    Edit(
+        "system_missing",
+        "system: {id: demo, impact_level: moderate}\n",
+        "",
+        "system is required",
+        1,
+        1,
+    ),
+    Edit(
+        "bad_system_id", "id: demo,", "id: Demo System,", "does not have the expected form", 2, 14
+    ),
+    Edit(
+        "duplicate_id", "components:\n", "components:\n  - {id: web}\n", "duplicate id 'web'", ANY
+    ),
+    Edit(
+        "flow_to_nowhere",
+        "components:\n",
+        "data_flows: [{id: f1, from: web, to: wbe}]\ncomponents:\n",
+        "names 'wbe', which is no component",
+        3,
+        38,
+        fix="did you mean 'web'?",
+    ),
 ]
 
 
 @pytest.mark.parametrize("edit", DEPLOYMENT_EDITS, ids=lambda e: e.name)
-def test_deployment_field_errors_are_located(edit: Edit, tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_deployment_field_errors_are_located(
+    edit: Edit, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert edit.old in DEPLOYMENT
     path = _write(tmp_path / "deployment.yaml", DEPLOYMENT.replace(edit.old, edit.new, 1).encode())
     code, _, err = _run(["check", str(path)], capsys)
@@ -480,25 +635,35 @@ def test_deployment_field_errors_are_located(edit: Edit, tmp_path: Path,
 JSON_DEPLOYMENT = '{"version": 1, "system": {"id": "demo", "impact_level": "moderate"}}'
 
 
-@pytest.mark.parametrize("body,message,line", [
-    ('{"version": 1, "system": {"id": "demo"', "malformed JSON", 1),
-    ('{"version": 1, "version": 1, "system": {"id": "demo"}}', "duplicate key 'version'", 1),
-    ('{"version": 1, "system": {"id": "demo", "impact_level": NaN}}', "malformed JSON", None),
-    ('[1, 2]', "the top level is a list", 1),
-    ('', "the file is empty", 1),
-    ('{"version": 1, "system": {"id": "demo", "impact_levl": "low"}}', "did you mean", 1),
-])
-def test_json_deployment_errors(body: str, message: str, line: int | None, tmp_path: Path,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "body,message,line",
+    [
+        ('{"version": 1, "system": {"id": "demo"', "malformed JSON", 1),
+        ('{"version": 1, "version": 1, "system": {"id": "demo"}}', "duplicate key 'version'", 1),
+        ('{"version": 1, "system": {"id": "demo", "impact_level": NaN}}', "malformed JSON", None),
+        ("[1, 2]", "the top level is a list", 1),
+        ("", "the file is empty", 1),
+        ('{"version": 1, "system": {"id": "demo", "impact_levl": "low"}}', "did you mean", 1),
+    ],
+)
+def test_json_deployment_errors(
+    body: str, message: str, line: int | None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = _write(tmp_path / "deployment.json", body.encode())
     code, _, err = _run(["check", str(path)], capsys)
     assert_refused(code, err, path, message, line)
 
 
 def test_a_flood_of_errors_is_capped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = _write(tmp_path / "deployment.yaml", (
-        DEPLOYMENT.replace("components:", "x-unused:") + "components: [" + ", ".join(["1"] * 5000)
-        + "]\n").encode())
+    path = _write(
+        tmp_path / "deployment.yaml",
+        (
+            DEPLOYMENT.replace("components:", "x-unused:")
+            + "components: ["
+            + ", ".join(["1"] * 5000)
+            + "]\n"
+        ).encode(),
+    )
     code, _, err = _run(["check", str(path)], capsys)
     assert_refused(code, err, path, "expected a mapping of fields, got 1", ANY)
     assert err.count(": error: ") == 51, err[-500:]
@@ -506,24 +671,50 @@ def test_a_flood_of_errors_is_capped(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 CONTROL_EDITS = [
-    Edit("unknown_optional_field", "summary:", "sumary:", "unknown key 'sumary'", 6, 1,
-         fix="did you mean 'summary'?"),
-    Edit("out_of_enum_severity", "severity: moderate", "severity: hihg", "'hihg' is not one of",
-         5, 11),
-    Edit("wrong_type_baselines", "baselines: []", "baselines: moderate", "is not of type 'array'",
-         4, 12),
+    Edit(
+        "unknown_optional_field",
+        "summary:",
+        "sumary:",
+        "unknown key 'sumary'",
+        6,
+        1,
+        fix="did you mean 'summary'?",
+    ),
+    Edit(
+        "out_of_enum_severity",
+        "severity: moderate",
+        "severity: hihg",
+        "'hihg' is not one of",
+        5,
+        11,
+    ),
+    Edit(
+        "wrong_type_baselines",
+        "baselines: []",
+        "baselines: moderate",
+        "is not of type 'array'",
+        4,
+        12,
+    ),
     Edit("wrong_type_id", "id: ORG-7", "id: 7", "is not of type 'string'", 1, 5),
-    Edit("typo_in_a_check_path", "session_timeout_minutes, at_most",
-         "session_timout_minutes, at_most", "unknown field 'session_timout_minutes'", 18, 25,
-         fix="did you mean 'session_timeout_minutes'?"),
+    Edit(
+        "typo_in_a_check_path",
+        "session_timeout_minutes, at_most",
+        "session_timout_minutes, at_most",
+        "unknown field 'session_timout_minutes'",
+        18,
+        25,
+        fix="did you mean 'session_timeout_minutes'?",
+    ),
     Edit("parameter_of_the_wrong_type", "value: 15", 'value: "15"', "must be a number", ANY),
     Edit("version_key", "id: ORG-7", "version: 2\nid: ORG-7", "unknown key 'version'", 1, 1),
 ]
 
 
 @pytest.mark.parametrize("edit", CONTROL_EDITS, ids=lambda e: e.name)
-def test_control_file_errors_are_located(edit: Edit, tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_control_file_errors_are_located(
+    edit: Edit, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     kind = KINDS["control"]
     assert edit.old in CONTROL
     path = _write(kind.place(tmp_path), CONTROL.replace(edit.old, edit.new, 1).encode())
@@ -534,7 +725,8 @@ def test_control_file_errors_are_located(edit: Edit, tmp_path: Path,
 
 
 def test_misspelt_required_control_key_gets_a_did_you_mean(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     kind = KINDS["control"]
     path = _write(kind.place(tmp_path), CONTROL.replace("severity:", "severty:").encode())
     code, _, err = _run(kind.argv(path, tmp_path), capsys)
@@ -543,22 +735,42 @@ def test_misspelt_required_control_key_gets_a_did_you_mean(
 
 PROFILE_EDITS = [
     Edit("unknown_field", "name:", "nmae:", "unknown key 'nmae'", 1, 1, fix="did you mean 'name'?"),
-    Edit("out_of_enum_baseline", "baseline: moderate", "baseline: hihg", "'hihg' is not one of",
-         2, 11),
-    Edit("wrong_type_remove", "remove:\n", "remove: AC-18\nx-rest:\n", "is not of type 'array'",
-         3, 9),
+    Edit(
+        "out_of_enum_baseline",
+        "baseline: moderate",
+        "baseline: hihg",
+        "'hihg' is not one of",
+        2,
+        11,
+    ),
+    Edit(
+        "wrong_type_remove", "remove:\n", "remove: AC-18\nx-rest:\n", "is not of type 'array'", 3, 9
+    ),
     Edit("unknown_control", "control: AC-18", "control: AC-999", "unknown control 'AC-999'", 4, 14),
-    Edit("absurd_parameter", "remove:", "parameters: {AC-11: {max_idle_minutes: 99999999}}\nremove:",
-         "looser than the FedRAMP", 3, 40),
-    Edit("parameter_as_a_string", "remove:", 'parameters: {AC-11: {max_idle_minutes: "15"}}\nremove:',
-         'got "15"', 3, 40),
+    Edit(
+        "absurd_parameter",
+        "remove:",
+        "parameters: {AC-11: {max_idle_minutes: 99999999}}\nremove:",
+        "looser than the FedRAMP",
+        3,
+        40,
+    ),
+    Edit(
+        "parameter_as_a_string",
+        "remove:",
+        'parameters: {AC-11: {max_idle_minutes: "15"}}\nremove:',
+        'got "15"',
+        3,
+        40,
+    ),
     Edit("version_key", "name:", "version: 2\nname:", "unknown key 'version'", 1, 1),
 ]
 
 
 @pytest.mark.parametrize("edit", PROFILE_EDITS, ids=lambda e: e.name)
-def test_profile_errors_are_located(edit: Edit, tmp_path: Path,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_profile_errors_are_located(
+    edit: Edit, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     kind = _kind("profile")
     assert edit.old in PROFILE
     path = _write(kind.place(tmp_path), PROFILE.replace(edit.old, edit.new, 1).encode())
@@ -568,36 +780,66 @@ def test_profile_errors_are_located(edit: Edit, tmp_path: Path,
         assert edit.fix in err, err
 
 
-def test_negative_profile_parameter_is_refused(tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_negative_profile_parameter_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     kind = _kind("profile")
-    path = _write(kind.place(tmp_path), PROFILE.replace(
-        "remove:", "parameters: {AC-11: {max_idle_minutes: -5}}\nremove:").encode())
+    path = _write(
+        kind.place(tmp_path),
+        PROFILE.replace("remove:", "parameters: {AC-11: {max_idle_minutes: -5}}\nremove:").encode(),
+    )
     code, _, err = _run(kind.argv(path, tmp_path), capsys)
     assert_refused(code, err, path, "-5", 3, 40)
 
 
 WAIVER_EDITS = [
-    Edit("unknown_field", "poam_id:", "poam_idd:", "unknown key 'poam_idd'", 5, 5,
-         fix="did you mean 'poam_id'?"),
+    Edit(
+        "unknown_field",
+        "poam_id:",
+        "poam_idd:",
+        "unknown key 'poam_idd'",
+        5,
+        5,
+        fix="did you mean 'poam_id'?",
+    ),
     Edit("out_of_enum_type", "type: poam", "type: poamm", "'poamm' is not one of", 4, 11),
-    Edit("impossible_date", "expires: 2027-01-29", "expires: 2027-02-30",
-         "is not a date in the form YYYY-MM-DD", 9, 14),
-    Edit("date_as_a_number", "expires: 2027-01-29", "expires: 20270129", "is not of type 'string'",
-         9, 14),
+    Edit(
+        "impossible_date",
+        "expires: 2027-01-29",
+        "expires: 2027-02-30",
+        "is not a date in the form YYYY-MM-DD",
+        9,
+        14,
+    ),
+    Edit(
+        "date_as_a_number",
+        "expires: 2027-01-29",
+        "expires: 20270129",
+        "is not of type 'string'",
+        9,
+        14,
+    ),
     Edit("wrong_type_target", "target: web", "target: 5", "is not of type 'string'", 3, 13),
     Edit("unknown_control", "control: AC-11", "control: AC-999", "unknown control 'AC-999'", 2, 14),
-    Edit("expiry_beyond_the_deadline", "expires: 2027-01-29", "expires: 2099-01-29",
-         "may run at most 90 days", 9, 14),
-    Edit("waivers_not_a_list", "waivers:\n", "waivers: {}\nx-rest:\n", "is not of type 'array'",
-         ANY),
+    Edit(
+        "expiry_beyond_the_deadline",
+        "expires: 2027-01-29",
+        "expires: 2099-01-29",
+        "may run at most 90 days",
+        9,
+        14,
+    ),
+    Edit(
+        "waivers_not_a_list", "waivers:\n", "waivers: {}\nx-rest:\n", "is not of type 'array'", ANY
+    ),
     Edit("version_key", "waivers:", "version: 2\nwaivers:", "unknown key 'version'", 1, 1),
 ]
 
 
 @pytest.mark.parametrize("edit", WAIVER_EDITS, ids=lambda e: e.name)
-def test_waiver_file_errors_are_located(edit: Edit, tmp_path: Path,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_waiver_file_errors_are_located(
+    edit: Edit, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     kind = _kind("waivers")
     assert edit.old in WAIVERS
     path = _write(kind.place(tmp_path), WAIVERS.replace(edit.old, edit.new, 1).encode())
@@ -631,16 +873,28 @@ def _require_markdown_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 
 @pytest.mark.parametrize("name,body,located", TEMPLATES, ids=[t[0] for t in TEMPLATES])
-def test_hostile_template_is_refused(name: str, body: str, located: bool, tmp_path: Path,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_hostile_template_is_refused(
+    name: str, body: str, located: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _require_markdown_reports(tmp_path, capsys)
     (tmp_path / "secret.txt").write_text("TOPSECRET", encoding="utf-8")
     templates = tmp_path / "templates"
     template = _write(templates / "report.md.j2", body.encode())
     deployment = _write(tmp_path / "d.yaml", DEPLOYMENT.encode())
     output = tmp_path / "report.md"
-    code, out, err = _run(["check", str(deployment), "--format", "markdown", "--output",
-                           str(output), "--template", str(template)], capsys)
+    code, out, err = _run(
+        [
+            "check",
+            str(deployment),
+            "--format",
+            "markdown",
+            "--output",
+            str(output),
+            "--template",
+            str(template),
+        ],
+        capsys,
+    )
     assert code == 2, err
     assert "Traceback" not in err and "fix:" in err and str(template) in err, err
     if located:
@@ -651,13 +905,15 @@ def test_hostile_template_is_refused(name: str, body: str, located: bool, tmp_pa
 
 
 @pytest.mark.parametrize("problem", ["missing", "directory"])
-def test_template_that_is_not_a_file_is_refused(problem: str, tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_template_that_is_not_a_file_is_refused(
+    problem: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _require_markdown_reports(tmp_path, capsys)
     template = tmp_path / "report.md.j2"
     if problem == "directory":
         template.mkdir()
     deployment = _write(tmp_path / "d.yaml", DEPLOYMENT.encode())
-    code, _, err = _run(["check", str(deployment), "--format", "markdown", "--template",
-                         str(template)], capsys)
+    code, _, err = _run(
+        ["check", str(deployment), "--format", "markdown", "--template", str(template)], capsys
+    )
     assert code == 2 and "Traceback" not in err and "fix:" in err, err

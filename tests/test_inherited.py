@@ -24,18 +24,25 @@ PE_HIGH = {c.id for c in CATALOG.in_baseline("high") if c.family == "PE"}
 # The PE family and AC-11 alone: the one-component deployment below can pass every automated
 # control of it, so that a gate that fails shows what the inheritance did, whatever else the
 # catalog automates.
-PE_AND_AC11 = Catalog({c.oscal_id: c for c in CATALOG if c.family == "PE" or c.id == "AC-11"},
-                      CATALOG.version, CATALOG.sha256)
+PE_AND_AC11 = Catalog(
+    {c.oscal_id: c for c in CATALOG if c.family == "PE" or c.id == "AC-11"},
+    CATALOG.version,
+    CATALOG.sha256,
+)
 
 
 def deployment(tmp_path: Path, inherited: str = "", level: str = "high", timeout: int = 30) -> str:
     path = tmp_path / "deploy.yaml"
-    path.write_text(textwrap.dedent(f"""\
+    path.write_text(
+        textwrap.dedent(f"""\
         version: 1
         system: {{id: sys, name: S, impact_level: {level}}}
         components:
           - {{id: web, type: web_app, access: {{session_timeout_minutes: {timeout}}}}}
-        """) + textwrap.dedent(inherited), encoding="utf-8")
+        """)
+        + textwrap.dedent(inherited),
+        encoding="utf-8",
+    )
     return str(path)
 
 
@@ -44,12 +51,15 @@ def by_status(result: Result, status: Status) -> set[str]:
 
 
 def test_a_family_inherited_in_full_shows_as_inherited_with_its_provider(tmp_path) -> None:
-    path = deployment(tmp_path, """\
+    path = deployment(
+        tmp_path,
+        """\
         inherited_controls:
           - provider: AWS GovCloud (US)
             fedramp_authorization: high
             controls: [PE]
-        """)
+        """,
+    )
     result, _ = check_file(path, CATALOG)
     assert PE_HIGH and by_status(result, Status.INHERITED) == PE_HIGH
     finding = next(f for f in result.findings if f.control_id == "PE-3")
@@ -65,12 +75,16 @@ def test_a_provider_below_the_impact_level_fails_each_inherited_control(tmp_path
     # Without the declaration every automated control of PE_AND_AC11 passes...
     assert check_file(deployment(tmp_path, timeout=15), PE_AND_AC11)[1] == 0
     # ...with it, the two controls the Moderate provider claims fail the gate.
-    path = deployment(tmp_path, """\
+    path = deployment(
+        tmp_path,
+        """\
         inherited_controls:
           - provider: Small SaaS
             fedramp_authorization: moderate
             controls: [PE-3, pe-6]
-        """, timeout=15)
+        """,
+        timeout=15,
+    )
     result, code = check_file(path, PE_AND_AC11)
     failed = {f.control_id: f for f in result.findings if f.status is Status.FAIL}
     assert set(failed) == {"PE-3", "PE-6"}
@@ -81,24 +95,30 @@ def test_a_provider_below_the_impact_level_fails_each_inherited_control(tmp_path
 
 
 def test_shared_responsibility_still_runs_the_automated_checks(tmp_path) -> None:
-    path = deployment(tmp_path, """\
+    path = deployment(
+        tmp_path,
+        """\
         inherited_controls:
           - provider: Okta for Government
             fedramp_authorization: high
             responsibility: shared
             controls: [AC-11]
-        """)
+        """,
+    )
     result, _ = check_file(path, CATALOG)
     assert [f.status for f in result.findings if f.control_id == "AC-11"] == [Status.FAIL]
 
 
 def test_an_unknown_control_in_the_deployment_is_an_input_error(tmp_path) -> None:
-    path = deployment(tmp_path, """\
+    path = deployment(
+        tmp_path,
+        """\
         inherited_controls:
           - provider: P
             fedramp_authorization: high
             controls: [PE, QQ]
-        """)
+        """,
+    )
     with pytest.raises(InputError) as info:
         check_file(path, CATALOG)
     problem = info.value.problem
@@ -108,22 +128,24 @@ def test_an_unknown_control_in_the_deployment_is_an_input_error(tmp_path) -> Non
 
 def profile(tmp_path: Path, authorization: str, controls: str = "[PE]") -> str:
     path = tmp_path / "profile.yaml"
-    path.write_text(textwrap.dedent(f"""\
+    path.write_text(
+        textwrap.dedent(f"""\
         baseline: high
         inherited:
           - provider: AWS GovCloud (US)
             fedramp_authorization: {authorization}
             package_id: F1603047866
             controls: {controls}
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     return str(path)
 
 
 def test_a_profile_may_declare_inheritance(tmp_path) -> None:
     prof = profile(tmp_path, "high")
     catalog, tailoring, inputs = load_catalog_for([], prof)
-    result, _ = check_file(deployment(tmp_path), catalog, tailoring=tailoring,
-                           extra_inputs=inputs)
+    result, _ = check_file(deployment(tmp_path), catalog, tailoring=tailoring, extra_inputs=inputs)
     assert by_status(result, Status.INHERITED) == PE_HIGH
     finding = next(f for f in result.findings if f.control_id == "PE-3")
     assert finding.location is not None

@@ -115,8 +115,11 @@ def _failing_paths(result: fedcheck.Result) -> set[str]:
 
 def test_todo_fields_and_todo_comments_match() -> None:
     text = scaffold.starter("high")
-    todo_lines = [n for n, line in enumerate(text.splitlines(), 1)
-                  if re.search(r"^\s*[^#\s].*#\s*TODO\b", line)]
+    todo_lines = [
+        n
+        for n, line in enumerate(text.splitlines(), 1)
+        if re.search(r"^\s*[^#\s].*#\s*TODO\b", line)
+    ]
     data, source = parse_text(text, "fedcheck.yaml")
     loaded = fedcheck.parse_deployment(text, "fedcheck.yaml")
     lines_of_fields = set()
@@ -160,13 +163,25 @@ def test_starter_loads_and_states_every_contract_field(level: str) -> None:
 
 
 @pytest.mark.parametrize("level", LEVELS)
-def test_starter_fails_exactly_on_its_todo_fields(level: str, tmp_path: Path,
-                                                   decisions_control: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_starter_fails_exactly_on_its_todo_fields(
+    level: str, tmp_path: Path, decisions_control: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = tmp_path / "fedcheck.yaml"
     assert main(["init", "--impact-level", level, str(target)]) == 0
-    assert main(["check", str(target), "--controls", str(decisions_control),
-                 "--format", "json", "--quiet"]) == 1
+    assert (
+        main(
+            [
+                "check",
+                str(target),
+                "--controls",
+                str(decisions_control),
+                "--format",
+                "json",
+                "--quiet",
+            ]
+        )
+        == 1
+    )
     result = fedcheck.Result.from_dict(__import__("json").loads(capsys.readouterr().out))
     assert _failing_paths(result) == set(scaffold.TODO_FIELDS)
     assert {f.status for f in result.failing()} == {fedcheck.Status.FAIL}
@@ -190,16 +205,18 @@ def test_no_bundled_control_passes_on_an_undecided_field(level: str) -> None:
     for finding in passes:
         kind = finding.target_kind
         prefix = "system." if kind == "system" else f"{lists[kind]}[{finding.target}]."
-        read = {prefix + path for k, path in catalog.get(finding.control_id).reads()
-                if k == kind}
+        read = {prefix + path for k, path in catalog.get(finding.control_id).reads() if k == kind}
         undecided = read & set(scaffold.TODO_FIELDS)
-        assert not undecided, (f"{finding.control_id} passes on {finding.target} although it "
-                               f"reads the undecided {sorted(undecided)}")
+        assert not undecided, (
+            f"{finding.control_id} passes on {finding.target} although it "
+            f"reads the undecided {sorted(undecided)}"
+        )
 
 
 @pytest.mark.parametrize("level", LEVELS)
-def test_check_of_a_fresh_starter_exits_1(level: str, tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_of_a_fresh_starter_exits_1(
+    level: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     catalog = fedcheck.load_catalog()
     if not any(c.is_automated for c in catalog.in_baseline(level)):
         pytest.skip(f"the bundled catalog automates no {level} control")
@@ -223,8 +240,13 @@ def test_starter_passes_once_every_todo_is_decided(level: str, decisions_control
 def test_starter_carries_the_schema_comment_and_section_comments() -> None:
     text = scaffold.starter("moderate")
     assert text.startswith("# yaml-language-server: $schema=https://")
-    for section in ("system:", "components:", "external_services:", "data_flows:",
-                    "inherited_controls:"):
+    for section in (
+        "system:",
+        "components:",
+        "external_services:",
+        "data_flows:",
+        "inherited_controls:",
+    ):
         before = text.split(f"\n{section}", 1)[0].rstrip().splitlines()[-1]
         assert before.startswith("#"), f"no comment explains {section}"
 
@@ -237,8 +259,9 @@ def test_levels_differ_where_fedramp_does() -> None:
     assert high.lockout.lock_minutes == 180
 
 
-def test_init_refuses_to_overwrite_without_force(tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_init_refuses_to_overwrite_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = tmp_path / "fedcheck.yaml"
     target.write_text("mine\n", encoding="utf-8")
     assert main(["init", str(target)]) == 2
@@ -250,8 +273,9 @@ def test_init_refuses_to_overwrite_without_force(tmp_path: Path,
     assert capsys.readouterr().err == ""
 
 
-def test_init_writes_fedcheck_yaml_by_default(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_writes_fedcheck_yaml_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["init"]) == 0
     assert (tmp_path / "fedcheck.yaml").is_file()

@@ -55,6 +55,7 @@ def _workspace(tmp_path: Path, name: str) -> Path:
 
 # --- GitHub Action ------------------------------------------------------------------------------
 
+
 def _action() -> dict[str, Any]:
     return yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
 
@@ -63,18 +64,20 @@ def _substitute(text: str, inputs: dict[str, str], outputs: dict[str, dict[str, 
     def value(match: re.Match[str]) -> str:
         expr = match.group(1)
         if expr.startswith("inputs."):
-            return inputs[expr[len("inputs."):]]
+            return inputs[expr[len("inputs.") :]]
         if expr == "github.action_path":
             return str(REPO)
         m = re.fullmatch(r"steps\.([\w-]+)\.outputs\.([\w-]+)", expr)
         if m:
             return outputs.get(m.group(1), {}).get(m.group(2), "")
         raise AssertionError(f"the test does not know the expression ${{{{ {expr} }}}}")
+
     return EXPRESSION.sub(value, text)
 
 
-def _run_action(tmp_path: Path, deployment: str, extra: tuple[str, ...] = (),
-                **given: str) -> tuple[int, Path, list[dict[str, Any]]]:
+def _run_action(
+    tmp_path: Path, deployment: str, extra: tuple[str, ...] = (), **given: str
+) -> tuple[int, Path, list[dict[str, Any]]]:
     action = _action()
     inputs = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
     assert set(given) <= set(inputs), f"unknown inputs {set(given) - set(inputs)}"
@@ -88,8 +91,15 @@ def _run_action(tmp_path: Path, deployment: str, extra: tuple[str, ...] = (),
     used: list[dict[str, Any]] = []
     for step in action["runs"]["steps"]:
         if "uses" in step:
-            used.append({"uses": step["uses"], "with": {k: _substitute(str(v), inputs, outputs)
-                                                         for k, v in step.get("with", {}).items()}})
+            used.append(
+                {
+                    "uses": step["uses"],
+                    "with": {
+                        k: _substitute(str(v), inputs, outputs)
+                        for k, v in step.get("with", {}).items()
+                    },
+                }
+            )
             continue
         script = step["run"]
         if "pip install" in script:
@@ -100,14 +110,24 @@ def _run_action(tmp_path: Path, deployment: str, extra: tuple[str, ...] = (),
         output_file = tmp_path / f"output-{len(outputs)}"
         output_file.write_text("", encoding="utf-8")
         step_env = {**env, "GITHUB_OUTPUT": str(output_file)}
-        step_env.update({k: _substitute(str(v), inputs, outputs)
-                         for k, v in step.get("env", {}).items()})
-        done = subprocess.run([_bash(), "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
-                              cwd=work, env=step_env, capture_output=True, text=True, timeout=300)
+        step_env.update(
+            {k: _substitute(str(v), inputs, outputs) for k, v in step.get("env", {}).items()}
+        )
+        done = subprocess.run(
+            [_bash(), "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+            cwd=work,
+            env=step_env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert "Traceback" not in done.stderr, done.stderr
         if "id" in step:
-            outputs[step["id"]] = dict(line.split("=", 1) for line in
-                                       output_file.read_text(encoding="utf-8").splitlines() if line)
+            outputs[step["id"]] = dict(
+                line.split("=", 1)
+                for line in output_file.read_text(encoding="utf-8").splitlines()
+                if line
+            )
         last_code = done.returncode
         if done.returncode != 0:
             break
@@ -126,8 +146,9 @@ def test_action_inputs_and_steps_are_as_documented() -> None:
 
 
 @pytest.mark.parametrize("deployment,expected", [(COMPLIANT, 0), (NONCOMPLIANT, 1)])
-def test_action_steps_produce_reports_and_gate(tmp_path: Path, deployment: str,
-                                               expected: int) -> None:
+def test_action_steps_produce_reports_and_gate(
+    tmp_path: Path, deployment: str, expected: int
+) -> None:
     code, work, used = _run_action(tmp_path, deployment, deployments=f"deploy/{deployment}")
     assert code == expected
     results = work / "fedcheck-results"
@@ -142,23 +163,27 @@ def test_action_steps_produce_reports_and_gate(tmp_path: Path, deployment: str,
 
 
 def test_action_fail_on_lets_lower_severities_through(tmp_path: Path) -> None:
-    code, _, _ = _run_action(tmp_path, NONCOMPLIANT, deployments=f"deploy/{NONCOMPLIANT}",
-                             **{"fail-on": "critical"})
+    code, _, _ = _run_action(
+        tmp_path, NONCOMPLIANT, deployments=f"deploy/{NONCOMPLIANT}", **{"fail-on": "critical"}
+    )
     import fedcheck
 
-    result = fedcheck.evaluate(fedcheck.load_deployment(str(EXAMPLES / NONCOMPLIANT)),
-                               fedcheck.load_catalog())
+    result = fedcheck.evaluate(
+        fedcheck.load_deployment(str(EXAMPLES / NONCOMPLIANT)), fedcheck.load_catalog()
+    )
     has_critical = bool(result.failing(fedcheck.Severity.CRITICAL))
     assert code == (1 if has_critical else 0)
 
 
 def test_action_checks_every_file_of_a_directory_and_keeps_the_worst_code(tmp_path: Path) -> None:
-    code, work, _ = _run_action(tmp_path, COMPLIANT, deployments="deploy",
-                                extra=(NONCOMPLIANT,))
+    code, work, _ = _run_action(tmp_path, COMPLIANT, deployments="deploy", extra=(NONCOMPLIANT,))
     assert code == 1
     written = sorted(p.name for p in (work / "fedcheck-results").iterdir())
-    assert written == sorted(f"deploy__{name.rsplit('.', 1)[0]}.{ext}"
-                             for name in (COMPLIANT, NONCOMPLIANT) for ext in ("html", "sarif"))
+    assert written == sorted(
+        f"deploy__{name.rsplit('.', 1)[0]}.{ext}"
+        for name in (COMPLIANT, NONCOMPLIANT)
+        for ext in ("html", "sarif")
+    )
 
 
 def test_action_bad_input_gates_with_2(tmp_path: Path) -> None:
@@ -168,14 +193,16 @@ def test_action_bad_input_gates_with_2(tmp_path: Path) -> None:
 
 # --- GitLab CI ----------------------------------------------------------------------------------
 
+
 def _gitlab_job() -> dict[str, Any]:
     doc = yaml.safe_load((REPO / "ci" / "gitlab" / "fedcheck.gitlab-ci.yml").read_text("utf-8"))
     return doc[".fedcheck"]
 
 
 @pytest.mark.parametrize("deployment,expected", [(COMPLIANT, 0), (NONCOMPLIANT, 1)])
-def test_gitlab_job_writes_junit_and_html_and_gates(tmp_path: Path, deployment: str,
-                                                    expected: int) -> None:
+def test_gitlab_job_writes_junit_and_html_and_gates(
+    tmp_path: Path, deployment: str, expected: int
+) -> None:
     job = _gitlab_job()
     assert job["artifacts"]["when"] == "always"
     work = _workspace(tmp_path, deployment)
@@ -185,8 +212,9 @@ def test_gitlab_job_writes_junit_and_html_and_gates(tmp_path: Path, deployment: 
     for line in job["script"]:
         if "pip install" in line:
             continue
-        done = subprocess.run(["sh", "-e", "-c", line], cwd=work, env=env, capture_output=True,
-                              text=True, timeout=300)
+        done = subprocess.run(
+            ["sh", "-e", "-c", line], cwd=work, env=env, capture_output=True, text=True, timeout=300
+        )
         assert "Traceback" not in done.stderr, done.stderr
         code = done.returncode
         if code:
@@ -200,14 +228,35 @@ def test_gitlab_job_writes_junit_and_html_and_gates(tmp_path: Path, deployment: 
 
 # --- pre-commit ---------------------------------------------------------------------------------
 
-HOOK_REPO_FILES = ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "fedcheck",
-                   "controls", "schemas")
+HOOK_REPO_FILES = (
+    "pyproject.toml",
+    "README.md",
+    ".pre-commit-hooks.yaml",
+    "fedcheck",
+    "controls",
+    "schemas",
+)
 
 
 def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=fedcheck tests", "-c", "user.email=tests@invalid",
-                    "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", *args],
-                   cwd=cwd, check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=fedcheck tests",
+            "-c",
+            "user.email=tests@invalid",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+            *args,
+        ],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -238,21 +287,40 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("pre-commit-home")
 
 
-def _try_repo(hook_repo: Path, home: Path, work: Path, hook: str, *files: str) -> subprocess.CompletedProcess[str]:
+def _try_repo(
+    hook_repo: Path, home: Path, work: Path, hook: str, *files: str
+) -> subprocess.CompletedProcess[str]:
     if not (work / ".git").exists():
         _git(work, "init", "-q")
     _git(work, "add", "-A")
     _git(work, "commit", "-q", "--allow-empty", "-m", "deployments")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
     env.update(PRE_COMMIT_HOME=str(home), NO_COLOR="1", FEDCHECK_NO_CACHE="1")
-    return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), hook,
-                           "--files", *files, "--color", "never"],
-                          cwd=work, env=env, capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pre_commit",
+            "try-repo",
+            str(hook_repo),
+            hook,
+            "--files",
+            *files,
+            "--color",
+            "never",
+        ],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 @pytest.mark.parametrize("deployment,passes", [(COMPLIANT, True), (NONCOMPLIANT, False)])
-def test_pre_commit_check_hook_gates(hook_repo: Path, pre_commit_home: Path, tmp_path: Path,
-                                     deployment: str, passes: bool) -> None:
+def test_pre_commit_check_hook_gates(
+    hook_repo: Path, pre_commit_home: Path, tmp_path: Path, deployment: str, passes: bool
+) -> None:
     work = _workspace(tmp_path, deployment)
     done = _try_repo(hook_repo, pre_commit_home, work, "fedcheck-check", f"deploy/{deployment}")
     output = done.stdout + done.stderr
@@ -266,15 +334,17 @@ def test_pre_commit_check_hook_gates(hook_repo: Path, pre_commit_home: Path, tmp
 def test_pre_commit_validate_hook(hook_repo: Path, pre_commit_home: Path, tmp_path: Path) -> None:
     from fedcheck.cli import build_parser
 
-    sub = next(a for a in build_parser()._actions if hasattr(a, "choices") and
-               isinstance(a.choices, dict))
+    sub = next(
+        a for a in build_parser()._actions if hasattr(a, "choices") and isinstance(a.choices, dict)
+    )
     if "validate" not in sub.choices:
         pytest.skip("fedcheck validate is not there yet")
     work = tmp_path / "work"
     shutil.copytree(EXAMPLES / "tailoring", work)
     controls = sorted(str(p.relative_to(work)) for p in (work / "controls").rglob("*.yaml"))
-    good = _try_repo(hook_repo, pre_commit_home, work, "fedcheck-validate",
-                     "profile.yaml", *controls)
+    good = _try_repo(
+        hook_repo, pre_commit_home, work, "fedcheck-validate", "profile.yaml", *controls
+    )
     assert good.returncode == 0, good.stdout + good.stderr
     assert "Passed" in good.stdout
     (work / "profile.yaml").write_text("name: broken\nbaseline: extreme\n", encoding="utf-8")
@@ -284,12 +354,18 @@ def test_pre_commit_validate_hook(hook_repo: Path, pre_commit_home: Path, tmp_pa
 
 
 def test_hooks_are_declared_as_documented() -> None:
-    hooks = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text("utf-8"))}
+    hooks = {
+        h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text("utf-8"))
+    }
     assert hooks["fedcheck-check"]["entry"] == "fedcheck check"
     assert hooks["fedcheck-validate"]["entry"] == "fedcheck validate"
     pattern = re.compile(hooks["fedcheck-check"]["files"])
-    for path in ("fedcheck.yaml", "deploy/app.yaml", "svc/deployments/prod.yml",
-                 "prod.fedcheck.yaml"):
+    for path in (
+        "fedcheck.yaml",
+        "deploy/app.yaml",
+        "svc/deployments/prod.yml",
+        "prod.fedcheck.yaml",
+    ):
         assert pattern.search(path), path
     for path in (".github/workflows/ci.yaml", "docker-compose.yml", "controls/org-1.yaml"):
         assert not pattern.search(path), path

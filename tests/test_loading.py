@@ -41,14 +41,22 @@ def test_yaml_1_1_booleans_are_refused(word: str) -> None:
 
 
 def test_quoted_yaml_1_1_words_are_strings() -> None:
-    data, _ = parse_text('a: "no"\nb: \'on\'\n', "in.yaml")
+    data, _ = parse_text("a: \"no\"\nb: 'on'\n", "in.yaml")
     assert data == {"a": "no", "b": "on"}
 
 
 def test_plain_scalars_resolve_like_yaml_1_2_core() -> None:
     data, _ = parse_text("a: 1\nb: 1.5\nc: true\nd: null\ne: ~\nf:\ng: text\nh: 2024-01-01\n", "x")
-    assert data == {"a": 1, "b": 1.5, "c": True, "d": None, "e": None, "f": None, "g": "text",
-                    "h": "2024-01-01"}
+    assert data == {
+        "a": 1,
+        "b": 1.5,
+        "c": True,
+        "d": None,
+        "e": None,
+        "f": None,
+        "g": "text",
+        "h": "2024-01-01",
+    }
 
 
 def test_python_tags_are_refused_and_never_constructed() -> None:

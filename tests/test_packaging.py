@@ -18,7 +18,9 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     proc = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
-        capture_output=True, text=True)
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0:
         pytest.fail(f"building the wheel failed:\n{proc.stderr[-2000:]}")
     [built] = list(out.glob("fedcheck-*.whl"))
@@ -36,15 +38,36 @@ def test_wheel_carries_catalog_schemas_and_templates(wheel: Path) -> None:
 
 def test_installed_fedcheck_checks_from_another_directory(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target",
-                    str(target), str(wheel)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+    )
     workdir = tmp_path / "elsewhere"
     workdir.mkdir()
     example = ROOT / "examples" / "agency-ai-assistant-compliant.yaml"
     env = dict(os.environ, PYTHONPATH=str(target), FEDCHECK_NO_CACHE="1")
     proc = subprocess.run(
-        [sys.executable, "-c", "import fedcheck, sys; print(fedcheck.__file__); "
-         "from fedcheck.cli import main; sys.exit(main(['check', sys.argv[1], '--quiet']))",
-         str(example)], cwd=workdir, env=env, capture_output=True, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import fedcheck, sys; print(fedcheck.__file__); "
+            "from fedcheck.cli import main; sys.exit(main(['check', sys.argv[1], '--quiet']))",
+            str(example),
+        ],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     assert str(target) in proc.stdout  # the installed copy, not the source tree

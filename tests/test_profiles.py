@@ -79,15 +79,19 @@ def write(path: Path, text: str) -> str:
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")  # 2026-12-01
     write(tmp_path / "controls" / "tst-1.yaml", CUSTOM)
-    write(tmp_path / "deploy.yaml",
-          "version: 1\nsystem: {id: sys, name: S, impact_level: moderate}\ncomponents:\n"
-          + GOOD_COMPONENT)
+    write(
+        tmp_path / "deploy.yaml",
+        "version: 1\nsystem: {id: sys, name: S, impact_level: moderate}\ncomponents:\n"
+        + GOOD_COMPONENT,
+    )
     return tmp_path
 
 
 def profile(workdir: Path, body: str, baseline: str = "moderate") -> str:
-    return write(workdir / "profile.yaml",
-                 f"baseline: {baseline}\ncontrol_dirs: [controls]\n" + textwrap.dedent(body))
+    return write(
+        workdir / "profile.yaml",
+        f"baseline: {baseline}\ncontrol_dirs: [controls]\n" + textwrap.dedent(body),
+    )
 
 
 def tailor(path: str):
@@ -108,14 +112,18 @@ def line_of(path: str, needle: str) -> int:
 
 # --- floors ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, value", [
-    ("max_idle", "10"),
-    ("min_tls", '"1.3"'),
-    ("min_authorization", "high"),
-    ("required_events", "[authentication, authorization, data_access]"),
-    ("allowed_types", "[web_app]"),
-    ("at_rest", "true"),
-])
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("max_idle", "10"),
+        ("min_tls", '"1.3"'),
+        ("min_authorization", "high"),
+        ("required_events", "[authentication, authorization, data_access]"),
+        ("allowed_types", "[web_app]"),
+        ("at_rest", "true"),
+    ],
+)
 def test_a_value_that_tightens_or_equals_fedramp_is_accepted(workdir, name, value) -> None:
     path = profile(workdir, f"parameters:\n  TST-1:\n    {name}: {value}\n")
     _, tailoring, _ = tailor(path)
@@ -123,14 +131,17 @@ def test_a_value_that_tightens_or_equals_fedramp_is_accepted(workdir, name, valu
     assert tailoring.deviations == ()
 
 
-@pytest.mark.parametrize("name, value, fedramp", [
-    ("max_idle", "30", "15"),
-    ("min_tls", '"1.1"', '"1.2"'),
-    ("min_authorization", "low", '"moderate"'),
-    ("required_events", "[authentication]", "[\"authentication\", \"authorization\"]"),
-    ("allowed_types", "[web_app, api, database]", '["web_app", "api"]'),
-    ("at_rest", "false", "true"),
-])
+@pytest.mark.parametrize(
+    "name, value, fedramp",
+    [
+        ("max_idle", "30", "15"),
+        ("min_tls", '"1.1"', '"1.2"'),
+        ("min_authorization", "low", '"moderate"'),
+        ("required_events", "[authentication]", '["authentication", "authorization"]'),
+        ("allowed_types", "[web_app, api, database]", '["web_app", "api"]'),
+        ("at_rest", "false", "true"),
+    ],
+)
 def test_a_value_that_loosens_fedramp_is_refused_at_its_line(workdir, name, value, fedramp) -> None:
     path = profile(workdir, f"parameters:\n  TST-1:\n    {name}: {value}\n")
     err = refusal(path)
@@ -153,8 +164,9 @@ def test_the_bundled_ac11_floor_is_fifteen_minutes(workdir) -> None:
 def test_a_tightened_value_is_what_the_check_enforces(workdir) -> None:
     path = profile(workdir, "parameters:\n  TST-1:\n    max_idle: 10\n")
     catalog, tailoring, inputs = tailor(path)
-    result, code = check_file(str(workdir / "deploy.yaml"), catalog, tailoring=tailoring,
-                              extra_inputs=inputs)
+    result, code = check_file(
+        str(workdir / "deploy.yaml"), catalog, tailoring=tailoring, extra_inputs=inputs
+    )
     tst = [f for f in result.findings if f.control_id == "TST-1"]
     assert [f.status for f in tst] == [Status.FAIL]
     assert "10" in tst[0].message and code == 1
@@ -196,11 +208,14 @@ def test_a_declared_deviation_lets_the_run_proceed_and_is_reported(workdir) -> N
     path = profile(workdir, DEVIATION)
     catalog, tailoring, inputs = tailor(path)
     assert tailoring.parameters == {"tst-1": {"max_idle": 20}}
-    write(workdir / "deploy.yaml",
-          "version: 1\nsystem: {id: sys, name: S, impact_level: moderate}\ncomponents:\n"
-          + GOOD_COMPONENT.replace("session_timeout_minutes: 12", "session_timeout_minutes: 18"))
-    result, code = check_file(str(workdir / "deploy.yaml"), catalog, tailoring=tailoring,
-                              extra_inputs=inputs)
+    write(
+        workdir / "deploy.yaml",
+        "version: 1\nsystem: {id: sys, name: S, impact_level: moderate}\ncomponents:\n"
+        + GOOD_COMPONENT.replace("session_timeout_minutes: 12", "session_timeout_minutes: 18"),
+    )
+    result, code = check_file(
+        str(workdir / "deploy.yaml"), catalog, tailoring=tailoring, extra_inputs=inputs
+    )
     assert [f.status for f in result.findings if f.control_id == "TST-1"] == [Status.PASS]
     # The deviation loosens TST-1 only: AC-11 still holds the session to FedRAMP's 15 minutes.
     assert [f.status for f in result.findings if f.control_id == "AC-11"] == [Status.FAIL]
@@ -208,7 +223,11 @@ def test_a_declared_deviation_lets_the_run_proceed_and_is_reported(workdir) -> N
     (dev,) = result.deviations
     assert dev["kind"] == "parameter"
     assert (dev["control"], dev["parameter"], dev["fedramp_value"], dev["value"]) == (
-        "TST-1", "max_idle", 15, 20)
+        "TST-1",
+        "max_idle",
+        15,
+        20,
+    )
     assert dev["justification"] == "Dictation workflow; badge-locked room."
     assert dev["location"]["line"] == line_of(path, "- control: TST-1")
     # The JSON form carries it too, so every report can list it.
@@ -216,8 +235,10 @@ def test_a_declared_deviation_lets_the_run_proceed_and_is_reported(workdir) -> N
 
 
 def test_a_deviation_without_justification_is_refused(workdir) -> None:
-    path = profile(workdir, DEVIATION.replace(
-        "    justification: Dictation workflow; badge-locked room.\n", ""))
+    path = profile(
+        workdir,
+        DEVIATION.replace("    justification: Dictation workflow; badge-locked room.\n", ""),
+    )
     problem = refusal(path).problems[0]
     assert "justification" in problem.message
     assert problem.line == line_of(path, "- control: TST-1")
@@ -241,6 +262,7 @@ def test_a_parameter_set_twice_is_refused(workdir) -> None:
 
 # --- removal, addition, unknown ids ----------------------------------------------------------------
 
+
 def test_removing_a_control_needs_a_justification(workdir) -> None:
     path = profile(workdir, "remove:\n  - control: AC-11\n")
     problem = refusal(path).problems[0]
@@ -250,12 +272,17 @@ def test_removing_a_control_needs_a_justification(workdir) -> None:
 def test_a_removed_control_is_not_evaluated_and_is_reported(workdir) -> None:
     path = profile(workdir, "remove:\n  - control: TST-1\n    justification: Kiosk only.\n")
     catalog, tailoring, inputs = tailor(path)
-    result, _ = check_file(str(workdir / "deploy.yaml"), catalog, tailoring=tailoring,
-                           extra_inputs=inputs)
+    result, _ = check_file(
+        str(workdir / "deploy.yaml"), catalog, tailoring=tailoring, extra_inputs=inputs
+    )
     assert not [f for f in result.findings if f.control_id == "TST-1"]
     (dev,) = result.deviations
     assert (dev["kind"], dev["control"], dev["value"], dev["justification"]) == (
-        "removed_control", "TST-1", "removed", "Kiosk only.")
+        "removed_control",
+        "TST-1",
+        "removed",
+        "Kiosk only.",
+    )
 
 
 def test_removing_a_control_outside_the_baseline_is_refused(workdir) -> None:
@@ -263,12 +290,18 @@ def test_removing_a_control_outside_the_baseline_is_refused(workdir) -> None:
     assert "not in the FedRAMP low baseline" in refusal(path).problems[0].message
 
 
-@pytest.mark.parametrize("body, needle", [
-    ("add: [ZZ-99]\n", "add:"),
-    ("remove:\n  - control: AC-999\n    justification: x\n", "AC-999"),
-    ("parameters:\n  AC-99:\n    x: 1\n", "AC-99:"),
-    ("inherited:\n  - {provider: P, fedramp_authorization: high, controls: [PE-999]}\n", "PE-999"),
-])
+@pytest.mark.parametrize(
+    "body, needle",
+    [
+        ("add: [ZZ-99]\n", "add:"),
+        ("remove:\n  - control: AC-999\n    justification: x\n", "AC-999"),
+        ("parameters:\n  AC-99:\n    x: 1\n", "AC-99:"),
+        (
+            "inherited:\n  - {provider: P, fedramp_authorization: high, controls: [PE-999]}\n",
+            "PE-999",
+        ),
+    ],
+)
 def test_an_unknown_control_id_is_refused_at_its_line(workdir, body, needle) -> None:
     path = profile(workdir, body)
     problem = refusal(path).problems[0]
@@ -296,16 +329,20 @@ def test_a_missing_control_dir_is_refused(workdir) -> None:
 
 
 def test_added_custom_controls_are_evaluated(workdir) -> None:
-    write(workdir / "controls" / "tst-2.yaml",
-          CUSTOM.replace("TST-1", "TST-2").replace("baselines: [moderate, high]", "baselines: []"))
+    write(
+        workdir / "controls" / "tst-2.yaml",
+        CUSTOM.replace("TST-1", "TST-2").replace("baselines: [moderate, high]", "baselines: []"),
+    )
     path = profile(workdir, "add: [TST-2]\n")
     catalog, tailoring, inputs = tailor(path)
-    result, _ = check_file(str(workdir / "deploy.yaml"), catalog, tailoring=tailoring,
-                           extra_inputs=inputs)
+    result, _ = check_file(
+        str(workdir / "deploy.yaml"), catalog, tailoring=tailoring, extra_inputs=inputs
+    )
     assert [f.status for f in result.findings if f.control_id == "TST-2"] == [Status.PASS]
 
 
 # --- the baseline ---------------------------------------------------------------------------------
+
 
 def test_a_profile_below_the_system_impact_level_is_refused(workdir) -> None:
     path = profile(workdir, "", "low")
@@ -350,18 +387,21 @@ def test_cli_check_with_a_tightening_profile_gates_on_the_new_value(workdir, cap
         component["access"]["session_timeout_minutes"] = 12
     deploy = write(workdir / "compliant.json", json.dumps(data))
     assert main(["check", deploy, "--quiet"]) == 0
-    path = write(workdir / "tight.yaml", "baseline: high\nparameters:\n  AC-11:\n"
-                 "    max_idle_minutes: 10\n")
+    path = write(
+        workdir / "tight.yaml", "baseline: high\nparameters:\n  AC-11:\n    max_idle_minutes: 10\n"
+    )
     assert main(["check", deploy, "--profile", path, "--quiet"]) == 1
     out = capsys.readouterr().out
     assert "FAIL AC-11 web-ui" in out and "FAIL AC-11 assistant-api" in out
     assert out.count(" FAIL ") == out.count(" FAIL AC-11 ") == 2  # nothing else fails
-    path = write(workdir / "tight.yaml", "baseline: high\nparameters:\n  AC-11:\n"
-                 "    max_idle_minutes: 12\n")
+    path = write(
+        workdir / "tight.yaml", "baseline: high\nparameters:\n  AC-11:\n    max_idle_minutes: 12\n"
+    )
     assert main(["check", deploy, "--profile", path, "--quiet"]) == 0
 
 
 # --- comparisons and the worked example -----------------------------------------------------------
+
 
 def test_compare_orders_levels_and_tls_versions_by_rank_not_spelling() -> None:
     assert compare("higher", "moderate", "high") == "tighter"

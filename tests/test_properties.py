@@ -22,18 +22,19 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from strategies import ORDERED_FIELDS, deployments, locate, other_values, replaced
 
 from fedcheck.catalog import Catalog, load_catalog
 from fedcheck.evaluation import evaluate
 from fedcheck.findings import Result, Status
 from fedcheck.inputs import LoadedDeployment, parse_deployment
 
-from strategies import ORDERED_FIELDS, deployments, locate, other_values, replaced
-
-settings.register_profile("ci", max_examples=30, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("thorough", max_examples=1000, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "ci", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "thorough", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 PROFILE = os.environ.get("FEDCHECK_HYPOTHESIS_PROFILE", "ci")
 SETTINGS = settings(settings.get_profile(PROFILE))
 #: For the properties that render every report format: fewer examples, each is costlier.
@@ -64,11 +65,13 @@ def verdicts(result: Result) -> set[tuple[str, str, str]]:
 
 
 def failing(result: Result) -> set[tuple[str, str]]:
-    return {(f.control_id, f.target) for f in result.findings
-            if f.status in (Status.FAIL, Status.ERROR)}
+    return {
+        (f.control_id, f.target) for f in result.findings if f.status in (Status.FAIL, Status.ERROR)
+    }
 
 
 # --- evaluation ----------------------------------------------------------------------------
+
 
 @SETTINGS
 @given(deployments())
@@ -98,12 +101,14 @@ def test_findings_do_not_depend_on_the_order_of_items(data: dict[str, Any], rng:
 
 # --- monotonicity --------------------------------------------------------------------------
 
+
 @st.composite
 def one_change(draw: st.DrawFn, direction: str) -> tuple[dict[str, Any], dict[str, Any], str]:
     """A deployment, the same with one ordered value moved ``direction``, and what moved."""
     data = draw(deployments())
-    stated = [(field, index, value) for field in ORDERED_FIELDS
-              for index, value in locate(data, field)]
+    stated = [
+        (field, index, value) for field in ORDERED_FIELDS for index, value in locate(data, field)
+    ]
     assume(stated)
     field, index, value = draw(st.sampled_from(stated))
     options = other_values(field, value, direction)
@@ -134,6 +139,7 @@ def test_strengthening_one_value_never_adds_a_failure(change: Any) -> None:
 
 # --- positions and round trips -------------------------------------------------------------
 
+
 @SETTINGS
 @given(deployments())
 def test_every_location_points_at_a_line_of_the_input(data: dict[str, Any]) -> None:
@@ -141,7 +147,8 @@ def test_every_location_points_at_a_line_of_the_input(data: dict[str, Any]) -> N
     lines = text.count("\n") + (0 if text.endswith("\n") else 1)
     result = run(loaded)
     locations = [f.location for f in result.findings] + [
-        e.location for f in result.findings for e in f.evidence]
+        e.location for f in result.findings for e in f.evidence
+    ]
     for location in locations:
         if location is not None and location.line is not None:
             assert 1 <= location.line <= lines, (location, lines)
@@ -161,6 +168,7 @@ def test_load_dump_load_is_stable(data: dict[str, Any]) -> None:
 
 # --- waivers -------------------------------------------------------------------------------
 
+
 @FEW
 @given(deployments(), st.data())
 def test_a_waiver_changes_only_the_findings_it_matches(data: dict[str, Any], draw: Any) -> None:
@@ -170,14 +178,19 @@ def test_a_waiver_changes_only_the_findings_it_matches(data: dict[str, Any], dra
     result = run(load(data)[1])
     ids = sorted({f.control_id for f in result.findings})
     targets = sorted({f.target for f in result.findings}) + ["*", "no-such-target"]
-    waiver = Waiver(control=draw.draw(st.sampled_from(ids)), target=draw.draw(
-        st.sampled_from(targets)), justification="accepted", approved_by="AO",
-        approved_on="2025-12-01", expires="2026-02-01")
+    waiver = Waiver(
+        control=draw.draw(st.sampled_from(ids)),
+        target=draw.draw(st.sampled_from(targets)),
+        justification="accepted",
+        approved_by="AO",
+        approved_on="2025-12-01",
+        expires="2026-02-01",
+    )
     today = draw.draw(st.sampled_from([date(2026, 1, 15), date(2026, 3, 1)]))
     file = waivers.WaiverFile("waivers.yaml", "0" * 64, (waiver,))
     waived = waivers.apply_waivers(result, file, today=today)
     assert len(waived.findings) == len(result.findings)
-    for old, new in zip(result.findings, waived.findings):
+    for old, new in zip(result.findings, waived.findings, strict=True):
         matches = old.control_id == waiver.control and waiver.target in ("*", old.target)
         if old.status is not new.status:
             assert matches and old.status is Status.FAIL and new.status is Status.WAIVED
@@ -188,7 +201,8 @@ def test_a_waiver_changes_only_the_findings_it_matches(data: dict[str, Any], dra
 
 # --- reports -------------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=None)
+
+@functools.cache
 def _json_validator(name: str) -> Any:
     import jsonschema
     import regex
@@ -244,8 +258,9 @@ def test_every_report_format_stays_valid_for_any_result(data: dict[str, Any]) ->
     result = run(load(data)[1])
     invalid: dict[str, str] = {}
     for fmt in REPORT_FORMATS:
-        if fmt == "poam" and not any(f.status.value in ("fail", "error", "waived")
-                                     for f in result.findings):
+        if fmt == "poam" and not any(
+            f.status.value in ("fail", "error", "waived") for f in result.findings
+        ):
             # A POA&M needs at least one item; with none, rendering one is refused with a reason.
             from fedcheck.errors import UsageError
 

@@ -15,8 +15,10 @@ def test_all_is_sorted_and_every_name_resolves() -> None:
 
 
 def test_importing_fedcheck_does_not_import_its_dependencies() -> None:
-    code = ("import sys, fedcheck; heavy = {'pydantic', 'yaml', 'jinja2', 'jsonschema'} & "
-            "set(sys.modules); print(sorted(heavy))")
+    code = (
+        "import sys, fedcheck; heavy = {'pydantic', 'yaml', 'jinja2', 'jsonschema'} & "
+        "set(sys.modules); print(sorted(heavy))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -27,5 +29,7 @@ def test_library_round_trip_on_the_bundled_example(repo) -> None:
     result = fedcheck.evaluate(deployment, catalog)
     assert result.baseline == "high"
     failing = result.failing()
-    assert failing and all(f.status in (fedcheck.Status.FAIL, fedcheck.Status.ERROR) for f in failing)
+    assert failing and all(
+        f.status in (fedcheck.Status.FAIL, fedcheck.Status.ERROR) for f in failing
+    )
     assert fedcheck.exit_code(result) == 1

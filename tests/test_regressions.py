@@ -23,16 +23,22 @@ CATALOG = load_catalog()
 # The sorting and gating are exercised on AC-11 alone, so that what the tests expect does not
 # depend on how many other controls the catalog automates (the small deployments below state
 # only session timeouts, and would fail every other automated control).
-AC11 = Catalog({c.oscal_id: c for c in CATALOG if c.oscal_id == "ac-11"}, CATALOG.version,
-               CATALOG.sha256)
+AC11 = Catalog(
+    {c.oscal_id: c for c in CATALOG if c.oscal_id == "ac-11"}, CATALOG.version, CATALOG.sha256
+)
 
 
 def deployment(tmp_path: Path, name: str, timeouts: dict[str, int], system: str = "sys") -> str:
-    components = "".join(f"  - {{id: {c}, type: web_app, access: {{session_timeout_minutes: {t}}}}}\n"
-                         for c, t in timeouts.items())
+    components = "".join(
+        f"  - {{id: {c}, type: web_app, access: {{session_timeout_minutes: {t}}}}}\n"
+        for c, t in timeouts.items()
+    )
     path = tmp_path / f"{name}.yaml"
-    path.write_text(f"version: 1\nsystem: {{id: {system}, name: S, impact_level: high}}\n"
-                    f"components:\n{components}", encoding="utf-8")
+    path.write_text(
+        f"version: 1\nsystem: {{id: {system}, name: S, impact_level: high}}\n"
+        f"components:\n{components}",
+        encoding="utf-8",
+    )
     return str(path)
 
 
@@ -84,18 +90,26 @@ def test_fail_on_limits_which_new_failures_gate(runs) -> None:
 
 def test_a_failure_waived_before_and_failing_now_is_new(runs) -> None:
     _, old, new, _ = runs
-    waived_old = dataclasses.replace(old, findings=tuple(
-        dataclasses.replace(f, status=Status.WAIVED) if f.target == "legacy" else f
-        for f in old.findings))
+    waived_old = dataclasses.replace(
+        old,
+        findings=tuple(
+            dataclasses.replace(f, status=Status.WAIVED) if f.target == "legacy" else f
+            for f in old.findings
+        ),
+    )
     d = diff(waived_old, new)
     assert ("AC-11", "legacy") in pairs(d.new)
 
 
 def test_a_failure_waived_now_is_listed_as_waived_not_resolved(runs) -> None:
     _, old, new, _ = runs
-    waived_new = dataclasses.replace(new, findings=tuple(
-        dataclasses.replace(f, status=Status.WAIVED) if f.target == "legacy" else f
-        for f in new.findings))
+    waived_new = dataclasses.replace(
+        new,
+        findings=tuple(
+            dataclasses.replace(f, status=Status.WAIVED) if f.target == "legacy" else f
+            for f in new.findings
+        ),
+    )
     d = diff(old, waived_new)
     assert pairs(d.waived) == [("AC-11", "legacy")]
     assert ("AC-11", "legacy") not in pairs(d.resolved)
@@ -103,9 +117,13 @@ def test_a_failure_waived_now_is_listed_as_waived_not_resolved(runs) -> None:
 
 def test_an_error_finding_always_fails_the_gate(runs) -> None:
     _, old, new, _ = runs
-    broken = dataclasses.replace(old, findings=tuple(
-        dataclasses.replace(f, status=Status.ERROR) if f.target == "legacy" else f
-        for f in old.findings))
+    broken = dataclasses.replace(
+        old,
+        findings=tuple(
+            dataclasses.replace(f, status=Status.ERROR) if f.target == "legacy" else f
+            for f in old.findings
+        ),
+    )
     d = diff(broken, broken)
     assert d.new == () and pairs(d.errors) == [("AC-11", "legacy")]
     assert d.exit_code == 1
@@ -122,6 +140,7 @@ def test_gate_on_new_notes_what_was_compared(runs) -> None:
 
 # --- the command line ---------------------------------------------------------------------------
 
+
 def test_cli_diff_exits_1_on_new_failures_and_0_without(runs, capsys) -> None:
     tmp_path, old, new, _ = runs
     old_json, new_json = saved(tmp_path, "old", old), saved(tmp_path, "new", new)
@@ -135,8 +154,9 @@ def test_cli_diff_exits_1_on_new_failures_and_0_without(runs, capsys) -> None:
 
 def test_cli_diff_json(runs, capsys) -> None:
     tmp_path, old, new, _ = runs
-    code = main(["diff", saved(tmp_path, "old", old), saved(tmp_path, "new", new),
-                 "--format", "json"])
+    code = main(
+        ["diff", saved(tmp_path, "old", old), saved(tmp_path, "new", new), "--format", "json"]
+    )
     data = json.loads(capsys.readouterr().out)
     assert code == 1
     assert data["summary"] == {"new": 1, "resolved": 1, "unchanged": 1, "errors": 0, "waived": 0}
@@ -187,16 +207,20 @@ def test_cli_refuses_results_of_another_system(runs, capsys) -> None:
     other, _ = check_file(deployment(tmp_path, "other", {"x": 30}, system="other"), AC11)
     code = main(["diff", saved(tmp_path, "old", old), saved(tmp_path, "other", other)])
     assert code == 2
-    assert "the previous result is for system 'sys', this one for 'other'" in \
-        capsys.readouterr().err
+    assert (
+        "the previous result is for system 'sys', this one for 'other'" in capsys.readouterr().err
+    )
 
 
 def test_cli_diff_of_a_file_that_is_not_a_result_exits_2(tmp_path, capsys) -> None:
     bad = tmp_path / "bad.json"
-    bad.write_text(textwrap.dedent("""\
+    bad.write_text(
+        textwrap.dedent("""\
         {"format": "fedcheck-result",
          "findings": [}
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     assert main(["diff", str(bad), str(bad)]) == 2
     err = capsys.readouterr().err
     assert f"{bad}:2:" in err and "malformed JSON" in err and "Traceback" not in err

@@ -17,21 +17,43 @@ from fedcheck.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "agency-ai-assistant.yaml"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="playwright (test extra) drives the browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None,
-                                reason="chromium is not installed (.ci/run installs Debian's)")
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright (test extra) drives the browser"
+)
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium is not installed (.ci/run installs Debian's)"
+)
 
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("browser")
     html, result = out / "report.html", out / "result.json"
-    code = main(["check", str(EXAMPLE), "--quiet", "--format", "html", "--output", str(html),
-                 "--format", "json", "--output", str(result)])
+    code = main(
+        [
+            "check",
+            str(EXAMPLE),
+            "--quiet",
+            "--format",
+            "html",
+            "--output",
+            str(html),
+            "--format",
+            "json",
+            "--output",
+            str(result),
+        ]
+    )
     assert code == 1
     return html, json.loads(result.read_text(encoding="utf-8"))
 

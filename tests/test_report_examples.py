@@ -37,8 +37,9 @@ def run_all_formats(example: str, out: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
-def test_two_runs_give_byte_identical_reports(example: str, tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_runs_give_byte_identical_reports(
+    example: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = run_all_formats(example, tmp_path / "a", monkeypatch)
     second = run_all_formats(example, tmp_path / "b", monkeypatch)
     for fmt in first:
@@ -48,9 +49,9 @@ def test_two_runs_give_byte_identical_reports(example: str, tmp_path: Path,
 
 @pytest.mark.parametrize("example", EXAMPLES)
 @pytest.mark.parametrize("fmt, suffix", [("markdown", "md"), ("html", "html")])
-def test_attestation_report_matches_its_golden_file(example: str, fmt: str, suffix: str,
-                                                    tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_attestation_report_matches_its_golden_file(
+    example: str, fmt: str, suffix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rendered = run_all_formats(example, tmp_path, monkeypatch)[fmt]
     golden = GOLDEN / f"{example}.{suffix}"
     if UPDATE:
@@ -58,4 +59,5 @@ def test_attestation_report_matches_its_golden_file(example: str, fmt: str, suff
         golden.write_bytes(rendered)
     assert golden.is_file(), f"{golden} is missing: run with FEDCHECK_UPDATE_GOLDEN=1"
     assert rendered == golden.read_bytes(), (
-        f"{golden.name} changed: rerun with FEDCHECK_UPDATE_GOLDEN=1 and review the diff")
+        f"{golden.name} changed: rerun with FEDCHECK_UPDATE_GOLDEN=1 and review the diff"
+    )

@@ -6,14 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from report_fixtures import JINJA, SCRIPT, make_result
 
 from fedcheck.errors import InputError
 from fedcheck.findings import Result
 from fedcheck.reports import render
 from fedcheck.reports.html import render_html
 from fedcheck.reports.markdown import render_markdown
-
-from report_fixtures import JINJA, SCRIPT, make_result
 
 
 @pytest.fixture(scope="module")
@@ -28,11 +27,16 @@ def _write(directory: Path, name: str, text: str) -> Path:
 
 
 def test_a_user_html_template_renders_with_autoescape(result: Result, tmp_path: Path) -> None:
-    path = _write(tmp_path, "mine.html.j2",
-                  "<h1>{{ system.name }}</h1><p>{{ summary.counts.fail }} failed</p>"
-                  "{% for f in failing %}<li>{{ f.control_id }}: {{ f.message }}</li>{% endfor %}\n")
+    path = _write(
+        tmp_path,
+        "mine.html.j2",
+        "<h1>{{ system.name }}</h1><p>{{ summary.counts.fail }} failed</p>"
+        "{% for f in failing %}<li>{{ f.control_id }}: {{ f.message }}</li>{% endfor %}\n",
+    )
     html = render_html(result, template=str(path))
-    assert html.startswith("<h1>&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }}</h1><p>2 failed</p>")
+    assert html.startswith(
+        "<h1>&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }}</h1><p>2 failed</p>"
+    )
     assert SCRIPT not in html and "49" not in html
 
 
@@ -43,8 +47,9 @@ def test_a_user_markdown_template_escapes_every_value(result: Result, tmp_path: 
     assert "2 failed, 1 error" in md
 
 
-def test_render_passes_the_template_to_markdown_and_html_only(result: Result,
-                                                             tmp_path: Path) -> None:
+def test_render_passes_the_template_to_markdown_and_html_only(
+    result: Result, tmp_path: Path
+) -> None:
     path = _write(tmp_path, "t.j2", "system {{ system.id }}\n")
     assert render(result, "html", template=str(path)) == "system sys-1\n"
     assert render(result, "markdown", template=str(path)) == "system sys-1\n"
@@ -52,9 +57,12 @@ def test_render_passes_the_template_to_markdown_and_html_only(result: Result,
 
 
 def test_a_user_template_can_extend_the_bundled_one(result: Result, tmp_path: Path) -> None:
-    path = _write(tmp_path, "branded.html.j2",
-                  '{% extends "fedcheck/report.html.j2" %}'
-                  "{% block signoff %}<p>Agency sign-off</p>{% endblock %}")
+    path = _write(
+        tmp_path,
+        "branded.html.j2",
+        '{% extends "fedcheck/report.html.j2" %}'
+        "{% block signoff %}<p>Agency sign-off</p>{% endblock %}",
+    )
     html = render_html(result, template=path)
     assert "<p>Agency sign-off</p>" in html and 'id="count-fail"' in html
     assert '<section id="signoff">' not in html
@@ -76,17 +84,21 @@ def test_an_unknown_variable_names_the_template_and_line(result: Result, tmp_pat
     assert err.value.problem.line == 2 and "sytem" in err.value.problem.message
 
 
-@pytest.mark.parametrize("body", [
-    "{{ ''.__class__.__mro__ }}",
-    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
-    "{{ system.__init__.__globals__ }}",
-    "{% for i in range(10**9) %}{{ i }}{% endfor %}",
-    "{{ 'x' * 10**9 }}",
-    "{{ 10 ** 100000 }}",
-    "{{ cycler.__init__.__globals__.os }}",
-])
-def test_the_sandbox_refuses_internals_and_huge_work(result: Result, tmp_path: Path,
-                                                     body: str) -> None:
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{{ ''.__class__.__mro__ }}",
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ system.__init__.__globals__ }}",
+        "{% for i in range(10**9) %}{{ i }}{% endfor %}",
+        "{{ 'x' * 10**9 }}",
+        "{{ 10 ** 100000 }}",
+        "{{ cycler.__init__.__globals__.os }}",
+    ],
+)
+def test_the_sandbox_refuses_internals_and_huge_work(
+    result: Result, tmp_path: Path, body: str
+) -> None:
     path = _write(tmp_path, "evil.html.j2", "line one\n" + body + "\n")
     with pytest.raises(InputError) as err:
         render_html(result, template=str(path))
@@ -99,8 +111,9 @@ def test_a_modest_range_is_allowed(result: Result, tmp_path: Path) -> None:
     assert render_html(result, template=str(path)) == "012"  # trim_blocks eats the newline
 
 
-def test_a_template_cannot_include_files_outside_its_directory(result: Result,
-                                                               tmp_path: Path) -> None:
+def test_a_template_cannot_include_files_outside_its_directory(
+    result: Result, tmp_path: Path
+) -> None:
     inner = tmp_path / "templates"
     inner.mkdir()
     _write(tmp_path, "secret.txt", "top secret\n")
@@ -122,8 +135,9 @@ def test_a_template_that_is_not_utf8_is_an_input_error(result: Result, tmp_path:
         render_html(result, template=str(path))
 
 
-def test_template_syntax_in_deployment_text_is_never_evaluated(result: Result,
-                                                                tmp_path: Path) -> None:
+def test_template_syntax_in_deployment_text_is_never_evaluated(
+    result: Result, tmp_path: Path
+) -> None:
     path = _write(tmp_path, "t.html.j2", "{{ system.name }}|{{ manual[0].message }}\n")
     out = render_html(result, template=str(path))
     assert out.count(JINJA) == 2 and "49" not in out

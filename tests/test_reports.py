@@ -13,10 +13,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-
-from fedcheck.findings import Result, Status
-from fedcheck.reports import FORMATS, render
-
 from report_fixtures import (
     CONTROL_CHARS,
     GENERATED_AT,
@@ -26,6 +22,9 @@ from report_fixtures import (
     SCRIPT,
     make_result,
 )
+
+from fedcheck.findings import Result, Status
+from fedcheck.reports import FORMATS, render
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 UPDATE_GOLDEN = os.environ.get("FEDCHECK_UPDATE_GOLDEN") == "1"
@@ -38,6 +37,7 @@ def result() -> Result:
 
 # --- dispatch and determinism ----------------------------------------------------------------
 
+
 def test_formats_are_the_eight_documented_ones() -> None:
     assert FORMATS == ("text", "json", "markdown", "html", "sarif", "junit", "oscal", "poam")
 
@@ -48,10 +48,17 @@ def test_unknown_format_is_refused(result: Result) -> None:
 
 
 def test_importing_reports_loads_no_renderer_or_jinja() -> None:
-    code = ("import sys, fedcheck.reports; "
-            "print(sorted(m for m in sys.modules if m.startswith(('jinja2', 'fedcheck.reports.'))))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parents[1])
+    code = (
+        "import sys, fedcheck.reports; "
+        "print(sorted(m for m in sys.modules if m.startswith(('jinja2', 'fedcheck.reports.'))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     assert out.stdout.strip() == "[]"
 
 
@@ -74,6 +81,7 @@ def test_every_format_ends_with_one_newline(result: Result, fmt: str) -> None:
 
 # --- json ------------------------------------------------------------------------------------
 
+
 def test_json_is_the_lossless_result(result: Result) -> None:
     text = render(result, "json")
     assert json.loads(text) == result.to_dict()
@@ -83,17 +91,21 @@ def test_json_is_the_lossless_result(result: Result) -> None:
 
 # --- text ------------------------------------------------------------------------------------
 
+
 def test_text_lists_failures_with_location_and_first_sentence_of_the_fix(result: Result) -> None:
     lines = render(result, "text").splitlines()
-    i = lines.index("  deploy/system.yaml:12:7: FAIL IA-2(1) admin-console: privileged users "
-                    "sign in without MFA; FedRAMP requires it")
+    i = lines.index(
+        "  deploy/system.yaml:12:7: FAIL IA-2(1) admin-console: privileged users "
+        "sign in without MFA; FedRAMP requires it"
+    )
     assert lines[i + 1] == "      fix: Set `access.mfa` to true on the component."
 
 
 def test_text_ends_with_the_summary_line(result: Result) -> None:
     assert render(result, "text").splitlines()[-1] == (
         "2 failed, 1 error, 1 passed, 1 waived, 1 manual, 1 inherited, 1 not applicable "
-        "(baseline high)")
+        "(baseline high)"
+    )
 
 
 def test_text_puts_failures_before_waivers_and_counts_the_rest(result: Result) -> None:
@@ -118,6 +130,7 @@ def test_text_shows_control_characters_instead_of_sending_them(result: Result) -
 
 
 # --- html ------------------------------------------------------------------------------------
+
 
 def test_html_escapes_markup_and_never_evaluates_template_syntax(result: Result) -> None:
     html = render(result, "html")
@@ -147,14 +160,27 @@ def test_html_summary_numbers_are_addressable(result: Result) -> None:
 
 def test_html_lists_every_section_and_the_sign_off(result: Result) -> None:
     html = render(result, "html")
-    for section in ("summary", "failing", "waived", "deviations", "waivers", "manual",
-                    "inherited", "passing", "not-applicable", "inputs", "notes", "signoff"):
+    for section in (
+        "summary",
+        "failing",
+        "waived",
+        "deviations",
+        "waivers",
+        "manual",
+        "inherited",
+        "passing",
+        "not-applicable",
+        "inputs",
+        "notes",
+        "signoff",
+    ):
         assert f'<section id="{section}">' in html
     assert "POAM-0007" in html and "ac-11_odp.02" not in html  # odp is context-only
     assert "System owner" in html and "Assessor" in html
 
 
 # --- markdown --------------------------------------------------------------------------------
+
 
 def test_markdown_escapes_deployment_text(result: Result) -> None:
     md = render(result, "markdown")
@@ -166,8 +192,11 @@ def test_markdown_escapes_deployment_text(result: Result) -> None:
 
 def test_markdown_table_rows_keep_their_cell_count(result: Result) -> None:
     md = render(result, "markdown")
-    rows = [line for line in md.splitlines() if line.startswith("| Dictation") or
-            line.startswith("| AC-11 Device Lock")]
+    rows = [
+        line
+        for line in md.splitlines()
+        if line.startswith("| Dictation") or line.startswith("| AC-11 Device Lock")
+    ]
     assert rows
     for row in rows:
         cells = re.split(r"(?<!\\)\|", row)
@@ -175,6 +204,7 @@ def test_markdown_table_rows_keep_their_cell_count(result: Result) -> None:
 
 
 # --- SARIF -----------------------------------------------------------------------------------
+
 
 def test_sarif_validates_against_the_official_schema(result: Result, reference: Path) -> None:
     jsonschema = pytest.importorskip("jsonschema")
@@ -189,11 +219,16 @@ def test_sarif_reports_failures_errors_and_suppressed_waivers(result: Result) ->
     run = log["runs"][0]
     results = run["results"]
     assert [(r["ruleId"], r["level"]) for r in results] == [
-        ("SC-8", "error"), ("IA-2(1)", "error"), ("AU-11", "error"), ("AC-11", "warning")]
+        ("SC-8", "error"),
+        ("IA-2(1)", "error"),
+        ("AU-11", "error"),
+        ("AC-11", "warning"),
+    ]
     assert results[0]["message"]["text"] == HOSTILE_MESSAGE
     assert results[0]["locations"][0]["physicalLocation"] == {
         "artifactLocation": {"uri": "deploy/system.yaml"},
-        "region": {"startLine": 31, "startColumn": 9}}
+        "region": {"startLine": 31, "startColumn": 9},
+    }
     assert results[3]["suppressions"][0]["kind"] == "external"
     assert results[3]["suppressions"][0]["justification"].startswith("Lock moves to the IdP")
     assert "suppressions" not in results[0]
@@ -209,13 +244,19 @@ def test_sarif_fingerprints_depend_on_control_target_and_field_only(result: Resu
     import dataclasses
 
     first = json.loads(render(result, "sarif"))["runs"][0]["results"][0]
-    moved = dataclasses.replace(result, findings=(
-        dataclasses.replace(result.findings[0], message="reworded"), *result.findings[1:]))
+    moved = dataclasses.replace(
+        result,
+        findings=(
+            dataclasses.replace(result.findings[0], message="reworded"),
+            *result.findings[1:],
+        ),
+    )
     again = json.loads(render(moved, "sarif"))["runs"][0]["results"][0]
     assert first["partialFingerprints"] == again["partialFingerprints"]
 
 
 # --- JUnit -----------------------------------------------------------------------------------
+
 
 def test_junit_validates_against_the_xunit_schema(result: Result, reference: Path) -> None:
     xmlschema = pytest.importorskip("xmlschema")
@@ -228,14 +269,21 @@ def test_junit_has_a_suite_per_family_and_correct_counts(result: Result) -> None
     assert root.tag == "testsuites"
     assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("8", "2", "1")
     suites = {s.get("name"): s for s in root.iter("testsuite")}
-    assert list(suites) == ["AC Access Control", "AU Audit and Accountability",
-                            "CA Assessment, Authorization, and Monitoring",
-                            "IA Identification and Authentication",
-                            "PE Physical and Environmental Protection",
-                            "SC System and Communications Protection"]
+    assert list(suites) == [
+        "AC Access Control",
+        "AU Audit and Accountability",
+        "CA Assessment, Authorization, and Monitoring",
+        "IA Identification and Authentication",
+        "PE Physical and Environmental Protection",
+        "SC System and Communications Protection",
+    ]
     sc = suites["SC System and Communications Protection"]
     assert (sc.get("tests"), sc.get("failures"), sc.get("errors"), sc.get("skipped")) == (
-        "2", "1", "0", "1")
+        "2",
+        "1",
+        "0",
+        "1",
+    )
     for suite in suites.values():
         cases = suite.findall("testcase")
         assert int(suite.get("tests")) == len(cases)
@@ -261,8 +309,9 @@ def test_junit_drops_characters_xml_cannot_hold(result: Result) -> None:
     root = ET.fromstring(render(result, "junit"))
     error = next(c for c in root.iter("testcase") if c.get("name") == "AU-11 sys-1").find("error")
     assert error is not None
-    assert error.get("message") == ("the check could not be evaluated: "
-                                    "bell\\x07 escape\\x1b[31m null\\x00 end")
+    assert error.get("message") == (
+        "the check could not be evaluated: bell\\x07 escape\\x1b[31m null\\x00 end"
+    )
     assert CONTROL_CHARS not in (error.text or "")
 
 
@@ -276,6 +325,7 @@ def test_junit_marks_each_status(result: Result) -> None:
 
 
 # --- OSCAL -----------------------------------------------------------------------------------
+
 
 def _oscal_validator(schema: dict[str, object]):  # type: ignore[no-untyped-def]
     """Draft 7 with ``pattern`` and the ``regex`` format backed by the ``regex`` module, which
@@ -295,32 +345,39 @@ def _oscal_validator(schema: dict[str, object]):  # type: ignore[no-untyped-def]
             regex.compile(instance)
         return True
 
-    validator_class = jsonschema.validators.extend(jsonschema.Draft7Validator,
-                                                   {"pattern": pattern})
+    validator_class = jsonschema.validators.extend(jsonschema.Draft7Validator, {"pattern": pattern})
     validator_class(validator_class.META_SCHEMA, format_checker=checker).validate(schema)
     return validator_class(schema, format_checker=checker)
 
 
-@pytest.mark.parametrize(("fmt", "schema_file"), [
-    ("oscal", "oscal_assessment-results_schema.json"),
-    ("poam", "oscal_poam_schema.json"),
-])
-def test_oscal_validates_against_the_official_schema(result: Result, reference: Path, fmt: str,
-                                                     schema_file: str) -> None:
+@pytest.mark.parametrize(
+    ("fmt", "schema_file"),
+    [
+        ("oscal", "oscal_assessment-results_schema.json"),
+        ("poam", "oscal_poam_schema.json"),
+    ],
+)
+def test_oscal_validates_against_the_official_schema(
+    result: Result, reference: Path, fmt: str, schema_file: str
+) -> None:
     schema = json.loads((reference / "oscal" / schema_file).read_text("utf-8"))
     validator = _oscal_validator(schema)
-    errors = [f"{list(e.absolute_path)}: {e.message}"
-              for e in validator.iter_errors(json.loads(render(result, fmt)))]
+    errors = [
+        f"{list(e.absolute_path)}: {e.message}"
+        for e in validator.iter_errors(json.loads(render(result, fmt)))
+    ]
     assert errors == []
 
 
 def test_oscal_schema_check_would_catch_a_bad_document(reference: Path) -> None:
-    schema = json.loads((reference / "oscal" / "oscal_assessment-results_schema.json")
-                        .read_text("utf-8"))
+    schema = json.loads(
+        (reference / "oscal" / "oscal_assessment-results_schema.json").read_text("utf-8")
+    )
     validator = _oscal_validator(schema)
     doc = json.loads(render(make_result(), "oscal"))
     doc["assessment-results"]["results"][0]["reviewed-controls"]["control-selections"][0][
-        "include-controls"][0]["control-id"] = "9bad id"
+        "include-controls"
+    ][0]["control-id"] = "9bad id"
     assert list(validator.iter_errors(doc))
 
 
@@ -333,9 +390,14 @@ def test_oscal_assessment_results_record_each_verdict(result: Result) -> None:
     included = one["reviewed-controls"]["control-selections"][0]["include-controls"]
     assert {"control-id": "ac-2.3"} in included and {"control-id": "ia-2.1"} in included
     states = {(f["target"]["target-id"], f["target"]["status"]["state"]) for f in one["findings"]}
-    assert states == {("sc-8_smt", "not-satisfied"), ("ia-2.1_smt", "not-satisfied"),
-                      ("au-11_smt", "not-satisfied"), ("ac-11_smt", "not-satisfied"),
-                      ("ac-2.3_smt", "satisfied"), ("pe-3_smt", "satisfied")}
+    assert states == {
+        ("sc-8_smt", "not-satisfied"),
+        ("ia-2.1_smt", "not-satisfied"),
+        ("au-11_smt", "not-satisfied"),
+        ("ac-11_smt", "not-satisfied"),
+        ("ac-2.3_smt", "satisfied"),
+        ("pe-3_smt", "satisfied"),
+    }
     assert one["observations"][0]["description"] == HOSTILE_MESSAGE
     for item in (doc, one, *one["observations"], *one["findings"], *one["risks"]):
         assert uuid.UUID(item["uuid"]).version == 5
@@ -347,31 +409,41 @@ def test_oscal_uuids_are_stable_and_follow_the_inputs(result: Result) -> None:
     first = json.loads(render(result, "oscal"))
     assert first == json.loads(render(make_result(), "oscal"))
     changed = dataclasses.replace(result, catalog_sha256="00" * 32)
-    assert (json.loads(render(changed, "oscal"))["assessment-results"]["uuid"]
-            != first["assessment-results"]["uuid"])
+    assert (
+        json.loads(render(changed, "oscal"))["assessment-results"]["uuid"]
+        != first["assessment-results"]["uuid"]
+    )
 
 
 def test_poam_has_an_open_item_per_failing_or_waived_finding(result: Result) -> None:
     doc = json.loads(render(result, "poam"))["plan-of-action-and-milestones"]
     assert doc["system-id"]["id"] == "sys-1"
     titles = [item["title"] for item in doc["poam-items"]]
-    assert titles == ["SC-8 Transmission Confidentiality and Integrity: public-api",
-                      "IA-2(1) Multi-factor Authentication to Privileged Accounts: admin-console",
-                      "AU-11 Audit Record Retention: sys-1", "AC-11 Device Lock: web-ui"]
+    assert titles == [
+        "SC-8 Transmission Confidentiality and Integrity: public-api",
+        "IA-2(1) Multi-factor Authentication to Privileged Accounts: admin-console",
+        "AU-11 Audit Record Retention: sys-1",
+        "AC-11 Device Lock: web-ui",
+    ]
     waived = doc["poam-items"][3]
-    assert {"name": "POAM-ID", "ns": "https://fedramp.gov/ns/oscal",
-            "value": "POAM-0007"} in waived["props"]
+    assert {
+        "name": "POAM-ID",
+        "ns": "https://fedramp.gov/ns/oscal",
+        "value": "POAM-0007",
+    } in waived["props"]
     assert waived["remarks"].startswith("Lock moves to the IdP")
     risks = {r["uuid"]: r for r in doc["risks"]}
     risk = risks[waived["related-risks"][0]["risk-uuid"]]
     assert risk["status"] == "open" and risk["deadline"] == "2025-02-28T23:59:59Z"
     observations = {o["uuid"] for o in doc["observations"]}
-    assert all(i["related-observations"][0]["observation-uuid"] in observations
-               for i in doc["poam-items"])
+    assert all(
+        i["related-observations"][0]["observation-uuid"] in observations for i in doc["poam-items"]
+    )
     assert doc["observations"][0]["description"] == HOSTILE_MESSAGE
 
 
 # --- golden files ----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(("fmt", "name"), [("markdown", "report.md"), ("html", "report.html")])
 def test_rendered_report_matches_its_golden_file(result: Result, fmt: str, name: str) -> None:
@@ -384,7 +456,8 @@ def test_rendered_report_matches_its_golden_file(result: Result, fmt: str, name:
     assert golden.is_file(), f"{golden} is missing: run with FEDCHECK_UPDATE_GOLDEN=1"
     assert text == golden.read_text(encoding="utf-8"), (
         f"{name} differs from {golden}; if the change is intended, rerun with "
-        "FEDCHECK_UPDATE_GOLDEN=1 and review the diff")
+        "FEDCHECK_UPDATE_GOLDEN=1 and review the diff"
+    )
 
 
 def test_hostile_system_name_is_the_fixture_name(result: Result) -> None:
@@ -407,13 +480,21 @@ def test_json_result_is_exactly_the_result_as_a_dict() -> None:
 
     root = _Path(__file__).resolve().parents[1]
     for name in ("agency-ai-assistant.yaml", "agency-ai-assistant-compliant.yaml"):
-        result = fedcheck.evaluate(fedcheck.load_deployment(str(root / "examples" / name)),
-                                   fedcheck.load_catalog(), generated_at="2026-01-01T00:00:00Z")
+        result = fedcheck.evaluate(
+            fedcheck.load_deployment(str(root / "examples" / name)),
+            fedcheck.load_catalog(),
+            generated_at="2026-01-01T00:00:00Z",
+        )
         text = fedcheck.render(result, "json")
         parsed = _json.loads(text)
         assert parsed == _json.loads(_json.dumps(result.to_dict()))
-        expected_lines = [_json.dumps(f.to_dict(), ensure_ascii=False, separators=(", ", ": "))
-                          for f in result.findings]
-        finding_lines = [line.strip().rstrip(",") for line in text.splitlines()
-                         if line.startswith('    {"control_id"')]
+        expected_lines = [
+            _json.dumps(f.to_dict(), ensure_ascii=False, separators=(", ", ": "))
+            for f in result.findings
+        ]
+        finding_lines = [
+            line.strip().rstrip(",")
+            for line in text.splitlines()
+            if line.startswith('    {"control_id"')
+        ]
         assert finding_lines == expected_lines

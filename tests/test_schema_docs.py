@@ -36,9 +36,14 @@ def _properties(node: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
 def _described(sub: dict[str, Any], schema: dict[str, Any]) -> bool:
     if sub.get("description"):
         return True
-    ref = sub.get("$ref") or next((s.get("$ref") for s in sub.get("allOf", []) +
-                                   sub.get("anyOf", []) if isinstance(s, dict) and "$ref" in s),
-                                  None)
+    ref = sub.get("$ref") or next(
+        (
+            s.get("$ref")
+            for s in sub.get("allOf", []) + sub.get("anyOf", [])
+            if isinstance(s, dict) and "$ref" in s
+        ),
+        None,
+    )
     if isinstance(ref, str) and ref.startswith("#/"):
         target: Any = schema
         for part in ref[2:].split("/"):
@@ -68,9 +73,13 @@ def test_every_property_has_a_description(path: Path) -> None:
 
 
 def test_the_walk_finds_an_undescribed_property() -> None:
-    schema = {"properties": {"a": {"type": "object", "properties": {"b": {"type": "string"}}},
-                             "c": {"$ref": "#/$defs/c"}},
-              "$defs": {"c": {"description": "documented once, where it is defined"}}}
+    schema = {
+        "properties": {
+            "a": {"type": "object", "properties": {"b": {"type": "string"}}},
+            "c": {"$ref": "#/$defs/c"},
+        },
+        "$defs": {"c": {"description": "documented once, where it is defined"}},
+    }
     missing = [p for p, sub in _properties(schema, "#") if not _described(sub, schema)]
     assert missing == ["#/properties/a", "#/properties/a/properties/b"]
 

@@ -24,14 +24,21 @@ def write(path: Path, text: str) -> str:
 
 # --- validate -----------------------------------------------------------------------------------
 
+
 def test_the_worked_example_validates(capsys) -> None:
     code = main(["validate", str(EXAMPLE), "--controls", str(EXAMPLE / "controls")])
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    for name, kind in (("org-1.yaml", "control"), ("deployment.yaml", "deployment"),
-                       ("profile.yaml", "profile"), ("waivers.yaml", "waivers")):
-        assert any(line.startswith("ok") and name in line and f"({kind})" in line
-                   for line in captured.out.splitlines()), captured.out
+    for name, kind in (
+        ("org-1.yaml", "control"),
+        ("deployment.yaml", "deployment"),
+        ("profile.yaml", "profile"),
+        ("waivers.yaml", "waivers"),
+    ):
+        assert any(
+            line.startswith("ok") and name in line and f"({kind})" in line
+            for line in captured.out.splitlines()
+        ), captured.out
     assert "4 file(s) checked, 0 with problems" in captured.err
 
 
@@ -41,19 +48,27 @@ def test_a_waiver_naming_a_custom_control_needs_its_directory(capsys) -> None:
 
 
 def test_an_unknown_field_in_a_check_is_an_error_with_its_line(tmp_path, capsys) -> None:
-    path = write(tmp_path / "org-1.yaml", ORG1.replace("network.boundary_protection, contains",
-                                                       "network.boundary_protections, contains"))
+    path = write(
+        tmp_path / "org-1.yaml",
+        ORG1.replace(
+            "network.boundary_protection, contains", "network.boundary_protections, contains"
+        ),
+    )
     assert main(["validate", path]) == 2
     err = capsys.readouterr().err
-    line = next(i for i, text in enumerate(Path(path).read_text().splitlines(), 1)
-                if "boundary_protections" in text)
+    line = next(
+        i
+        for i, text in enumerate(Path(path).read_text().splitlines(), 1)
+        if "boundary_protections" in text
+    )
     assert f"{path}:{line}:" in err and "boundary_protections" in err
     assert "did you mean 'boundary_protection'" in err
 
 
 def test_a_loosening_profile_is_an_error(tmp_path, capsys) -> None:
-    path = write(tmp_path / "p.yaml", "baseline: high\nparameters:\n  AC-11:\n"
-                                      "    max_idle_minutes: 20\n")
+    path = write(
+        tmp_path / "p.yaml", "baseline: high\nparameters:\n  AC-11:\n    max_idle_minutes: 20\n"
+    )
     assert main(["validate", path]) == 2
     assert f"{path}:4:23: error: AC-11 max_idle_minutes: 20 is looser" in capsys.readouterr().err
 
@@ -102,18 +117,22 @@ def test_validate_json_output(tmp_path, capsys) -> None:
     assert (row["kind"], row["ok"], row["problems"][0]["line"]) == ("profile", False, 1)
 
 
-@pytest.mark.parametrize("data, kind", [
-    ({"waivers": []}, "waivers"),
-    ({"version": 1, "system": {}}, "deployment"),
-    ({"id": "AC-1", "title": "t", "family": "AC"}, "control"),
-    ({"baseline": "high"}, "profile"),
-    ({"x": 1}, None),
-])
+@pytest.mark.parametrize(
+    "data, kind",
+    [
+        ({"waivers": []}, "waivers"),
+        ({"version": 1, "system": {}}, "deployment"),
+        ({"id": "AC-1", "title": "t", "family": "AC"}, "control"),
+        ({"baseline": "high"}, "profile"),
+        ({"x": 1}, None),
+    ],
+)
 def test_kinds_are_told_by_their_top_level_keys(data, kind) -> None:
     assert detect_kind(data) == kind
 
 
 # --- test-controls --------------------------------------------------------------------------------
+
 
 def test_test_controls_passes_the_worked_example(capsys) -> None:
     assert main(["test-controls", str(EXAMPLE / "controls")]) == 0
@@ -124,8 +143,7 @@ def test_test_controls_passes_the_worked_example(capsys) -> None:
 
 def test_test_controls_fails_when_an_example_gives_the_wrong_verdict(tmp_path, capsys) -> None:
     # The "failing" example now has a WAF, so it passes: the example is wrong, exit 1.
-    broken = ORG1.replace("boundary_protection: [load_balancer]}}",
-                          "boundary_protection: [waf]}}")
+    broken = ORG1.replace("boundary_protection: [load_balancer]}}", "boundary_protection: [waf]}}")
     write(tmp_path / "org-1.yaml", broken)
     assert main(["test-controls", str(tmp_path)]) == 1
     out = capsys.readouterr().out
@@ -133,7 +151,7 @@ def test_test_controls_fails_when_an_example_gives_the_wrong_verdict(tmp_path, c
 
 
 def test_test_controls_requires_both_kinds_of_example(tmp_path, capsys) -> None:
-    without = ORG1[:ORG1.index("examples:")]
+    without = ORG1[: ORG1.index("examples:")]
     write(tmp_path / "org-1.yaml", without)
     assert main(["test-controls", str(tmp_path), "--format", "json"]) == 1
     rows = json.loads(capsys.readouterr().out)
@@ -159,6 +177,7 @@ def test_test_controls_does_not_mix_in_the_bundled_catalog(tmp_path, capsys) -> 
 
 
 # --- the schemas ------------------------------------------------------------------------------------
+
 
 def _fields(node, where="$"):
     """Every field a schema defines: the values of each 'properties' mapping, recursively."""

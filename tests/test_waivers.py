@@ -26,8 +26,9 @@ CATALOG = load_catalog()
 # The deployment below states only session timeouts, so it is evaluated against AC-11 alone:
 # what the tests expect does not depend on how many other controls the catalog automates.
 # Waiver files are still checked against the whole catalog.
-AC11 = Catalog({c.oscal_id: c for c in CATALOG if c.oscal_id == "ac-11"}, CATALOG.version,
-               CATALOG.sha256)
+AC11 = Catalog(
+    {c.oscal_id: c for c in CATALOG if c.oscal_id == "ac-11"}, CATALOG.version, CATALOG.sha256
+)
 
 # Two components fail AC-11 (moderate severity); one passes it.
 DEPLOYMENT = """\
@@ -40,9 +41,16 @@ components:
 """
 
 
-def waiver(control: str = "AC-11", target: str = "web", approved: str = "2026-11-01",
-           expires: str = "2026-12-31", kind: str = "poam", extra: str = "") -> str:
-    return textwrap.dedent(f"""\
+def waiver(
+    control: str = "AC-11",
+    target: str = "web",
+    approved: str = "2026-11-01",
+    expires: str = "2026-12-31",
+    kind: str = "poam",
+    extra: str = "",
+) -> str:
+    return (
+        textwrap.dedent(f"""\
       - control: {control}
         target: "{target}"
         type: {kind}
@@ -50,7 +58,9 @@ def waiver(control: str = "AC-11", target: str = "web", approved: str = "2026-11
         approved_by: ISSO
         approved_on: {approved}
         expires: {expires}
-    """) + extra
+    """)
+        + extra
+    )
 
 
 @pytest.fixture
@@ -80,6 +90,7 @@ def ac11(result: Result) -> dict[str, Status]:
 
 
 # --- applying ---------------------------------------------------------------------------------
+
 
 def test_a_current_waiver_waives_only_the_findings_it_matches(files) -> None:
     result, code = run(files, files(waiver(target="web")))
@@ -152,17 +163,22 @@ def test_waivers_survive_the_json_round_trip(files) -> None:
 
 # --- refusals ----------------------------------------------------------------------------------
 
+
 def refused(path: str) -> list:
     with pytest.raises(InputError) as info:
         load_waivers(path, catalog=CATALOG)
     return info.value.problems
 
 
-@pytest.mark.parametrize("field", ["justification", "approved_by", "approved_on", "expires",
-                                   "control", "target"])
+@pytest.mark.parametrize(
+    "field", ["justification", "approved_by", "approved_on", "expires", "control", "target"]
+)
 def test_a_waiver_missing_a_required_field_is_refused_at_its_line(files, field) -> None:
-    text = "".join(line + "\n" for line in waiver().splitlines()
-                   if not line.strip().lstrip("- ").startswith(f"{field}:"))
+    text = "".join(
+        line + "\n"
+        for line in waiver().splitlines()
+        if not line.strip().lstrip("- ").startswith(f"{field}:")
+    )
     if field == "control":
         text = "- " + text[2:]
     path = files(waiver(target="api"), text)
@@ -221,8 +237,12 @@ def test_an_error_finding_is_never_waived(files) -> None:
     import dataclasses
 
     result, _ = check_file(files.deploy, AC11)
-    broken = tuple(dataclasses.replace(f, status=Status.ERROR) if f.target == "web" and
-                   f.control_id == "AC-11" else f for f in result.findings)
+    broken = tuple(
+        dataclasses.replace(f, status=Status.ERROR)
+        if f.target == "web" and f.control_id == "AC-11"
+        else f
+        for f in result.findings
+    )
     result = dataclasses.replace(result, findings=broken)
     out = apply_waivers(result, load_waivers(files(waiver(target="*")), catalog=CATALOG))
     assert ac11(out) == {"web": Status.ERROR, "api": Status.WAIVED, "ok": Status.PASS}
@@ -230,6 +250,7 @@ def test_an_error_finding_is_never_waived(files) -> None:
 
 
 # --- the command line and the worked example --------------------------------------------------------
+
 
 def compliant_failing_ac11(tmp_path: Path) -> str:
     """The compliant example (it passes every automated control of the catalog) with two
@@ -264,18 +285,29 @@ def test_the_worked_example_waives_both_its_findings(monkeypatch) -> None:
     from fedcheck.api import load_catalog_for
 
     catalog, tailoring, inputs = load_catalog_for([], str(EXAMPLE / "profile.yaml"))
-    result, code = check_file(str(EXAMPLE / "deployment.yaml"), catalog, tailoring=tailoring,
-                              waivers=str(EXAMPLE / "waivers.yaml"), extra_inputs=inputs)
+    result, code = check_file(
+        str(EXAMPLE / "deployment.yaml"),
+        catalog,
+        tailoring=tailoring,
+        waivers=str(EXAMPLE / "waivers.yaml"),
+        extra_inputs=inputs,
+    )
     assert code == 0
     assert [w["state"] for w in result.waivers] == ["applied", "applied"]
     # After the ORG-1 waiver's expiry day, its finding fails the gate again.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1797724800")  # 2026-12-20
-    result, code = check_file(str(EXAMPLE / "deployment.yaml"), catalog, tailoring=tailoring,
-                              waivers=str(EXAMPLE / "waivers.yaml"), extra_inputs=inputs)
+    result, code = check_file(
+        str(EXAMPLE / "deployment.yaml"),
+        catalog,
+        tailoring=tailoring,
+        waivers=str(EXAMPLE / "waivers.yaml"),
+        extra_inputs=inputs,
+    )
     assert code == 1
     assert [w["state"] for w in result.waivers] == ["applied", "expired"]
     assert [(f.control_id, f.target) for f in result.findings if f.status is Status.FAIL] == [
-        ("ORG-1", "case-api")]
+        ("ORG-1", "case-api")
+    ]
 
 
 def test_a_waiver_dated_after_today_waives_nothing_yet() -> None:
@@ -294,14 +326,19 @@ def test_a_waiver_dated_after_today_waives_nothing_yet() -> None:
     deployment = parse_deployment(
         "version: 1\nsystem: {id: s, impact_level: high}\n"
         "components:\n  - {id: web, type: web_app, access: {session_timeout_minutes: 30}}\n",
-        "d.yaml")
+        "d.yaml",
+    )
     result = evaluate(deployment, catalog, generated_at="2026-03-01T00:00:00Z")
-    import tempfile, os
+    import os
+    import tempfile
+
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "w.yaml")
         with open(path, "w", encoding="utf-8") as fh:
-            fh.write("waivers:\n  - control: AC-11\n    target: web\n    justification: IdP move\n"
-                     "    approved_by: AO\n    approved_on: 2026-03-10\n    expires: 2026-04-01\n")
+            fh.write(
+                "waivers:\n  - control: AC-11\n    target: web\n    justification: IdP move\n"
+                "    approved_by: AO\n    approved_on: 2026-03-10\n    expires: 2026-04-01\n"
+            )
         waivers = load_waivers(path, catalog=full)
     early = apply_waivers(result, waivers, today=date(2026, 3, 1))
     assert [f.status for f in early.findings] == [Status.FAIL]

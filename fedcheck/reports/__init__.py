@@ -30,8 +30,14 @@ _RENDERERS: dict[str, tuple[str, str]] = {
 TEMPLATED_FORMATS: tuple[str, ...] = ("markdown", "html")
 
 
-def render(result: Result, fmt: str, *, template: str | None = None, color: bool = False,
-           quiet: bool = False) -> str:
+def render(
+    result: Result,
+    fmt: str,
+    *,
+    template: str | None = None,
+    color: bool = False,
+    quiet: bool = False,
+) -> str:
     """Render ``result`` as ``fmt`` (one of FORMATS).
 
     ``template`` (a Jinja2 file) applies to markdown and html and is ignored by the other formats;
@@ -40,7 +46,9 @@ def render(result: Result, fmt: str, *, template: str | None = None, color: bool
     try:
         module_name, function_name = _RENDERERS[fmt]
     except KeyError:
-        raise ValueError(f"unknown report format {fmt!r}; use one of: {', '.join(FORMATS)}") from None
+        raise ValueError(
+            f"unknown report format {fmt!r}; use one of: {', '.join(FORMATS)}"
+        ) from None
     function = getattr(import_module(f".{module_name}", __name__), function_name)
     if fmt == "text":
         return function(result, color=color, quiet=quiet)  # type: ignore[no-any-return]

@@ -31,7 +31,12 @@ STATUS_LABELS: dict[Status, str] = {
 }
 #: The order of the summary line: failures first, as a person reads it.
 SUMMARY_ORDER: tuple[Status, ...] = (
-    Status.FAIL, Status.ERROR, Status.PASS, Status.WAIVED, Status.MANUAL, Status.INHERITED,
+    Status.FAIL,
+    Status.ERROR,
+    Status.PASS,
+    Status.WAIVED,
+    Status.MANUAL,
+    Status.INHERITED,
     Status.NOT_APPLICABLE,
 )
 

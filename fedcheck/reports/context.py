@@ -11,7 +11,15 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from ..findings import STATUS_ORDER, Evidence, Finding, Location, Result, Status, Waiver
-from ._common import STATUS_LABELS, STATUS_WORDS, by_urgency, family_title, first_sentence, show_value, summary_line
+from ._common import (
+    STATUS_LABELS,
+    STATUS_WORDS,
+    by_urgency,
+    family_title,
+    first_sentence,
+    show_value,
+    summary_line,
+)
 
 #: The system fields a template may use; a missing one is an empty string.
 SYSTEM_FIELDS = ("id", "name", "owner", "description", "impact_level", "environment")
@@ -37,21 +45,39 @@ def _location(loc: Location | dict[str, Any] | None) -> dict[str, Any]:
         loc = Location.from_dict(loc)
     if loc is None:
         return {"text": "", "file": "", "line": None, "column": None, "path": ""}
-    return {"text": str(loc), "file": loc.file, "line": loc.line, "column": loc.column,
-            "path": _text(loc.path)}
+    return {
+        "text": str(loc),
+        "file": loc.file,
+        "line": loc.line,
+        "column": loc.column,
+        "path": _text(loc.path),
+    }
 
 
 def _evidence(e: Evidence) -> dict[str, Any]:
-    return {"path": e.path, "actual": "" if e.missing else show_value(e.actual),
-            "expected": e.expected, "missing": e.missing, "location": _location(e.location)}
+    return {
+        "path": e.path,
+        "actual": "" if e.missing else show_value(e.actual),
+        "expected": e.expected,
+        "missing": e.missing,
+        "location": _location(e.location),
+    }
 
 
 def _waiver(w: Waiver | None) -> dict[str, Any] | None:
     if w is None:
         return None
-    return {"control": w.control, "target": w.target, "justification": w.justification,
-            "approved_by": w.approved_by, "approved_on": w.approved_on, "expires": w.expires,
-            "type": w.type, "poam_id": _text(w.poam_id), "location": _location(w.location)}
+    return {
+        "control": w.control,
+        "target": w.target,
+        "justification": w.justification,
+        "approved_by": w.approved_by,
+        "approved_on": w.approved_on,
+        "expires": w.expires,
+        "type": w.type,
+        "poam_id": _text(w.poam_id),
+        "location": _location(w.location),
+    }
 
 
 def finding_view(f: Finding) -> dict[str, Any]:
@@ -86,8 +112,11 @@ def _waiver_state(entry: dict[str, Any]) -> dict[str, Any]:
         "poam_id": _text(entry.get("poam_id")),
         "state": _text(entry.get("state")),
         "days_to_expiry": entry.get("days_to_expiry"),
-        "findings": [f"{_text(h.get('control_id'))} {_text(h.get('target'))}"
-                     for h in entry.get("findings") or [] if isinstance(h, dict)],
+        "findings": [
+            f"{_text(h.get('control_id'))} {_text(h.get('target'))}"
+            for h in entry.get("findings") or []
+            if isinstance(h, dict)
+        ],
         "location": _location(entry.get("location")),
     }
 
@@ -110,15 +139,29 @@ def _deviation(entry: dict[str, Any]) -> dict[str, Any]:
 
 def _statuses(result: Result) -> list[dict[str, Any]]:
     counts = result.counts()
-    return [{"key": s.value, "label": STATUS_LABELS[s], "word": STATUS_WORDS[s],
-             "count": counts[s.value], "color": STATUS_COLORS[s]} for s in STATUS_ORDER]
+    return [
+        {
+            "key": s.value,
+            "label": STATUS_LABELS[s],
+            "word": STATUS_WORDS[s],
+            "count": counts[s.value],
+            "color": STATUS_COLORS[s],
+        }
+        for s in STATUS_ORDER
+    ]
 
 
 def _families(result: Result) -> list[dict[str, Any]]:
-    return [{"family": fam, "title": family_title(fam), "counts": counts,
-             "total": sum(counts.values()),
-             "failing": counts[Status.FAIL.value] + counts[Status.ERROR.value]}
-            for fam, counts in result.counts_by_family().items()]
+    return [
+        {
+            "family": fam,
+            "title": family_title(fam),
+            "counts": counts,
+            "total": sum(counts.values()),
+            "failing": counts[Status.FAIL.value] + counts[Status.ERROR.value],
+        }
+        for fam, counts in result.counts_by_family().items()
+    ]
 
 
 def chart_svg(statuses: list[dict[str, Any]]) -> Markup:

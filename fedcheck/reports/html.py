@@ -27,8 +27,9 @@ def _finalize(value: Any) -> Any:
 
 def render_html(result: Result, *, template: str | os.PathLike[str] | None = None) -> str:
     """The HTML report of ``result``; ``template`` is a user's Jinja2 template file."""
-    return render_template(result, DEFAULT_TEMPLATE, template=template, autoescape=True,
-                           finalize=_finalize)
+    return render_template(
+        result, DEFAULT_TEMPLATE, template=template, autoescape=True, finalize=_finalize
+    )
 
 
 __all__ = ["DEFAULT_TEMPLATE", "render_html"]

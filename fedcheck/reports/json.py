@@ -35,22 +35,44 @@ class _FindingEncoder:
     def __call__(self, finding: Any) -> str:
         if finding.evidence or finding.waiver is not None:
             return _COMPACT.encode(finding.to_dict())
-        key = (finding.control_id, finding.title, finding.family, finding.status,
-               finding.severity, finding.target_kind, finding.message, finding.remediation)
+        key = (
+            finding.control_id,
+            finding.title,
+            finding.family,
+            finding.status,
+            finding.severity,
+            finding.target_kind,
+            finding.message,
+            finding.remediation,
+        )
         parts = self._parts.get(key)
         if parts is None:
             encode = _COMPACT.encode
-            head = encode({"control_id": finding.control_id, "title": finding.title,
-                           "family": finding.family, "status": finding.status.value,
-                           "severity": finding.severity.value})[:-1]
-            middle = (f', "target_kind": {encode(finding.target_kind)}, '
-                      f'"message": {encode(finding.message)}, "location": ')
-            tail = (f', "evidence": [], "remediation": {encode(finding.remediation)}, '
-                    '"waiver": null}')
+            head = encode(
+                {
+                    "control_id": finding.control_id,
+                    "title": finding.title,
+                    "family": finding.family,
+                    "status": finding.status.value,
+                    "severity": finding.severity.value,
+                }
+            )[:-1]
+            middle = (
+                f', "target_kind": {encode(finding.target_kind)}, '
+                f'"message": {encode(finding.message)}, "location": '
+            )
+            tail = (
+                f', "evidence": [], "remediation": {encode(finding.remediation)}, "waiver": null}}'
+            )
             parts = self._parts[key] = (head + ', "target": ', middle, tail)
         location = finding.location
-        return (parts[0] + _string(finding.target) + parts[1]
-                + (self._location(location) if location is not None else "null") + parts[2])
+        return (
+            parts[0]
+            + _string(finding.target)
+            + parts[1]
+            + (self._location(location) if location is not None else "null")
+            + parts[2]
+        )
 
     def _location(self, location: Any) -> str:
         # Location.to_dict, encoded by hand: file, line, column, path.
@@ -72,7 +94,7 @@ def _items(key: str, items: list[Any], encode: Any) -> Iterator[str]:
         return
     for start in range(0, len(items), _CHUNK):
         lead = "[\n    " if start == 0 else ",\n    "
-        yield lead + ",\n    ".join(encode(item) for item in items[start:start + _CHUNK])
+        yield lead + ",\n    ".join(encode(item) for item in items[start : start + _CHUNK])
     yield "\n  ]"
 
 
@@ -86,8 +108,9 @@ def iter_json(result: Result) -> Iterator[str]:
             yield ",\n"
         first = False
         if key == "controls":
-            yield from _items(key, list(result.controls),
-                              lambda control: _COMPACT.encode(control.to_dict()))
+            yield from _items(
+                key, list(result.controls), lambda control: _COMPACT.encode(control.to_dict())
+            )
         else:
             text = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
             yield f"  {json.dumps(key)}: {text}"

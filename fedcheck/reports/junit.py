@@ -32,15 +32,21 @@ def _detail(f: Finding) -> str:
         details.append(f"fix: {first_sentence(f.remediation)}")
     if f.waiver is not None:
         w = f.waiver
-        details.append(f"waiver: {w.type} {w.poam_id or ''} approved by {w.approved_by} on "
-                       f"{w.approved_on}, expires {w.expires}: {w.justification}")
+        details.append(
+            f"waiver: {w.type} {w.poam_id or ''} approved by {w.approved_by} on "
+            f"{w.approved_on}, expires {w.expires}: {w.justification}"
+        )
     return xml_safe("\n".join(details))
 
 
 def _testcase(suite: ET.Element, f: Finding) -> None:
     case = ET.SubElement(suite, "testcase")
-    _attrs(case, classname=f"fedcheck.{f.family or 'UNKNOWN'}", name=f"{f.control_id} {f.target}",
-           time="0")
+    _attrs(
+        case,
+        classname=f"fedcheck.{f.family or 'UNKNOWN'}",
+        name=f"{f.control_id} {f.target}",
+        time="0",
+    )
     if f.status is Status.FAIL:
         child = ET.SubElement(case, "failure")
         _attrs(child, message=f.message, type=f.severity.value)
@@ -77,20 +83,36 @@ def build_junit(result: Result) -> ET.Element:
     root = ET.Element("testsuites")
     total = _counts(list(result.findings))
     system = str(result.system.get("id") or "system")
-    _attrs(root, name=f"fedcheck {system} ({result.baseline})", tests=total["tests"],
-           failures=total["failures"], errors=total["errors"], time="0")
+    _attrs(
+        root,
+        name=f"fedcheck {system} ({result.baseline})",
+        tests=total["tests"],
+        failures=total["failures"],
+        errors=total["errors"],
+        time="0",
+    )
     for family, findings in _by_family(result).items():
         suite = ET.SubElement(root, "testsuite")
         counts = _counts(findings)
         title = family_title(family)
-        _attrs(suite, name=f"{family} {title}" if title != family else family,
-               tests=counts["tests"], failures=counts["failures"], errors=counts["errors"],
-               skipped=counts["skipped"], time="0", timestamp=result.generated_at,
-               package=f"fedcheck.{family}")
+        _attrs(
+            suite,
+            name=f"{family} {title}" if title != family else family,
+            tests=counts["tests"],
+            failures=counts["failures"],
+            errors=counts["errors"],
+            skipped=counts["skipped"],
+            time="0",
+            timestamp=result.generated_at,
+            package=f"fedcheck.{family}",
+        )
         properties = ET.SubElement(suite, "properties")
-        for name, value in (("baseline", result.baseline), ("system", system),
-                            ("catalog_version", result.catalog_version),
-                            ("tool_version", result.tool_version)):
+        for name, value in (
+            ("baseline", result.baseline),
+            ("system", system),
+            ("catalog_version", result.catalog_version),
+            ("tool_version", result.tool_version),
+        ):
             _attrs(ET.SubElement(properties, "property"), name=name, value=value)
         for f in findings:
             _testcase(suite, f)

@@ -74,8 +74,14 @@ FILTERS = {"md": md, "md_code": md_code, "raw": raw}
 
 def render_markdown(result: Result, *, template: str | os.PathLike[str] | None = None) -> str:
     """The Markdown report of ``result``; ``template`` is a user's Jinja2 template file."""
-    return render_template(result, DEFAULT_TEMPLATE, template=template, autoescape=False,
-                           filters=FILTERS, finalize=_finalize)
+    return render_template(
+        result,
+        DEFAULT_TEMPLATE,
+        template=template,
+        autoescape=False,
+        filters=FILTERS,
+        finalize=_finalize,
+    )
 
 
 __all__ = ["DEFAULT_TEMPLATE", "md", "md_code", "render_markdown"]

@@ -78,8 +78,11 @@ def _deadline(day: str) -> str | None:
 
 def _metadata(result: Result, title: str) -> dict[str, Any]:
     system = result.system
-    props = [_prop("baseline", result.baseline), _prop("catalog-version", result.catalog_version),
-             _prop("catalog-sha256", result.catalog_sha256)]
+    props = [
+        _prop("baseline", result.baseline),
+        _prop("catalog-version", result.catalog_version),
+        _prop("catalog-sha256", result.catalog_sha256),
+    ]
     props += [_prop(f"input-{i.role}", f"{i.path} sha256:{i.sha256}") for i in result.inputs]
     return {
         "title": f"{title}: {one_line(str(system.get('name') or system.get('id') or 'system'))}",
@@ -92,9 +95,13 @@ def _metadata(result: Result, title: str) -> dict[str, Any]:
 
 
 def _finding_props(f: Finding) -> list[dict[str, str]]:
-    props = [_prop("status", f.status.value), _prop("severity", f.severity.value),
-             _prop("control-id", f.control_id), _prop("target", f.target),
-             _prop("target-kind", f.target_kind)]
+    props = [
+        _prop("status", f.status.value),
+        _prop("severity", f.severity.value),
+        _prop("control-id", f.control_id),
+        _prop("target", f.target),
+        _prop("target-kind", f.target_kind),
+    ]
     if f.location is not None:
         props.append(_prop("location", str(f.location)))
         if f.location.path:
@@ -119,8 +126,10 @@ def _observation(ids: _Ids, f: Finding, collected: str) -> dict[str, Any]:
 
 def _evidence(e: Any) -> dict[str, Any]:
     actual = "missing" if e.missing else show_value(e.actual)
-    item: dict[str, Any] = {"description": f"{e.path} is {actual}; expected {e.expected}",
-                            "props": [_prop("field", e.path), _prop("expected", e.expected)]}
+    item: dict[str, Any] = {
+        "description": f"{e.path} is {actual}; expected {e.expected}",
+        "props": [_prop("field", e.path), _prop("expected", e.expected)],
+    }
     if not e.missing:
         item["props"].append(_prop("actual", actual))
     if e.location is not None:
@@ -144,12 +153,14 @@ def _risk(ids: _Ids, f: Finding) -> dict[str, Any]:
         "status": _risk_status(f),
     }
     if f.remediation:
-        risk["remediations"] = [{
-            "uuid": ids.of("remediation", f),
-            "lifecycle": "recommendation",
-            "title": f"Remediate {f.control_id} on {f.target}",
-            "description": f.remediation,
-        }]
+        risk["remediations"] = [
+            {
+                "uuid": ids.of("remediation", f),
+                "lifecycle": "recommendation",
+                "title": f"Remediate {f.control_id} on {f.target}",
+                "description": f.remediation,
+            }
+        ]
     if f.waiver is not None:
         deadline = _deadline(f.waiver.expires)
         if deadline:
@@ -161,16 +172,23 @@ def _risk(ids: _Ids, f: Finding) -> dict[str, Any]:
 def _target(info: ControlInfo | None, f: Finding) -> dict[str, Any]:
     oscal_id = info.oscal_id if info is not None else f.control_id.lower()
     satisfied = f.status in (Status.PASS, Status.INHERITED)
-    status: dict[str, Any] = {"state": "satisfied" if satisfied else "not-satisfied",
-                              "reason": "pass" if satisfied else
-                              ("other" if f.status is Status.ERROR else "fail")}
+    status: dict[str, Any] = {
+        "state": "satisfied" if satisfied else "not-satisfied",
+        "reason": "pass" if satisfied else ("other" if f.status is Status.ERROR else "fail"),
+    }
     if f.status is not Status.PASS:
-        status["remarks"] = {Status.INHERITED: "inherited from a leveraged authorization",
-                             Status.WAIVED: "failure accepted by a waiver",
-                             Status.ERROR: "the automated check could not be evaluated",
-                             Status.FAIL: "the automated check failed"}[f.status]
-    return {"type": "statement-id", "target-id": token(f"{oscal_id}_smt"),
-            "title": _named(f), "status": status}
+        status["remarks"] = {
+            Status.INHERITED: "inherited from a leveraged authorization",
+            Status.WAIVED: "failure accepted by a waiver",
+            Status.ERROR: "the automated check could not be evaluated",
+            Status.FAIL: "the automated check failed",
+        }[f.status]
+    return {
+        "type": "statement-id",
+        "target-id": token(f"{oscal_id}_smt"),
+        "title": _named(f),
+        "status": status,
+    }
 
 
 def _finding(ids: _Ids, f: Finding, info: ControlInfo | None) -> dict[str, Any]:
@@ -190,8 +208,10 @@ def _finding(ids: _Ids, f: Finding, info: ControlInfo | None) -> dict[str, Any]:
 
 
 def _reviewed_controls(result: Result) -> dict[str, Any]:
-    selection: dict[str, Any] = {"description": f"The controls of the FedRAMP Rev5 "
-                                                f"{result.baseline} baseline that fedcheck evaluated."}
+    selection: dict[str, Any] = {
+        "description": f"The controls of the FedRAMP Rev5 "
+        f"{result.baseline} baseline that fedcheck evaluated."
+    }
     ids = list(dict.fromkeys(token(c.oscal_id) for c in result.controls))
     if ids:
         selection["include-controls"] = [{"control-id": i} for i in ids]
@@ -210,8 +230,8 @@ def build_assessment_results(result: Result) -> dict[str, Any]:
         "uuid": ids("result"),
         "title": f"fedcheck automated assessment, FedRAMP {result.baseline} baseline",
         "description": "Automated checks of the system's deployment description against FedRAMP "
-                       "Rev5 controls. Controls that need evidence (manual) and those not "
-                       "applicable carry no finding here.",
+        "Rev5 controls. Controls that need evidence (manual) and those not "
+        "applicable carry no finding here.",
         "start": result.generated_at,
         "end": result.generated_at,
         "props": [_prop(f"count-{status.replace('_', '-')}", n) for status, n in counts.items()],
@@ -225,19 +245,27 @@ def build_assessment_results(result: Result) -> dict[str, Any]:
         one["findings"] = [_finding(ids, f, infos.get(f.control_id)) for f in determined]
     if result.notes:
         one["remarks"] = "\n".join(result.notes)
-    return {"assessment-results": {
-        "uuid": ids("assessment-results"),
-        "metadata": _metadata(result, "FedRAMP assessment results"),
-        "import-ap": {"href": f"#{ids('assessment-plan')}",
-                      "remarks": "fedcheck runs without an OSCAL assessment plan; the plan is "
-                                 "the FedRAMP baseline and the inputs listed in the metadata."},
-        "results": [one],
-    }}
+    return {
+        "assessment-results": {
+            "uuid": ids("assessment-results"),
+            "metadata": _metadata(result, "FedRAMP assessment results"),
+            "import-ap": {
+                "href": f"#{ids('assessment-plan')}",
+                "remarks": "fedcheck runs without an OSCAL assessment plan; the plan is "
+                "the FedRAMP baseline and the inputs listed in the metadata.",
+            },
+            "results": [one],
+        }
+    }
 
 
 def _poam_item(ids: _Ids, f: Finding) -> dict[str, Any]:
-    props = [_prop("control-id", f.control_id), _prop("severity", f.severity.value),
-             _prop("target", f.target), _prop("status", f.status.value)]
+    props = [
+        _prop("control-id", f.control_id),
+        _prop("severity", f.severity.value),
+        _prop("target", f.target),
+        _prop("status", f.status.value),
+    ]
     item: dict[str, Any] = {
         "uuid": ids.of("poam-item", f),
         "title": f"{_named(f)}: {f.target}",
@@ -250,8 +278,12 @@ def _poam_item(ids: _Ids, f: Finding) -> dict[str, Any]:
     if w is not None:
         if w.poam_id:
             props.insert(0, _prop("POAM-ID", w.poam_id, FEDRAMP_NS))
-        props += [_prop("waiver-type", w.type), _prop("approved-by", w.approved_by),
-                  _prop("approved-on", w.approved_on), _prop("expires", w.expires)]
+        props += [
+            _prop("waiver-type", w.type),
+            _prop("approved-by", w.approved_by),
+            _prop("approved-on", w.approved_on),
+            _prop("expires", w.expires),
+        ]
         item["remarks"] = w.justification
     return item
 
@@ -264,10 +296,12 @@ def build_poam(result: Result) -> dict[str, Any]:
         from ..errors import UsageError
 
         # OSCAL requires at least one poam-item; an empty plan is not a valid document.
-        raise UsageError("no failing or waived finding, so there is no POA&M item to write "
-                         "(an OSCAL POA&M needs at least one)",
-                         "write the POA&M only when the run has open items, or use --format "
-                         "oscal for the assessment results")
+        raise UsageError(
+            "no failing or waived finding, so there is no POA&M item to write "
+            "(an OSCAL POA&M needs at least one)",
+            "write the POA&M only when the run has open items, or use --format "
+            "oscal for the assessment results",
+        )
     doc: dict[str, Any] = {
         "uuid": ids("poam"),
         "metadata": _metadata(result, "FedRAMP plan of action and milestones"),
@@ -295,5 +329,12 @@ def render_poam(result: Result) -> str:
     return _dump(build_poam(result))
 
 
-__all__ = ["NAMESPACE", "OSCAL_VERSION", "build_assessment_results", "build_poam", "render_oscal",
-           "render_poam", "token"]
+__all__ = [
+    "NAMESPACE",
+    "OSCAL_VERSION",
+    "build_assessment_results",
+    "build_poam",
+    "render_oscal",
+    "render_poam",
+    "token",
+]

@@ -13,11 +13,19 @@ from ._common import family_title, fingerprint, pretty_json
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 
 #: SARIF level of a failure by the control's severity (an error finding is always ``error``).
-LEVELS = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MODERATE: "warning",
-          Severity.LOW: "note"}
+LEVELS = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MODERATE: "warning",
+    Severity.LOW: "note",
+}
 #: GitHub code scanning's numeric ``security-severity`` for each severity.
-SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MODERATE: "5.5",
-                     Severity.LOW: "3.0"}
+SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MODERATE: "5.5",
+    Severity.LOW: "3.0",
+}
 _REPORTED = (Status.ERROR, Status.FAIL, Status.WAIVED)
 _WORD = re.compile(r"[A-Za-z0-9]+")
 
@@ -39,8 +47,17 @@ def _info_for(finding: Finding, infos: dict[str, ControlInfo]) -> ControlInfo:
     info = infos.get(finding.control_id)
     if info is not None:
         return info
-    return ControlInfo(finding.control_id, finding.control_id.lower(), finding.title,
-                       finding.family, finding.severity, "", finding.remediation, True, ())
+    return ControlInfo(
+        finding.control_id,
+        finding.control_id.lower(),
+        finding.title,
+        finding.family,
+        finding.severity,
+        "",
+        finding.remediation,
+        True,
+        (),
+    )
 
 
 def _rule(info: ControlInfo) -> dict[str, Any]:
@@ -77,10 +94,13 @@ def _locations(f: Finding) -> list[dict[str, Any]]:
     if f.location is None:
         return []
     location = _location(f.location)
-    location["logicalLocations"] = [{
-        "name": f.target, "kind": f.target_kind,
-        "fullyQualifiedName": f.location.path or f.target,
-    }]
+    location["logicalLocations"] = [
+        {
+            "name": f.target,
+            "kind": f.target_kind,
+            "fullyQualifiedName": f.location.path or f.target,
+        }
+    ]
     return [location]
 
 
@@ -91,9 +111,13 @@ def _suppressions(f: Finding) -> list[dict[str, Any]]:
     w = f.waiver
     if w is not None:
         suppression["justification"] = w.justification
-        suppression["properties"] = {"type": w.type, "poamId": w.poam_id,
-                                     "approvedBy": w.approved_by, "approvedOn": w.approved_on,
-                                     "expires": w.expires}
+        suppression["properties"] = {
+            "type": w.type,
+            "poamId": w.poam_id,
+            "approvedBy": w.approved_by,
+            "approvedOn": w.approved_on,
+            "expires": w.expires,
+        }
         if w.location is not None:
             suppression["location"] = _location(w.location)
     return [suppression]
@@ -112,8 +136,12 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
         "partialFingerprints": {
             "fedcheckFinding/v1": fingerprint(f.control_id, f.target, path)[:32],
         },
-        "properties": {"status": f.status.value, "severity": f.severity.value,
-                       "target": f.target, "targetKind": f.target_kind},
+        "properties": {
+            "status": f.status.value,
+            "severity": f.severity.value,
+            "target": f.target,
+            "targetKind": f.target_kind,
+        },
     }
     suppressions = _suppressions(f)
     if suppressions:
@@ -123,10 +151,15 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
 
 def _artifacts(result: Result) -> list[dict[str, Any]]:
     roles = {"deployment": ["analysisTarget"]}
-    return [{"location": {"uri": artifact_uri(i.path)},
-             "roles": roles.get(i.role, ["userSpecifiedConfiguration"]),
-             "hashes": {"sha-256": i.sha256},
-             "properties": {"role": i.role}} for i in result.inputs]
+    return [
+        {
+            "location": {"uri": artifact_uri(i.path)},
+            "roles": roles.get(i.role, ["userSpecifiedConfiguration"]),
+            "hashes": {"sha-256": i.sha256},
+            "properties": {"role": i.role},
+        }
+        for i in result.inputs
+    ]
 
 
 def build_sarif(result: Result) -> dict[str, Any]:
@@ -140,12 +173,14 @@ def build_sarif(result: Result) -> dict[str, Any]:
             index[f.control_id] = len(rules)
             rules.append(_rule(_info_for(f, infos)))
     run: dict[str, Any] = {
-        "tool": {"driver": {
-            "name": "fedcheck",
-            "version": result.tool_version,
-            "semanticVersion": result.tool_version,
-            "rules": rules,
-        }},
+        "tool": {
+            "driver": {
+                "name": "fedcheck",
+                "version": result.tool_version,
+                "semanticVersion": result.tool_version,
+                "rules": rules,
+            }
+        },
         "invocations": [{"executionSuccessful": True, "endTimeUtc": result.generated_at}],
         "artifacts": _artifacts(result),
         "columnKind": "unicodeCodePoints",

@@ -25,7 +25,8 @@ from jinja2 import (
     TemplateNotFound,
     TemplateSyntaxError,
 )
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import InputError
 from ..findings import Result
@@ -67,8 +68,9 @@ class ReportEnvironment(SandboxedEnvironment):
 def _check_repeat(seq: Any, times: Any) -> None:
     if isinstance(seq, str | bytes | list | tuple) and isinstance(times, int):
         if len(seq) * times > MAX_REPEAT:
-            raise SecurityError(f"a sequence of {len(seq) * times} items is refused "
-                                f"(at most {MAX_REPEAT})")
+            raise SecurityError(
+                f"a sequence of {len(seq) * times} items is refused (at most {MAX_REPEAT})"
+            )
 
 
 def _check_power(base: Any, exponent: Any) -> None:
@@ -81,13 +83,18 @@ def _loader(directory: Path) -> BaseLoader:
     builtin = FileSystemLoader(str(BUILTIN_DIR), encoding="utf-8")
     if directory == BUILTIN_DIR:
         return builtin
-    return ChoiceLoader([FileSystemLoader(str(directory), encoding="utf-8"),
-                         PrefixLoader({"fedcheck": builtin})])
+    return ChoiceLoader(
+        [FileSystemLoader(str(directory), encoding="utf-8"), PrefixLoader({"fedcheck": builtin})]
+    )
 
 
-def make_environment(directory: Path, *, autoescape: bool,
-                     filters: dict[str, Callable[..., Any]] | None = None,
-                     finalize: Callable[[Any], Any] | None = None) -> ReportEnvironment:
+def make_environment(
+    directory: Path,
+    *,
+    autoescape: bool,
+    filters: dict[str, Callable[..., Any]] | None = None,
+    finalize: Callable[[Any], Any] | None = None,
+) -> ReportEnvironment:
     """A sandboxed environment that loads templates from ``directory`` only."""
     env = ReportEnvironment(
         loader=_loader(directory),
@@ -122,9 +129,15 @@ def _shown(path: Path, given: str | None) -> str:
     return given if given is not None else str(path)
 
 
-def render_template(result: Result, name: str, *, template: str | os.PathLike[str] | None,
-                    autoescape: bool, filters: dict[str, Callable[..., Any]] | None = None,
-                    finalize: Callable[[Any], Any] | None = None) -> str:
+def render_template(
+    result: Result,
+    name: str,
+    *,
+    template: str | os.PathLike[str] | None,
+    autoescape: bool,
+    filters: dict[str, Callable[..., Any]] | None = None,
+    finalize: Callable[[Any], Any] | None = None,
+) -> str:
     """Render ``template`` (a user's file) or else the bundled template ``name`` with the
     context of ``result``.
 
@@ -140,30 +153,58 @@ def render_template(result: Result, name: str, *, template: str | os.PathLike[st
         return loaded.render(build_context(result))
     except TemplateSyntaxError as exc:
         where = shown if exc.filename in (None, str(path)) else str(exc.filename)
-        raise InputError(where, exc.lineno, None, f"template syntax error: {exc.message}",
-                         _FIX) from None
+        raise InputError(
+            where, exc.lineno, None, f"template syntax error: {exc.message}", _FIX
+        ) from None
     except TemplateNotFound as exc:
-        what = "the template file does not exist" if exc.name == path.name else (
-            f"template {exc.name!r} is not in the template's directory")
-        raise InputError(shown, None, None, what,
-                         "give the path of a Jinja2 template; included templates must sit "
-                         "beside it") from None
+        what = (
+            "the template file does not exist"
+            if exc.name == path.name
+            else (f"template {exc.name!r} is not in the template's directory")
+        )
+        raise InputError(
+            shown,
+            None,
+            None,
+            what,
+            "give the path of a Jinja2 template; included templates must sit beside it",
+        ) from None
     except SecurityError as exc:
-        raise InputError(shown, _template_line(exc, str(path)), None,
-                         f"template refused by the sandbox: {exc}", _FIX) from None
+        raise InputError(
+            shown,
+            _template_line(exc, str(path)),
+            None,
+            f"template refused by the sandbox: {exc}",
+            _FIX,
+        ) from None
     except TemplateError as exc:
-        raise InputError(shown, _template_line(exc, str(path)), None,
-                         f"template error: {exc.message or type(exc).__name__}", _FIX) from None
+        raise InputError(
+            shown,
+            _template_line(exc, str(path)),
+            None,
+            f"template error: {exc.message or type(exc).__name__}",
+            _FIX,
+        ) from None
     except UnicodeDecodeError:
-        raise InputError(shown, None, None, "the template is not UTF-8 text",
-                         "save the template as UTF-8") from None
+        raise InputError(
+            shown, None, None, "the template is not UTF-8 text", "save the template as UTF-8"
+        ) from None
     except OSError as exc:
-        raise InputError(shown, None, None, f"cannot read the template: {exc.strerror or exc}",
-                         "check the path and its permissions") from None
+        raise InputError(
+            shown,
+            None,
+            None,
+            f"cannot read the template: {exc.strerror or exc}",
+            "check the path and its permissions",
+        ) from None
     except (ArithmeticError, TypeError, ValueError, LookupError, RecursionError) as exc:
-        raise InputError(shown, _template_line(exc, str(path)), None,
-                         f"template failed: {type(exc).__name__}: {exc}", _FIX) from None
+        raise InputError(
+            shown,
+            _template_line(exc, str(path)),
+            None,
+            f"template failed: {type(exc).__name__}: {exc}",
+            _FIX,
+        ) from None
 
 
 __all__ = ["BUILTIN_DIR", "MAX_RANGE", "ReportEnvironment", "make_environment", "render_template"]
-

@@ -50,8 +50,13 @@ def _waived_lines(f: Finding, paint: _Painter) -> list[str]:
     if f.waiver is not None:
         w = f.waiver
         ref = f"{_clean(w.poam_id)}, " if w.poam_id else ""
-        lines.append("      " + paint("dim", f"waiver: {ref}expires {_clean(w.expires)}, approved "
-                                              f"by {_clean(w.approved_by)}"))
+        lines.append(
+            "      "
+            + paint(
+                "dim",
+                f"waiver: {ref}expires {_clean(w.expires)}, approved by {_clean(w.approved_by)}",
+            )
+        )
     return lines
 
 
@@ -96,14 +101,18 @@ def render_text(result: Result, *, color: bool = False, quiet: bool = False) -> 
         out: list[str] = []
         for f in by_urgency([f for f in result.findings if f.is_failing]):
             out += _failing_lines(f, paint)
-        return "".join(line.strip() + "\n" if not line.startswith("      ") else line[4:] + "\n"
-                       for line in out)
+        return "".join(
+            line.strip() + "\n" if not line.startswith("      ") else line[4:] + "\n"
+            for line in out
+        )
     paint = _Painter(color)
     system = result.system
     name = _clean(str(system.get("name") or system.get("id") or "system"))
-    lines = [f"fedcheck {_clean(result.tool_version)}: {name} "
-             f"({_clean(str(system.get('id', '')))}), FedRAMP {_clean(result.baseline)} baseline",
-             ""]
+    lines = [
+        f"fedcheck {_clean(result.tool_version)}: {name} "
+        f"({_clean(str(system.get('id', '')))}), FedRAMP {_clean(result.baseline)} baseline",
+        "",
+    ]
     for (target, kind), findings in _groups(result).items():
         lines += _target_block(target, kind, findings, paint)
         lines.append("")
