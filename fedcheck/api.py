@@ -6,6 +6,8 @@ composing the single-purpose modules; none of them prints.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import json
 import os
 from collections.abc import Sequence
@@ -53,15 +55,36 @@ def check_file(
     fail_on: Severity | None = None,
     limits: Limits = DEFAULT_LIMITS,
     extra_inputs: Sequence[InputFile] = (),
+    as_of: datetime.date | None = None,
 ) -> tuple[Result, int]:
-    """Load, evaluate, apply waivers and a previous result: the Result and the gate's exit code."""
+    """Load, evaluate, apply waivers and a previous result: the Result and the gate's exit code.
+
+    ``as_of`` is the evaluation date (default today, UTC): waivers are judged against it. A
+    ``baseline`` below the system's impact level is refused unless the profile declares it.
+    """
     deployment = load_deployment(path, limits)
     if tailoring is not None and tailoring.baseline:
         from .profiles import profile_baseline
 
         baseline = profile_baseline(tailoring, baseline, deployment)
+        if tailoring.baseline_deviation is not None:
+            declared = {
+                **tailoring.baseline_deviation,
+                "fedramp_value": f"the {deployment.model.system.impact_level} baseline "
+                "(the system's impact level)",
+            }
+            tailoring = dataclasses.replace(tailoring, deviations=(*tailoring.deviations, declared))
+    else:
+        from .profiles import baseline_below_level
+
+        baseline_below_level(baseline, deployment)
     result = evaluate(
-        deployment, catalog, baseline=baseline, tailoring=tailoring, inputs=tuple(extra_inputs)
+        deployment,
+        catalog,
+        baseline=baseline,
+        tailoring=tailoring,
+        inputs=tuple(extra_inputs),
+        as_of=as_of,
     )
     if waivers is not None:
         from .waivers import apply_waivers, load_waivers

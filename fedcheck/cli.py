@@ -183,6 +183,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="fail only on failures at or above this severity (errors always fail)",
     )
+    check.add_argument(
+        "--as-of",
+        type=_as_of,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the evaluation date that waiver expiries are judged against (default: today, UTC)",
+    )
     _common(check)
 
     controls = command("controls", "List the controls of the catalog.")
@@ -322,8 +329,124 @@ def _common(p: argparse.ArgumentParser) -> None:
 # --- helpers ---------------------------------------------------------------------------------
 
 
+def _as_of(text: str) -> Any:
+    from .dates import parse_date
+
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{exc} (write a day such as 2026-01-31)") from None
+
+
 def _err(text: str) -> None:
-    sys.stderr.write(text.rstrip("\n") + "\n")
+    try:
+        sys.stderr.write(text.rstrip("\n") + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass  # standard error is gone too: the exit code still says what happened
+
+
+class _Stdout:
+    """Standard output that records, instead of raising, output that cannot be delivered: a
+    reader that went away (``| head``), a closed descriptor, a full disk, an encoding that
+    cannot carry the text. The command still computes its verdict, and ``main`` keeps it."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.failure: tuple[str, str] | None = None
+
+    def write(self, text: str) -> int:
+        if self.failure is None:
+            if self.stream is None:
+                self.failure = (
+                    "standard output is closed, so the report could not be written",
+                    "run with standard output open, or write the report with --output PATH",
+                )
+            else:
+                self._guard(lambda: self.stream.write(text))
+        return len(text)
+
+    def flush(self) -> None:
+        if self.failure is None and self.stream is not None:
+            self._guard(self.stream.flush)
+
+    def _guard(self, action: Any) -> None:
+        try:
+            action()
+        except BrokenPipeError:
+            self.failure = (
+                "the reader of standard output went away before the report was written",
+                "read the whole output, or write the report with --output PATH",
+            )
+            self._silence()
+        except UnicodeEncodeError as exc:
+            self.failure = (
+                f"standard output uses the encoding {getattr(self.stream, 'encoding', '?')}, "
+                f"which cannot write the character U+{ord(exc.object[exc.start]):04X}",
+                "set PYTHONIOENCODING=utf-8 (or a UTF-8 locale), or write the report with "
+                "--output PATH",
+            )
+        except (OSError, ValueError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            self.failure = (
+                f"cannot write to standard output: {reason}",
+                "check where standard output goes (a full disk?), or write with --output PATH",
+            )
+            self._silence()
+
+    def _silence(self) -> None:
+        # Python flushes stdout once more at exit; point the descriptor at /dev/null so that
+        # this last flush cannot fail again with a second message.
+        try:
+            fd = self.stream.fileno()
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, fd)
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def isatty(self) -> bool:
+        return bool(self.stream is not None and getattr(self.stream, "isatty", lambda: False)())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+class _Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwind (removing temporary files) and exit 128 + signal."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum: int, frame: Any) -> None:
+    raise _Terminated(signum)
+
+
+def _install_signals() -> list[tuple[int, Any]]:
+    import signal
+
+    previous = []
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is None:
+            continue
+        try:
+            previous.append((number, signal.signal(number, _on_signal)))
+        except (ValueError, OSError):  # not the main thread
+            pass
+    return previous
+
+
+def _restore_signals(previous: list[tuple[int, Any]]) -> None:
+    import signal
+
+    for number, handler in previous:
+        try:
+            signal.signal(number, handler)
+        except (ValueError, OSError, TypeError):
+            pass
 
 
 def _use_color(args: argparse.Namespace, stream: Any) -> bool:
@@ -336,48 +459,9 @@ def _use_color(args: argparse.Namespace, stream: Any) -> bool:
 
 def write_atomic(path: str, text: str | Iterable[str]) -> None:
     """Write a file so that a reader never sees it half-written: temp file, then rename."""
-    import stat
-    import tempfile
+    from .outputs import write_atomic as _write_atomic
 
-    from .errors import UsageError
-
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        mode = None
-    if mode is not None and not stat.S_ISREG(mode):
-        # /dev/null, /dev/stdout, a named pipe: no rename (it would replace the device with a
-        # regular file); write to it directly.
-        if stat.S_ISDIR(mode):
-            raise UsageError(f"cannot write {path}: it is a directory", "name a file")
-        with open(path, "w", encoding="utf-8", newline="\n") as handle:
-            _write_all(handle, text)
-        return
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise UsageError(
-            f"cannot write {path}: the directory {directory} does not exist",
-            "create the directory first",
-        )
-    try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".fedcheck-", suffix=".tmp")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}", "check the permissions") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            _write_all(handle, text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    _write_atomic(path, text)
 
 
 def _write_all(handle: Any, text: str | Iterable[str]) -> None:
@@ -423,33 +507,74 @@ def _limits(args: argparse.Namespace) -> Any:
 
 
 def _emit(result: Any, outputs: list[tuple[str, str | None]], args: argparse.Namespace) -> None:
-    for fmt, path in outputs:
-        from .reports import render
+    """Write every report of a run: the files all or none, then standard output."""
+    from .outputs import Artifact, write_all
+    from .reports import render
 
-        if fmt == "json":
-            # Streamed: a large system's result is hundreds of megabytes of JSON.
-            from .reports.json import iter_json
+    def renderer(fmt: str, to_stdout: bool) -> Any:
+        def produce() -> str | Iterable[str]:
+            if fmt == "json":
+                # Streamed: a large system's result is hundreds of megabytes of JSON.
+                from .reports.json import iter_json
 
-            if path is None:
-                _write_all(sys.stdout, iter_json(result))
-            else:
-                write_atomic(path, iter_json(result))
-                if not args.quiet:
-                    _err(f"fedcheck: wrote {fmt} report to {path}")
-            continue
-        text = render(
-            result,
-            fmt,
-            template=getattr(args, "template", None),
-            color=path is None and _use_color(args, sys.stdout),
-            quiet=args.quiet and path is None,
+                return iter_json(result)
+            return render(
+                result,
+                fmt,
+                template=getattr(args, "template", None),
+                color=to_stdout and _use_color(args, sys.stdout),
+                quiet=args.quiet and to_stdout,
+            )
+
+        return produce
+
+    artifacts = [Artifact(fmt, path, renderer(fmt, False)) for fmt, path in outputs if path]
+    to_stdout = [fmt for fmt, path in outputs if path is None]  # at most one (see _outputs)
+    # The standard output report is rendered before any file is renamed into place, so that a
+    # failing renderer leaves nothing written; only JSON is streamed (it cannot fail midway).
+    text = renderer(to_stdout[0], True)() if to_stdout else None
+    write_all(artifacts)
+    if not args.quiet:
+        for artifact in artifacts:
+            _err(f"fedcheck: wrote {artifact.fmt} report to {artifact.path}")
+    if text is not None:
+        _write_all(sys.stdout, text)
+
+
+def _plan(outputs: list[tuple[str, str | None]], inputs: Iterable[str | None]) -> None:
+    from .outputs import plan
+
+    plan(outputs, [p for p in inputs if p])
+
+
+def _check_template(
+    args: argparse.Namespace, outputs: list[tuple[str, str | None]], *, several: bool = False
+) -> None:
+    """A ``--template`` is applied or refused, never silently ignored."""
+    template = getattr(args, "template", None)
+    if template is None:
+        return
+    from .errors import UsageError
+    from .reports import TEMPLATED_FORMATS
+
+    if not any(fmt in TEMPLATED_FORMATS for fmt, _ in outputs):
+        raise UsageError(
+            f"--template {template} applies to the markdown and html reports, and this run "
+            f"writes only {', '.join(fmt for fmt, _ in outputs)}",
+            "add --format markdown or --format html, or drop --template",
         )
-        if path is None:
-            sys.stdout.write(text)
-        else:
-            write_atomic(path, text)
-            if not args.quiet:
-                _err(f"fedcheck: wrote {fmt} report to {path}")
+    if several:
+        raise UsageError(
+            f"--template {template} applies to a report written with --output, and several "
+            "deployments print their reports to standard output without it",
+            "check one deployment per run to use a template",
+        )
+    if not os.path.isfile(template):
+        raise UsageError(
+            f"--template {template}: no such file"
+            + (" (it is a directory)" if os.path.isdir(template) else ""),
+            "name a Jinja2 template file",
+        )
 
 
 def _expand(paths: Sequence[str]) -> list[str]:
@@ -485,7 +610,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     outputs = _outputs(args)
     files = _expand(args.deployments)
     limits = _limits(args)
+    _check_template(args, outputs, several=len(files) > 1)
+    named = [*files, args.waivers, args.profile, args.baseline_result, args.template]
+    _plan(outputs, named)
     catalog, tailoring, profile_inputs = load_catalog_for(args.controls, args.profile, limits)
+    _plan(outputs, [*named, *(c.file for c in catalog if not c.bundled)])
     fail_on = Severity(args.fail_on) if args.fail_on else None
     if len(files) == 1:
         result, code = check_file(
@@ -498,6 +627,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             fail_on=fail_on,
             limits=limits,
             extra_inputs=profile_inputs,
+            as_of=args.as_of,
         )
         _emit(result, outputs, args)
         return code
@@ -543,6 +673,7 @@ def _check_many(
                 fail_on=fail_on,
                 limits=limits,
                 extra_inputs=profile_inputs,
+                as_of=args.as_of,
             )
         except FedcheckError as exc:
             _err(exc.render())
@@ -617,6 +748,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .findings import Severity
 
     outputs = _outputs(args)
+    _check_template(args, outputs)
+    _plan(outputs, [args.result, getattr(args, "template", None)])
     result = load_result(args.result)
     _emit(result, outputs, args)
     return exit_code(result, Severity(args.fail_on) if args.fail_on else None)
@@ -767,9 +900,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     # system) without finding garbage, so it is off for the life of a command.
     import gc
 
+    gc.disable()
+    stdout = _Stdout(sys.stdout)
+    sys.stdout = stdout
+    previous = _install_signals()
+    try:
+        code = _run_command(args)
+        stdout.flush()
+    finally:
+        sys.stdout = stdout.stream
+        _restore_signals(previous)
+    if stdout.failure is not None:
+        message, fix = stdout.failure
+        _err(f"fedcheck: error: {message}\n    fix: {fix}")
+        # The verdict stands; output that could not be delivered is never a success.
+        return code if code != EXIT_OK else EXIT_USAGE
+    return code
+
+
+def _run_command(args: argparse.Namespace) -> int:
     from .errors import FedcheckError
 
-    gc.disable()
     try:
         return COMMANDS[args.command](args)
     except FedcheckError as exc:
@@ -778,8 +929,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("fedcheck: interrupted")
         return 130
-    except BrokenPipeError:
-        return EXIT_OK
+    except _Terminated as exc:
+        import signal
+
+        _err(f"fedcheck: terminated by {signal.Signals(exc.signum).name}")
+        return 128 + exc.signum
+    except MemoryError:
+        _err(
+            "fedcheck: error: out of memory\n"
+            "    fix: lower --max-file-bytes or FEDCHECK_MAX_NODES, or give the run more memory"
+        )
+        return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - a user never sees a traceback
         if os.environ.get("FEDCHECK_DEBUG"):
             raise

@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from . import deployment as dm
@@ -28,6 +28,7 @@ from .catalog import (
     Control,
     to_oscal,
 )
+from .dates import evaluation_date
 from .errors import InputError, UsageError
 from .findings import ControlInfo, Evidence, Finding, InputFile, Location, Result, Severity, Status
 from .inputs import LoadedDeployment, deployment_from_model, display_path
@@ -47,6 +48,7 @@ class Tailoring:
     inherited: tuple[dict[str, Any], ...] = ()  # same shape as deployment inherited_controls
     baseline: str | None = None  # the baseline the profile selects
     origin: Location | None = None  # where the profile selects it, for messages
+    baseline_deviation: dict[str, Any] | None = None  # a declared baseline below the impact level
 
 
 def timestamp(now: datetime | None = None) -> str:
@@ -89,8 +91,13 @@ def evaluate(
     tailoring: Tailoring | None = None,
     generated_at: str | None = None,
     inputs: Sequence[InputFile] = (),
+    as_of: date | None = None,
 ) -> Result:
-    """Evaluate the controls of a baseline against a deployment and return the Result."""
+    """Evaluate the controls of a baseline against a deployment and return the Result.
+
+    ``as_of`` is the evaluation date (default: today, UTC); ``generated_at`` only stamps the
+    run.
+    """
     if isinstance(deployment, dm.Deployment):
         deployment = deployment_from_model(deployment)
     chosen = select_baseline(deployment, baseline)
@@ -122,6 +129,8 @@ def evaluate(
             "no automated control applied to this deployment: nothing was verified "
             "automatically, so the run does not pass"
         )
+    if as_of is not None:
+        notes.append(dated_note(as_of))
     deployment_input = InputFile("deployment", deployment.file, deployment.sha256)
     system = deployment.model.system
     return Result(
@@ -143,6 +152,15 @@ def evaluate(
         inputs=(deployment_input, *inputs),
         deviations=tuple(tailoring.deviations),
         notes=tuple(notes),
+        as_of=evaluation_date(as_of).isoformat(),
+    )
+
+
+def dated_note(as_of: date) -> str:
+    """What a run dated by its caller says about its date, in every report."""
+    return (
+        f"evaluated as of {as_of.isoformat()}, a date set by the caller (--as-of), not the "
+        "day of the run: dated facts such as waiver expiries were judged against that day"
     )
 
 

@@ -305,6 +305,7 @@ class Result:
         dict[str, Any], ...
     ] = ()  # each waiver with its state: applied | expired | stale
     notes: tuple[str, ...] = ()
+    as_of: str = ""  # the evaluation date (YYYY-MM-DD) dated facts were judged against
 
     # -- summaries ------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -333,6 +334,12 @@ class Result:
         return out
 
     @property
+    def as_of_date(self) -> str:
+        """The evaluation date; a result saved before it was recorded was judged on the day
+        it was generated."""
+        return self.as_of or self.generated_at[:10]
+
+    @property
     def automated_evaluated(self) -> int:
         """How many findings came from an automated check that reached a verdict."""
         return sum(
@@ -345,6 +352,7 @@ class Result:
             "format_version": RESULT_FORMAT_VERSION,
             "tool": {"name": "fedcheck", "version": self.tool_version},
             "generated_at": self.generated_at,
+            "as_of": self.as_of_date,
             "system": self.system,
             "baseline": self.baseline,
             "catalog": {"version": self.catalog_version, "sha256": self.catalog_sha256},
@@ -381,4 +389,5 @@ class Result:
             deviations=tuple(data.get("deviations", [])),
             waivers=tuple(data.get("waivers", [])),
             notes=tuple(data.get("notes", [])),
+            as_of=str(data.get("as_of") or ""),
         )

@@ -114,7 +114,25 @@ class Profile:
             inherited=tuple(inherited),
             baseline=baseline,
             origin=self._location(("baseline",)),
+            baseline_deviation=self._baseline_deviation(),
         )
+
+    def _baseline_deviation(self) -> dict[str, Any] | None:
+        item = self.data.get("baseline_deviation")
+        if item is None:
+            return None
+        return {
+            "kind": "baseline",
+            "control": None,
+            "title": "baseline below the system's impact level",
+            "parameter": None,
+            "fedramp_value": None,  # the impact level: known only with the deployment
+            "value": self.baseline,
+            "justification": item["justification"].strip(),
+            "approved_by": item.get("approved_by"),
+            "approved_on": None,
+            "location": self._location(("baseline_deviation",)).to_dict(),
+        }
 
     def _added(self, catalog: Catalog) -> list[str]:
         out = []
@@ -474,7 +492,8 @@ __all__ = ["Profile", "compare", "load_profile", "type_problem"]
 
 def profile_baseline(tailoring: Tailoring, requested: str | None, deployment: Any) -> str:
     """The baseline of a run with a profile: the profile's, which ``--baseline`` may not contradict
-    and which may not lie below the system's impact level (that would quietly weaken it)."""
+    and which may not lie below the system's impact level (that would quietly weaken it) unless
+    the profile declares it under ``baseline_deviation``."""
     chosen = tailoring.baseline
     assert chosen is not None
     origin = tailoring.origin or Location("the profile")
@@ -485,13 +504,43 @@ def profile_baseline(tailoring: Tailoring, requested: str | None, deployment: An
             "drop --baseline, or change the profile's baseline",
         )
     level = deployment.model.system.impact_level
-    if level is not None and BASELINES.index(chosen) < BASELINES.index(level):
+    below = level is not None and BASELINES.index(chosen) < BASELINES.index(level)
+    declared = tailoring.baseline_deviation
+    if below and declared is None:
         raise InputError(
             origin.file,
             origin.line,
             origin.column,
             f"the profile selects the {chosen} baseline, below the system's impact "
             f"level ({level}, in {deployment.file})",
-            f"set baseline: {level} in the profile, or correct system.impact_level",
+            f"set baseline: {level} in the profile, correct system.impact_level, or declare "
+            "the lower baseline under baseline_deviation with its justification",
+        )
+    if declared is not None and not below:
+        where = Location.from_dict(declared["location"])
+        raise InputError(
+            where.file,
+            where.line,
+            where.column,
+            f"baseline_deviation: the profile's {chosen} baseline is not below the system's "
+            f"impact level ({level or 'not stated'}, in {deployment.file}), so there is no "
+            "deviation to declare",
+            "delete baseline_deviation",
         )
     return chosen
+
+
+def baseline_below_level(requested: str | None, deployment: Any) -> None:
+    """Refuse ``--baseline`` below the system's impact level outside a profile: judging a High
+    system by the Low baseline drops most of the controls it must meet."""
+    level = deployment.model.system.impact_level
+    if requested is None or level is None or level not in BASELINES or requested not in BASELINES:
+        return
+    if BASELINES.index(requested) < BASELINES.index(level):
+        raise UsageError(
+            f"--baseline {requested} is below the system's impact level ({level}, in "
+            f"{deployment.file}): the {requested} baseline leaves out controls a {level} "
+            "system must meet",
+            f"drop --baseline (the {level} baseline is used), or declare the lower baseline "
+            "in a profile (baseline_deviation with a justification) and pass --profile",
+        )

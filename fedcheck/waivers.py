@@ -15,9 +15,10 @@ from __future__ import annotations
 import dataclasses
 import difflib
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from .catalog import Catalog, to_display, to_oscal
+from .dates import parse_date
 from .errors import InputErrors, Problem, UsageError
 from .findings import InputFile, Location, Result, Severity, Status, Waiver
 from .inputs import display_path
@@ -42,16 +43,6 @@ class WaiverFile:
     path: str
     sha256: str
     waivers: tuple[Waiver, ...]
-
-
-def parse_date(text: str) -> date:
-    """``2025-01-31`` -> a date; ValueError with a plain message for anything else."""
-    try:
-        if len(text) != 10:
-            raise ValueError
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
 
 
 def load_waivers(
@@ -150,18 +141,16 @@ def load_waivers(
 
 
 def run_date(result: Result) -> date:
-    """The day a Result was produced (UTC): its ``generated_at``, which honours
-    SOURCE_DATE_EPOCH, so that applying waivers to a result is reproducible."""
+    """The evaluation date of a Result (``Result.as_of``), the day its waivers are judged
+    against. Never its ``generated_at``: SOURCE_DATE_EPOCH sets timestamps only, so a past epoch
+    cannot make an expired waiver current again."""
     try:
-        moment = datetime.fromisoformat(result.generated_at.replace("Z", "+00:00"))
+        return parse_date(result.as_of_date)
     except ValueError:
         raise UsageError(
-            f"the run's time {result.generated_at!r} is not an ISO timestamp",
+            f"the result's evaluation date {result.as_of_date!r} is not a date",
             "pass today= explicitly",
         ) from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.date()
 
 
 def is_expired(waiver: Waiver, today: date) -> bool:

@@ -80,7 +80,7 @@ def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def run(files, path: str, today: date | None = None) -> tuple[Result, int]:
-    result, _ = check_file(files.deploy, AC11)
+    result, _ = check_file(files.deploy, AC11, as_of=date(2026, 12, 1))
     result = apply_waivers(result, load_waivers(path, catalog=CATALOG), today=today)
     return result, exit_code(result)
 
@@ -134,8 +134,8 @@ def test_a_waiver_that_matches_no_failing_finding_is_stale(files) -> None:
     assert sum("matches no failing finding" in n for n in result.notes) == 2
 
 
-def test_today_defaults_to_the_run_time_from_source_date_epoch(files) -> None:
-    path = files(waiver(expires="2026-11-30"))  # the day before SOURCE_DATE_EPOCH
+def test_today_defaults_to_the_evaluation_date(files) -> None:
+    path = files(waiver(expires="2026-11-30"))  # the day before the evaluation date
     result, _ = run(files, path)
     assert run_date(result) == date(2026, 12, 1)
     assert result.waivers[0]["state"] == "expired"
@@ -291,17 +291,18 @@ def test_the_worked_example_waives_both_its_findings(monkeypatch) -> None:
         tailoring=tailoring,
         waivers=str(EXAMPLE / "waivers.yaml"),
         extra_inputs=inputs,
+        as_of=date(2026, 12, 1),
     )
     assert code == 0
     assert [w["state"] for w in result.waivers] == ["applied", "applied"]
     # After the ORG-1 waiver's expiry day, its finding fails the gate again.
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1797724800")  # 2026-12-20
     result, code = check_file(
         str(EXAMPLE / "deployment.yaml"),
         catalog,
         tailoring=tailoring,
         waivers=str(EXAMPLE / "waivers.yaml"),
         extra_inputs=inputs,
+        as_of=date(2026, 12, 20),
     )
     assert code == 1
     assert [w["state"] for w in result.waivers] == ["applied", "expired"]
