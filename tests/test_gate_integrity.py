@@ -1,0 +1,414 @@
+"""A failing gate never exits 0: attacks on the exit code, the catalog cache, the baseline, the
+diff, the evaluation date and the outputs (issue 13). Each test is one attack and the promise it
+must not break; docs/robustness.md lists each class with its outcome."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from fedcheck.api import check_file
+from fedcheck.catalog import CACHE_ENTRIES, Catalog, load_catalog
+from fedcheck.cli import main
+from fedcheck.dates import parse_date
+from fedcheck.findings import Result, Status
+from fedcheck.regressions import diff
+
+ROOT = Path(__file__).resolve().parents[1]
+FAILING = ROOT / "examples" / "agency-ai-assistant.yaml"
+COMPLIANT = ROOT / "examples" / "agency-ai-assistant-compliant.yaml"
+CATALOG = load_catalog()
+AC11 = Catalog(
+    {c.oscal_id: c for c in CATALOG if c.oscal_id == "ac-11"}, CATALOG.version, CATALOG.sha256
+)
+
+
+def write(path: Path, text: str) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return str(path)
+
+
+def deployment(tmp_path: Path, name: str = "d", timeout: int = 30, level: str = "high") -> str:
+    return write(
+        tmp_path / f"{name}.yaml",
+        f"version: 1\nsystem: {{id: sys, name: S, impact_level: {level}}}\n"
+        f"components:\n  - {{id: web, type: web_app, access: {{session_timeout_minutes: {timeout}}}}}\n",
+    )
+
+
+class _ClosedPipe(io.StringIO):
+    """A standard output whose reader went away (``| head`` after the first line)."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+# --- a closed standard output keeps the verdict ----------------------------------------------
+
+
+def test_a_closed_pipe_keeps_the_failing_exit_code_of_check(capsys) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fedcheck", "check", str(FAILING)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "FEDCHECK_NO_CACHE": "1"},
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader exits before fedcheck writes
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1
+    assert "Traceback" not in err and "Exception ignored" not in err
+
+
+def test_a_closed_pipe_turns_a_passing_check_into_an_error_not_a_success(
+    monkeypatch, capsys
+) -> None:
+    monkeypatch.setattr(sys, "stdout", _ClosedPipe())
+    assert main(["check", str(COMPLIANT), "--as-of", "2026-01-01"]) == 2
+    err = capsys.readouterr().err
+    assert "the reader of standard output went away" in err and "fix:" in err
+
+
+def test_a_closed_stdout_descriptor_is_an_error_with_a_message(monkeypatch, capsys) -> None:
+    monkeypatch.setattr(sys, "stdout", None)
+    assert main(["check", str(FAILING), "--quiet"]) == 1
+    assert "standard output is closed" in capsys.readouterr().err
+
+
+def test_a_non_utf8_stdout_is_an_environment_error(tmp_path: Path, monkeypatch, capsys) -> None:
+    path = deployment(tmp_path)
+    Path(path).write_text(Path(path).read_text().replace("name: S", "name: Café"))
+    ascii_out = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    monkeypatch.setattr(sys, "stdout", ascii_out)
+    code = main(["check", path])
+    err = capsys.readouterr().err
+    assert code == 1 and "internal error" not in err  # the failing verdict is kept
+    assert "encoding ascii" in err and "PYTHONIOENCODING=utf-8" in err
+
+
+def test_closed_pipes_keep_the_codes_of_report_diff_and_test_controls(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    failing, _ = check_file(deployment(tmp_path, "f"), AC11)
+    result = tmp_path / "r.json"
+    result.write_text(json.dumps(failing.to_dict()), encoding="utf-8")
+    empty = tmp_path / "empty.json"
+    empty.write_text(json.dumps(dataclasses.replace(failing, findings=()).to_dict()))
+    broken = tmp_path / "controls"
+    write(broken / "org-9.yaml", _custom_control(expect_target="nobody"))  # its example fails
+    monkeypatch.setattr(sys, "stdout", _ClosedPipe())
+    assert main(["report", str(result)]) == 1
+    assert main(["diff", str(empty), str(result)]) == 1
+    assert main(["test-controls", str(broken)]) == 1
+    assert main(["controls", "list"]) == 2  # nothing to gate, but output lost is no success
+
+
+def _custom_control(expect_target: str = "portal") -> str:
+    return f"""\
+    id: ORG-9
+    title: Idle lock
+    family: ORG
+    baselines: []
+    severity: moderate
+    summary: Components lock idle sessions.
+    rationale: An unattended session lets anyone act as its user.
+    remediation: Set access.session_timeout_minutes to 15 or less.
+    parameters:
+      max_idle_minutes:
+        description: Longest idle period, in minutes.
+        value: 15
+        stricter: lower
+    rules:
+      - target: component
+        checks:
+          - name: idle-lock
+            assert: {{field: access.session_timeout_minutes, at_most: $max_idle_minutes}}
+            message: "locks after {{actual}} minutes"
+    examples:
+      pass:
+        - name: fifteen_minutes
+          deployment:
+            components:
+              - {{id: portal, type: web_app, access: {{session_timeout_minutes: 15}}}}
+      fail:
+        - name: thirty_minutes
+          deployment:
+            components:
+              - {{id: portal, type: web_app, access: {{session_timeout_minutes: 30}}}}
+          finding: {{target: {expect_target}, path: access.session_timeout_minutes}}
+    """
+
+
+# --- the catalog cache ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("FEDCHECK_NO_CACHE", raising=False)
+    monkeypatch.setenv("FEDCHECK_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "fedcheck"
+
+
+def test_a_same_size_edit_with_its_mtime_kept_is_judged_with_the_new_control(
+    tmp_path: Path, cache: Path
+) -> None:
+    path = Path(write(tmp_path / "controls" / "org-9.yaml", _custom_control()))
+    first = load_catalog([tmp_path / "controls"])
+    assert first.get("ORG-9").parameters["max_idle_minutes"].values == {"*": 15}
+    st = path.stat()
+    path.write_text(path.read_text().replace("value: 15", "value: 45"), encoding="utf-8")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # what cp -p, rsync -a and tar do
+    assert path.stat().st_size == st.st_size
+    second = load_catalog([tmp_path / "controls"])
+    assert second.get("ORG-9").parameters["max_idle_minutes"].values == {"*": 45}
+    assert second.sha256 != first.sha256
+
+
+def test_two_projects_with_the_same_relative_directory_get_their_own_controls(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "a" / "controls" / "org-9.yaml", _custom_control())
+    write(
+        tmp_path / "b" / "controls" / "org-9.yaml",
+        _custom_control().replace("title: Idle lock", "title: Other lock"),
+    )
+    monkeypatch.chdir(tmp_path / "a")
+    assert load_catalog(["controls"]).get("ORG-9").title == "Idle lock"
+    monkeypatch.chdir(tmp_path / "b")
+    assert load_catalog(["controls"]).get("ORG-9").title == "Other lock"
+
+
+def test_a_tampered_cache_cannot_empty_the_catalog(cache: Path, capsys) -> None:
+    assert main(["check", str(FAILING), "--quiet"]) == 1
+    entries = list(cache.glob("catalog-*.json"))
+    assert entries
+    for entry in entries:  # a restored or poisoned CI cache
+        entry.write_text(json.dumps({"sha256": "0" * 64, "controls": []}), encoding="utf-8")
+    assert len(load_catalog()) == len(CATALOG)
+    for entry in cache.glob("catalog-*.json"):
+        blob = json.loads(entry.read_text())
+        blob["controls"][0][2]["rules"] = [{"target": "nowhere"}]  # not a valid control
+        entry.write_text(json.dumps(blob), encoding="utf-8")
+    assert main(["check", str(FAILING), "--quiet"]) == 1
+    assert "internal error" not in capsys.readouterr().err
+
+
+def test_the_cache_is_private_to_the_user_and_pruned(tmp_path: Path, cache: Path) -> None:
+    write(tmp_path / "controls" / "org-9.yaml", _custom_control())
+    cache.mkdir(parents=True)
+    for n in range(CACHE_ENTRIES + 5):
+        old = cache / f"catalog-old{n}.json"
+        old.write_text("{}", encoding="utf-8")
+        os.utime(old, (time.time() - 10_000 + n, time.time() - 10_000 + n))
+    os.chmod(cache, 0o777)
+    load_catalog([tmp_path / "controls"])
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    entries = list(cache.glob("catalog-*.json"))
+    assert len(entries) <= CACHE_ENTRIES
+    assert all(stat.S_IMODE(e.stat().st_mode) == 0o600 for e in entries if "old" not in e.name)
+
+
+# --- the baseline -----------------------------------------------------------------------------
+
+
+def test_a_baseline_below_the_impact_level_is_refused(capsys) -> None:
+    assert main(["check", str(COMPLIANT), "--baseline", "low", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "--baseline low is below the system's impact level (high" in err
+    assert "fix:" in err and "baseline_deviation" in err
+
+
+def test_a_profile_may_declare_a_lower_baseline_with_its_justification(
+    tmp_path: Path, capsys
+) -> None:
+    profile = write(
+        tmp_path / "p.yaml",
+        """\
+        baseline: moderate
+        baseline_deviation:
+          justification: The AO accepted the Moderate baseline for the pilot, memo 2026-14.
+          approved_by: Authorizing Official
+        """,
+    )
+    out = tmp_path / "r.json"
+    args = ["check", deployment(tmp_path), "--profile", profile, "--quiet", "--output", str(out)]
+    assert main(args) == 1
+    result = json.loads(out.read_text())
+    assert result["baseline"] == "moderate"
+    (declared,) = [d for d in result["deviations"] if d["kind"] == "baseline"]
+    assert declared["value"] == "moderate" and "memo 2026-14" in declared["justification"]
+    assert "high" in declared["fedramp_value"]
+    undeclared = write(tmp_path / "q.yaml", "baseline: moderate\n")
+    assert main(["check", deployment(tmp_path), "--profile", undeclared, "--quiet"]) == 2
+
+
+# --- diff -------------------------------------------------------------------------------------
+
+
+def _saved(tmp_path: Path, name: str, result: Result) -> str:
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(result.to_dict()), encoding="utf-8")
+    return str(path)
+
+
+def test_diff_refuses_results_of_different_baselines(tmp_path: Path, capsys) -> None:
+    high, _ = check_file(deployment(tmp_path, "h"), AC11)
+    low = dataclasses.replace(high, baseline="low", findings=())
+    code = main(["diff", _saved(tmp_path, "old", high), _saved(tmp_path, "new", low)])
+    assert code == 2
+    assert "the high baseline, this one the low baseline" in capsys.readouterr().err
+
+
+def test_diff_fails_when_the_new_result_verified_nothing(tmp_path: Path, capsys) -> None:
+    old, _ = check_file(deployment(tmp_path, "o"), AC11)
+    manual = tuple(dataclasses.replace(f, status=Status.MANUAL) for f in old.findings)
+    new = dataclasses.replace(old, findings=manual)
+    d = diff(old, new)
+    assert not d.new and not d.errors and d.fails_gate
+    assert main(["diff", _saved(tmp_path, "o", old), _saved(tmp_path, "n", new)]) == 1
+    assert "verified nothing" in capsys.readouterr().out
+
+
+def test_an_error_in_the_old_result_does_not_hide_the_same_finding_failing_now(
+    tmp_path: Path,
+) -> None:
+    new, _ = check_file(deployment(tmp_path, "n"), AC11)
+    errored = tuple(dataclasses.replace(f, status=Status.ERROR) for f in new.findings)
+    old = dataclasses.replace(new, findings=errored)
+    d = diff(old, new)
+    assert [f.target for f in d.new] == ["web"] and not d.unchanged
+    assert d.exit_code == 1
+
+
+# --- the evaluation date ----------------------------------------------------------------------
+
+WAIVER = """\
+waivers:
+  - control: AC-11
+    target: web
+    justification: The lock moves to the identity provider in release 4.2.
+    approved_by: ISSO
+    approved_on: {approved}
+    expires: {expires}
+"""
+
+
+def test_a_past_source_date_epoch_never_revives_an_expired_waiver(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waivers = write(tmp_path / "w.yaml", WAIVER.format(approved="2026-01-02", expires="2026-01-31"))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01: before the expiry
+    result, code = check_file(deployment(tmp_path), AC11, waivers=waivers)
+    assert result.waivers[0]["state"] == "expired" and code == 1  # judged today, not 2026-01-01
+    dated, code = check_file(deployment(tmp_path), AC11, waivers=waivers, as_of=date(2026, 1, 15))
+    assert dated.waivers[0]["state"] == "applied" and code == 0
+    assert dated.as_of == "2026-01-15" and dated.to_dict()["as_of"] == "2026-01-15"
+    assert any("evaluated as of 2026-01-15" in n for n in dated.notes)
+    assert Result.from_dict(dated.to_dict()).as_of == "2026-01-15"
+
+
+def test_as_of_is_a_strict_calendar_date(capsys) -> None:
+    for bad in ("2026-W04-5", "2026-024", "20260124", "2026-02-30", "2026-1-5"):
+        with pytest.raises(SystemExit) as exit_:
+            main(["check", str(COMPLIANT), "--as-of", bad])
+        assert exit_.value.code == 2
+        assert "YYYY-MM-DD" in capsys.readouterr().err or bad == "2026-02-30"
+
+
+def test_iso_week_and_ordinal_dates_are_refused_in_waivers(tmp_path: Path, capsys) -> None:
+    for bad in ("2027-W04-5", "2027-024"):
+        with pytest.raises(ValueError):
+            parse_date(bad)
+        waivers = write(tmp_path / "w.yaml", WAIVER.format(approved="2026-12-01", expires=bad))
+        assert main(["check", deployment(tmp_path), "--waivers", waivers, "--quiet"]) == 2
+        assert "is not a date in the form YYYY-MM-DD" in capsys.readouterr().err
+
+
+# --- outputs ----------------------------------------------------------------------------------
+
+
+def test_an_output_naming_an_input_is_refused_before_any_work(tmp_path: Path, capsys) -> None:
+    path = deployment(tmp_path)
+    before = Path(path).read_bytes()
+    assert main(["check", path, "--format", "json", "--output", path]) == 2
+    assert Path(path).read_bytes() == before
+    assert "names an input of the run" in capsys.readouterr().err
+    waivers = write(tmp_path / "w.yaml", WAIVER.format(approved="2026-12-01", expires="2026-12-20"))
+    assert main(["check", path, "--waivers", waivers, "--format", "json", "--output", waivers]) == 2
+    assert "expires" in Path(waivers).read_text()
+
+
+def test_one_path_for_two_formats_is_refused(tmp_path: Path, capsys) -> None:
+    out = str(tmp_path / "r.out")
+    args = ["check", deployment(tmp_path), "--format", "json", "--output", out]
+    assert main([*args, "--format", "sarif", "--output", out]) == 2
+    assert "given to two formats" in capsys.readouterr().err
+    assert not os.path.exists(out)
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--template", "t.j2"], "applies to the markdown and html reports"),
+        (["--format", "html", "--output", "r.html", "--template", "missing.j2"], "no such file"),
+    ],
+)
+def test_a_template_is_applied_or_refused_never_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, extra: list[str], message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "t.j2", "{{ system.id }}\n")
+    assert main(["check", deployment(tmp_path), *extra]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "r.html").exists()
+    two = [deployment(tmp_path, "a"), deployment(tmp_path, "b")]
+    assert main(["check", *two, "--format", "html", "--template", "t.j2"]) == 2
+
+
+def test_sigterm_during_a_write_leaves_no_temporary_file(tmp_path: Path) -> None:
+    script = textwrap.dedent(
+        f"""
+        import os, signal, sys
+        import fedcheck.reports.json as j
+        real = j.iter_json
+        def slow(result):
+            yield from real(result)
+            os.kill(os.getpid(), signal.SIGTERM)
+            yield ""
+        j.iter_json = slow
+        from fedcheck.cli import main
+        sys.exit(main(["check", {str(FAILING)!r}, "--format", "json", "--output",
+                       {str(tmp_path / "r.json")!r}]))
+        """
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "FEDCHECK_NO_CACHE": "1"},
+    )
+    assert proc.returncode == 128 + signal.SIGTERM, proc.stderr
+    assert "terminated by SIGTERM" in proc.stderr
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_full_disk_is_an_environment_error(tmp_path: Path, capsys) -> None:
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full on this system to simulate a full disk")
+    code = main(["check", str(FAILING), "--quiet", "--format", "json", "--output", "/dev/full"])
+    err = capsys.readouterr().err
+    assert code == 2 and "internal error" not in err and "the disk is full" in err
