@@ -333,11 +333,16 @@ class Result:
                 out.append(f)
         return out
 
+    def __post_init__(self) -> None:
+        # A Result built without an evaluation date (or saved before it was recorded) was
+        # judged on the day it was generated.
+        if not self.as_of:
+            object.__setattr__(self, "as_of", self.generated_at[:10])
+
     @property
     def as_of_date(self) -> str:
-        """The evaluation date; a result saved before it was recorded was judged on the day
-        it was generated."""
-        return self.as_of or self.generated_at[:10]
+        """The evaluation date, ``YYYY-MM-DD``."""
+        return self.as_of
 
     @property
     def automated_evaluated(self) -> int:

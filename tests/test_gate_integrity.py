@@ -412,3 +412,16 @@ def test_a_full_disk_is_an_environment_error(tmp_path: Path, capsys) -> None:
     code = main(["check", str(FAILING), "--quiet", "--format", "json", "--output", "/dev/full"])
     err = capsys.readouterr().err
     assert code == 2 and "internal error" not in err and "the disk is full" in err
+
+
+def test_every_output_states_the_evaluation_date(tmp_path: Path, capsys) -> None:
+    args = ["check", str(FAILING), "--as-of", "2026-01-15", "--quiet"]
+    for fmt in ("json", "markdown", "html", "sarif", "junit", "oscal", "poam"):
+        args += ["--format", fmt, "--output", str(tmp_path / f"r.{fmt}")]
+    assert main(args) == 1
+    for fmt in ("json", "markdown", "html", "sarif", "junit", "oscal", "poam"):
+        assert "2026-01-15" in (tmp_path / f"r.{fmt}").read_text(), fmt
+    capsys.readouterr()
+    assert main(["check", str(FAILING), "--as-of", "2026-01-15"]) == 1
+    out = capsys.readouterr().out
+    assert "evaluated as of 2026-01-15" in out.splitlines()[0]

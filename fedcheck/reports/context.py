@@ -200,6 +200,7 @@ def build_context(result: Result) -> dict[str, Any]:
     return {
         "tool": {"name": "fedcheck", "version": result.tool_version},
         "generated_at": result.generated_at,
+        "as_of": result.as_of_date,
         "system": system,
         "scope": {
             "baseline": result.baseline,

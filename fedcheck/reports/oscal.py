@@ -80,6 +80,7 @@ def _metadata(result: Result, title: str) -> dict[str, Any]:
     system = result.system
     props = [
         _prop("baseline", result.baseline),
+        _prop("evaluation-date", result.as_of_date),
         _prop("catalog-version", result.catalog_version),
         _prop("catalog-sha256", result.catalog_sha256),
     ]
