@@ -383,6 +383,21 @@ def load_profile(path: str, limits: Limits = DEFAULT_LIMITS) -> Profile:
     dirs = []
     for i, rel in enumerate(doc.data.get("control_dirs") or []):
         directory = base / rel
+        home = base.resolve()
+        if Path(rel).is_absolute() or not directory.resolve().is_relative_to(home):
+            # ["/"] would parse every YAML file on the machine as a control.
+            line, column, _ = doc.source.position(("control_dirs", i))
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    column,
+                    f"control_dirs: {rel!r} leaves the profile's folder",
+                    "keep custom controls in a folder under the profile's, or pass that "
+                    "directory on the command line with --controls DIR",
+                )
+            )
+            continue
         if not directory.is_dir():
             line, column, _ = doc.source.position(("control_dirs", i))
             problems.append(

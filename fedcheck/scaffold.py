@@ -12,6 +12,7 @@ owner) that no control judges.
 from __future__ import annotations
 
 import os
+import shlex
 from string import Template
 
 from .deployment import SCHEMA_ID
@@ -266,7 +267,7 @@ def starter(impact_level: str = "moderate", path: str = DEFAULT_PATH) -> str:
         schema_id=SCHEMA_ID,
         level=impact_level,
         level_title=impact_level.capitalize(),
-        path=path,
+        path=shlex.quote(path),
         **_BY_LEVEL[impact_level],
     )
 
@@ -282,6 +283,16 @@ def write_starter(path: str, impact_level: str = "moderate", *, force: bool = Fa
         )
     if os.path.isdir(path):
         raise UsageError(f"{path} is a directory", "name a file, e.g. fedcheck.yaml")
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise UsageError(
+            f"{path} is not a regular file (a named pipe or a device?)", "name a regular file"
+        )
+    if any(ch.isspace() and ch != " " or not ch.isprintable() for ch in path):
+        raise UsageError(
+            f"PATH {path!r} holds a line break or a control character, which the starter's "
+            "comments cannot carry",
+            "name a file without control characters, e.g. fedcheck.yaml",
+        )
     text = starter(impact_level, path)
     from .cli import write_atomic
 

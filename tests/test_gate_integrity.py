@@ -425,3 +425,73 @@ def test_every_output_states_the_evaluation_date(tmp_path: Path, capsys) -> None
     assert main(["check", str(FAILING), "--as-of", "2026-01-15"]) == 1
     out = capsys.readouterr().out
     assert "evaluated as of 2026-01-15" in out.splitlines()[0]
+
+
+# --- inputs that are not files, paths that leave, absurd values --------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need a POSIX system")
+@pytest.mark.parametrize(
+    "command", [["check"], ["validate"], ["check", str(COMPLIANT), "--waivers"]]
+)
+def test_a_named_pipe_as_input_is_refused_not_waited_on(
+    tmp_path: Path, capsys, command: list[str]
+) -> None:
+    fifo = tmp_path / "deploy.yaml"
+    os.mkfifo(fifo)  # nobody writes to it: reading would hang forever
+    assert main([*command, str(fifo)]) == 2
+    err = capsys.readouterr().err
+    assert "is not a regular file (it is a named pipe)" in err and "fix:" in err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need a POSIX system")
+def test_init_refuses_a_named_pipe(tmp_path: Path, capsys) -> None:
+    fifo = tmp_path / "fedcheck.yaml"
+    os.mkfifo(fifo)
+    assert main(["init", "--force", str(fifo)]) == 2
+    assert "not a regular file" in capsys.readouterr().err
+
+
+def test_a_device_as_input_is_refused(capsys) -> None:
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero on this system")
+    assert main(["check", "/dev/zero"]) == 2
+    assert "a character device" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("escape", ["/", "..", "../elsewhere"])
+def test_control_dirs_may_not_leave_the_profile_folder(tmp_path: Path, capsys, escape: str) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    profile = write(
+        tmp_path / "tailoring" / "p.yaml", f"baseline: high\ncontrol_dirs: [{escape!r}]\n"
+    )
+    assert main(["check", str(COMPLIANT), "--profile", profile, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"{profile}:2:" in err and "leaves the profile's folder" in err
+    assert "--controls DIR" in err
+
+
+def test_lone_surrogates_in_json_input_are_refused_at_their_position(
+    tmp_path: Path, capsys
+) -> None:
+    path = tmp_path / "d.json"
+    path.write_text('{"version": 1,\n "system": {"id": "s\\udc80", "impact_level": "high"}}\n')
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:2:21: error: the JSON escape \\udc80 is a lone surrogate" in err
+    assert "internal error" not in err
+
+
+def test_an_absurd_max_file_bytes_is_a_usage_error(capsys) -> None:
+    assert main(["check", str(COMPLIANT), "--max-file-bytes", "1" + "0" * 30]) == 2
+    err = capsys.readouterr().err
+    assert "is absurd" in err and "internal error" not in err
+
+
+def test_init_refuses_a_path_with_a_line_break(tmp_path: Path, capsys) -> None:
+    target = str(tmp_path / "a\nversion: 2.yaml")
+    assert main(["init", target]) == 2
+    assert "line break" in capsys.readouterr().err
+    spaced = tmp_path / "my system.yaml"
+    assert main(["init", "--quiet", str(spaced)]) == 0
+    assert f"fedcheck check '{spaced}'" in spaced.read_text()
