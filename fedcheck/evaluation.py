@@ -9,6 +9,7 @@ fedcheck adds beyond the contract, left out, makes it ``manual``; a check that r
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -89,12 +90,22 @@ def evaluate(
     tailoring: Tailoring | None = None,
     generated_at: str | None = None,
     inputs: Sequence[InputFile] = (),
+    as_of: _dt.date | None = None,
+    records: Sequence[Any] = (),
 ) -> Result:
-    """Evaluate the controls of a baseline against a deployment and return the Result."""
+    """Evaluate the controls of a baseline against a deployment and return the Result.
+
+    ``as_of`` is the evaluation date that dated evidence is judged against (default: today,
+    UTC); ``records`` are extra record files (``fedcheck.records.load_records``)."""
     if isinstance(deployment, dm.Deployment):
         deployment = deployment_from_model(deployment)
     chosen = select_baseline(deployment, baseline)
     tailoring = tailoring or Tailoring()
+    from . import records as _records
+
+    as_of = as_of or datetime.now(UTC).date()
+    deployment, book, record_notes = _records.prepare(deployment, catalog, as_of, records)
+    inputs = (*inputs, *(InputFile("records", r.file, r.sha256) for r in records))
     ix = rules.Index(deployment.data)
     controls = _selected(catalog, chosen, tailoring)
     inherited = _inheritance(deployment, tailoring, catalog)
@@ -114,8 +125,10 @@ def evaluate(
             continue
         compiled = control.compile(chosen, overrides)
         findings.extend(_evaluate_control(compiled, deployment, ix, chosen))
+        if control.records:
+            findings.append(_records.finding(control, chosen, overrides, book, as_of, deployment))
 
-    notes = []
+    notes = list(record_notes)
     automated = sum(1 for f in findings if f.status in (Status.PASS, Status.FAIL, Status.ERROR))
     if automated == 0:
         notes.append(
