@@ -6,6 +6,7 @@ composing the single-purpose modules; none of them prints.
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 from collections.abc import Sequence
@@ -53,15 +54,28 @@ def check_file(
     fail_on: Severity | None = None,
     limits: Limits = DEFAULT_LIMITS,
     extra_inputs: Sequence[InputFile] = (),
+    as_of: datetime.date | None = None,
+    records: Sequence[str] = (),
 ) -> tuple[Result, int]:
-    """Load, evaluate, apply waivers and a previous result: the Result and the gate's exit code."""
+    """Load, evaluate, apply waivers and a previous result: the Result and the gate's exit code.
+
+    ``records`` are paths of evidence record files; ``as_of`` is the evaluation date."""
     deployment = load_deployment(path, limits)
+    from .records import load_records
+
+    record_sets = [load_records(r, limits) for r in records]
     if tailoring is not None and tailoring.baseline:
         from .profiles import profile_baseline
 
         baseline = profile_baseline(tailoring, baseline, deployment)
     result = evaluate(
-        deployment, catalog, baseline=baseline, tailoring=tailoring, inputs=tuple(extra_inputs)
+        deployment,
+        catalog,
+        baseline=baseline,
+        tailoring=tailoring,
+        inputs=tuple(extra_inputs),
+        as_of=as_of,
+        records=record_sets,
     )
     if waivers is not None:
         from .waivers import apply_waivers, load_waivers
@@ -106,11 +120,15 @@ def load_result(path: str) -> Result:
 
 
 def schema(kind: str) -> dict[str, Any]:
-    """The JSON Schema of an input format: deployment, control, profile or waivers."""
+    """The JSON Schema of an input format: deployment, control, profile, waivers or records."""
     if kind == "deployment":
         from .deployment import json_schema
 
         return json_schema()
+    if kind == "records":
+        from .records import json_schema as records_schema
+
+        return records_schema()
     name = {
         "control": "control.schema.json",
         "profile": "profile.schema.json",

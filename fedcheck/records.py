@@ -92,11 +92,8 @@ def due_after(day: datetime.date, every: int, unit: str) -> datetime.date:
 
 
 def period_text(every: int, unit: str) -> str:
-    if unit == "months" and every % 12 == 0:
-        years = every // 12
-        return "year" if years == 1 else f"{years} years"
-    singular = unit[:-1]
-    return singular if every == 1 else f"{every} {unit}"
+    """``12, "months"`` -> ``12 months``; the number is the parameter's, never rounded to years."""
+    return unit[:-1] if every == 1 else f"{every} {unit}"
 
 
 # --- loaded records -------------------------------------------------------------------------
