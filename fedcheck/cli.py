@@ -244,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument(
         "--kind",
-        choices=("control", "profile", "waivers", "deployment"),
+        choices=("control", "profile", "waivers", "deployment", "records"),
         help="the kind of every file (default: told by its top-level keys)",
     )
     validate.add_argument(

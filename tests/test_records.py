@@ -343,3 +343,11 @@ def test_committed_records_schema_equals_the_model() -> None:
 def test_schema_command_prints_the_records_schema(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["schema", "records"]) == 0
     assert json.loads(capsys.readouterr().out)["title"] == "fedcheck evidence records"
+
+
+def test_validate_tells_a_records_file_by_its_keys(tmp_path: Path) -> None:
+    good = _records_file(tmp_path, PLAN_TEST)
+    assert cli.main(["validate", str(good), "--quiet"]) == 0
+    bad = tmp_path / "bad-records.yaml"
+    bad.write_text("version: 1\nrecords:\n  - {id: t, kind: plan_tst}\n", encoding="utf-8")
+    assert cli.main(["validate", str(bad), "--quiet"]) == 2
