@@ -121,7 +121,7 @@ def evaluate(
             findings.append(_inherited(control, source, system_level, deployment))
             continue
         if not control.is_automated:
-            findings.append(_manual(control, deployment))
+            findings.append(_manual(control, deployment, chosen))
             continue
         compiled = control.compile(chosen, overrides)
         findings.extend(_evaluate_control(compiled, deployment, ix, chosen))
@@ -255,21 +255,38 @@ def _target_location(
     return location
 
 
-def _manual_message(control: Control) -> str:
+def _fedramp_values(control: Control, baseline: str) -> str:
+    """The FedRAMP values of a manual control for ``baseline``, as the evidence will be held to."""
+    parts = []
+    for v in control.fedramp_values:
+        value = (v.get("differs_in") or {}).get(baseline, v.get("value"))
+        if value:
+            text = " ".join(str(value).split())
+            parts.append(f"{v['label']}: {text}" if v.get("label") else text)
+    return "; ".join(parts)
+
+
+def _manual_message(control: Control, baseline: str = "high") -> str:
     summary = control.summary or control.title
+    values = _fedramp_values(control, baseline)
+    if values and "at the FedRAMP values below" in summary:
+        summary = summary.replace(
+            "at the FedRAMP values below",
+            f"at the FedRAMP {baseline.capitalize()} values ({values})",
+        )
     if summary.lower().startswith("evidence needed"):
         return f"{summary.rstrip('.')} (no automated check)"
     return f"evidence needed: {summary.rstrip('.')} (no automated check)"
 
 
-def _manual(control: Control, deployment: LoadedDeployment) -> Finding:
+def _manual(control: Control, deployment: LoadedDeployment, baseline: str = "high") -> Finding:
     return Finding(
         control_id=control.id,
         status=Status.MANUAL,
         severity=control.severity,
         target=deployment.system_id,
         target_kind="system",
-        message=_manual_message(control),
+        message=_manual_message(control, baseline),
         title=control.title,
         family=control.family,
         location=Location(deployment.file),

@@ -351,3 +351,23 @@ def test_validate_tells_a_records_file_by_its_keys(tmp_path: Path) -> None:
     bad = tmp_path / "bad-records.yaml"
     bad.write_text("version: 1\nrecords:\n  - {id: t, kind: plan_tst}\n", encoding="utf-8")
     assert cli.main(["validate", str(bad), "--quiet"]) == 2
+
+
+def test_a_manual_control_states_the_fedramp_values_of_the_baseline_it_is_held_to() -> None:
+    control = next(
+        c
+        for c in CATALOG
+        if not c.is_automated
+        and "moderate" in c.baselines
+        and "at the FedRAMP values below" in c.summary
+        and any("moderate" in (v.get("differs_in") or {}) for v in c.fedramp_values)
+    )
+    value = next(v for v in control.fedramp_values if "moderate" in (v.get("differs_in") or {}))
+    for baseline, expected in (
+        ("high", value["value"]),
+        ("moderate", value["differs_in"]["moderate"]),
+    ):
+        finding = _finding(_run(HEAD, baseline=baseline), control.id)
+        assert finding.status is Status.MANUAL
+        assert f"at the FedRAMP {baseline.capitalize()} values (" in finding.message
+        assert " ".join(expected.split()) in finding.message
