@@ -56,13 +56,18 @@ def check_file(
     limits: Limits = DEFAULT_LIMITS,
     extra_inputs: Sequence[InputFile] = (),
     as_of: datetime.date | None = None,
+    records: Sequence[str] = (),
 ) -> tuple[Result, int]:
     """Load, evaluate, apply waivers and a previous result: the Result and the gate's exit code.
 
-    ``as_of`` is the evaluation date (default today, UTC): waivers are judged against it. A
-    ``baseline`` below the system's impact level is refused unless the profile declares it.
+    ``as_of`` is the evaluation date (default today, UTC): waivers and dated evidence are judged
+    against it; ``records`` are paths of evidence record files. A ``baseline`` below the
+    system's impact level is refused unless the profile declares it.
     """
     deployment = load_deployment(path, limits)
+    from .records import load_records
+
+    record_sets = [load_records(r, limits) for r in records]
     if tailoring is not None and tailoring.baseline:
         from .profiles import profile_baseline
 
@@ -85,6 +90,7 @@ def check_file(
         tailoring=tailoring,
         inputs=tuple(extra_inputs),
         as_of=as_of,
+        records=record_sets,
     )
     if waivers is not None:
         from .waivers import apply_waivers, load_waivers
@@ -129,11 +135,15 @@ def load_result(path: str) -> Result:
 
 
 def schema(kind: str) -> dict[str, Any]:
-    """The JSON Schema of an input format: deployment, control, profile or waivers."""
+    """The JSON Schema of an input format: deployment, control, profile, waivers or records."""
     if kind == "deployment":
         from .deployment import json_schema
 
         return json_schema()
+    if kind == "records":
+        from .records import json_schema as records_schema
+
+        return records_schema()
     name = {
         "control": "control.schema.json",
         "profile": "profile.schema.json",

@@ -95,12 +95,13 @@ class Control:
     rules: tuple[dict[str, Any], ...] = ()
     examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     file: str = ""
+    records: tuple[dict[str, Any], ...] = ()  # dated-evidence rules (fedcheck.records)
     source: SourceMap | None = None
     bundled: bool = True
 
     @property
     def is_automated(self) -> bool:
-        return bool(self.rules)
+        return bool(self.rules) or bool(self.records)
 
     @property
     def has_examples(self) -> bool:
@@ -332,6 +333,7 @@ def control_from_data(
         file=file,
         source=source,
         bundled=bundled,
+        records=tuple(data.get("records", ())),
     )
 
 
@@ -363,6 +365,10 @@ def load_control_file(
     control = control_from_data(doc.data, path, doc.source, bundled)
     if check:
         _check_parameters(control)
+        if control.records:
+            from .records import check_rules
+
+            check_rules(control)
         for baseline in control.baselines or ("high",):
             control.compile(baseline)
     return control
@@ -462,6 +468,7 @@ def _control_data(c: Control) -> dict[str, Any]:
         },
         "rules": list(c.rules),
         "examples": c.examples,
+        **({"records": list(c.records)} if c.records else {}),
     }
 
 
@@ -613,6 +620,7 @@ def _raw(c: Control) -> dict[str, Any]:
         },
         "rules": list(c.rules),
         "examples": c.examples,
+        **({"records": list(c.records)} if c.records else {}),
     }
 
 

@@ -100,6 +100,10 @@ EXAMPLES = {
     "test-controls": """examples:
   fedcheck test-controls my-controls/
   fedcheck test-controls my-controls/ --format json""",
+    "due": """examples:
+  fedcheck due deploy.yaml                      # what is overdue or due within 30 days
+  fedcheck due deploy.yaml --records records.yaml --as-of 2026-12-01 --within 60
+  fedcheck due deploy.yaml --format ics --output fedcheck.ics""",
     "init": """examples:
   fedcheck init                               # writes fedcheck.yaml for a Moderate system
   fedcheck init --impact-level high deploy/fedcheck.yaml
@@ -155,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--profile", metavar="FILE", help="a tailoring profile (YAML)")
     check.add_argument("--waivers", metavar="FILE", help="a waiver file (YAML)")
+    _dated(check)
     check.add_argument(
         "--baseline-result",
         metavar="OLD.json",
@@ -183,13 +188,6 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="fail only on failures at or above this severity (errors always fail)",
     )
-    check.add_argument(
-        "--as-of",
-        type=_as_of,
-        default=None,
-        metavar="YYYY-MM-DD",
-        help="the evaluation date that waiver expiries are judged against (default: today, UTC)",
-    )
     _common(check)
 
     controls = command("controls", "List the controls of the catalog.")
@@ -209,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(listing)
 
     schema = command("schema", "Print the JSON Schema of an input format.")
-    schema.add_argument("kind", choices=("deployment", "control", "profile", "waivers"))
+    schema.add_argument("kind", choices=("deployment", "control", "profile", "waivers", "records"))
 
     report = command("report", "Render a saved JSON result in another format, without evaluating.")
     report.add_argument("result", metavar="RESULT.json")
@@ -246,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument(
         "--kind",
-        choices=("control", "profile", "waivers", "deployment"),
+        choices=("control", "profile", "waivers", "deployment", "records"),
         help="the kind of every file (default: told by its top-level keys)",
     )
     validate.add_argument(
@@ -304,9 +302,44 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--format", choices=("text", "json"), default="text")
     _common(explain)
 
+    due = command("due", "List dated obligations and their due dates; exit 1 when one is overdue.")
+    due.add_argument("deployment", metavar="DEPLOYMENT", help="a deployment description")
+    due.add_argument("--baseline", choices=("low", "moderate", "high"))
+    due.add_argument("--controls", action="append", default=[], metavar="DIR")
+    due.add_argument("--profile", metavar="FILE", help="a tailoring profile (YAML)")
+    _dated(due)
+    due.add_argument(
+        "--within",
+        type=int,
+        default=30,
+        metavar="DAYS",
+        help="report as due what falls due within DAYS of the evaluation date (default 30)",
+    )
+    due.add_argument("--format", choices=("text", "json", "ics"), default="text")
+    due.add_argument("--output", metavar="PATH", help="write to PATH instead of stdout")
+    _common(due)
+
     completion = command("completion", "Print a shell completion script.")
     completion.add_argument("shell", choices=("bash", "zsh", "fish"))
     return parser
+
+
+def _dated(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--as-of",
+        type=_as_of,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the evaluation date that dated evidence and waiver expiries are judged against "
+        "(default: today, UTC)",
+    )
+    p.add_argument(
+        "--records",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a file of dated evidence records (repeatable)",
+    )
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -628,6 +661,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             limits=limits,
             extra_inputs=profile_inputs,
             as_of=args.as_of,
+            records=args.records,
         )
         _emit(result, outputs, args)
         return code
@@ -674,6 +708,7 @@ def _check_many(
                 limits=limits,
                 extra_inputs=profile_inputs,
                 as_of=args.as_of,
+                records=args.records,
             )
         except FedcheckError as exc:
             _err(exc.render())
@@ -868,6 +903,51 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_due(args: argparse.Namespace) -> int:
+    from .api import load_catalog_for
+    from .due import due_calendar, render_json, render_text
+    from .errors import UsageError
+    from .ics import render_ics
+    from .inputs import load_deployment
+    from .records import load_records
+
+    if args.within < 0:
+        raise UsageError(f"--within {args.within} is negative", "give a number of days >= 0")
+    limits = _limits(args)
+    catalog, tailoring, _ = load_catalog_for(args.controls, args.profile, limits)
+    deployment = load_deployment(args.deployment, limits)
+    baseline = args.baseline
+    if tailoring is not None and tailoring.baseline:
+        from .profiles import profile_baseline
+
+        baseline = profile_baseline(tailoring, baseline, deployment)
+    cal = due_calendar(
+        deployment,
+        catalog,
+        baseline=baseline,
+        tailoring=tailoring,
+        as_of=args.as_of,
+        records=[load_records(r, limits) for r in args.records],
+        within_days=args.within,
+    )
+    render = {"text": render_text, "json": render_json, "ics": render_ics}[args.format]
+    text = render(cal)
+    if args.output:
+        inputs = [args.deployment, *args.records, *([args.profile] if args.profile else [])]
+        if any(
+            os.path.exists(p) and os.path.realpath(p) == os.path.realpath(args.output)
+            for p in inputs
+        ):
+            raise UsageError(
+                f"--output {args.output} is one of the inputs; it would be overwritten",
+                "write the calendar to a file of its own",
+            )
+        write_atomic(args.output, text)
+    elif not (args.quiet and args.format == "text" and not cal.is_late):
+        sys.stdout.write(text)
+    return EXIT_FAIL if cal.is_late else EXIT_OK
+
+
 def cmd_completion(args: argparse.Namespace) -> int:
     from .completion import script
 
@@ -886,6 +966,7 @@ COMMANDS = {
     "init": cmd_init,
     "explain": cmd_explain,
     "completion": cmd_completion,
+    "due": cmd_due,
 }
 
 

@@ -8,9 +8,10 @@ that needs one of them asks for evidence (``manual``) when it is absent instead 
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 SCHEMA_ID = "https://fedcheck.dev/schemas/deployment-v1.schema.json"
 
@@ -45,12 +46,31 @@ TLS_RANK: dict[str, int] = {"1.0": 0, "1.1": 1, "1.2": 2, "1.3": 3}
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 SYSTEM_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 COUNTRY_PATTERN = r"^[a-z]{2}$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+URL_PATTERN = r"^https?://[^\s]+$"
 
 # Upper bounds keep absurd numbers (a typo of 9999999 days) from passing as "very strict".
 _MAX_DAYS = 36_500
 _MAX_MINUTES = 525_600
 _MAX_HOURS = 8_760
 _MAX_ATTEMPTS = 1_000
+
+
+def _calendar_date(value: str) -> str:
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value} is not a date of the calendar") from None
+    return value
+
+
+#: A calendar date written YYYY-MM-DD (YAML reads it as a string in fedcheck's loader).
+IsoDate = Annotated[
+    str,
+    Field(pattern=DATE_PATTERN, json_schema_extra={"format": "date"}),
+    AfterValidator(_calendar_date),
+]
 
 
 def _ext(description: str) -> dict[str, Any]:
@@ -342,7 +362,18 @@ class Backup(_Model):
         None, ge=1, le=_MAX_HOURS, description="Hours between backups."
     )
     last_restore_test_days: int | None = Field(
-        None, ge=0, le=_MAX_DAYS, description="Days since backups were last test-restored."
+        None,
+        ge=0,
+        le=_MAX_DAYS,
+        description="Days since backups were last test-restored (a day count does not age: "
+        "prefer last_restore_test).",
+    )
+    last_restore_test: IsoDate | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "The date backups were last test-restored, YYYY-MM-DD; judged against the evaluation "
+            "date (the dated form of last_restore_test_days; state one of the two)."
+        ),
     )
     alternate_site: bool | None = Field(
         None, description="Copies kept at a geographically separate site."
@@ -514,6 +545,79 @@ class InheritedControls(_Model):
     )
 
 
+RecordKind = Literal[
+    "policy",
+    "procedure",
+    "plan",
+    "plan_test",
+    "exercise",
+    "training",
+    "assessment",
+    "risk_assessment",
+    "scan",
+    "penetration_test",
+    "review",
+    "agreement",
+    "screening",
+    "poam",
+    "report",
+    "inventory",
+    "other",
+]
+
+
+class Artifact(_Model):
+    """The document a record stands for: a file beside the description, or a URL."""
+
+    path: str | None = Field(
+        None,
+        min_length=1,
+        max_length=1024,
+        description="The artifact's path, relative to the file that holds the record; fedcheck "
+        "verifies its SHA-256.",
+    )
+    sha256: str | None = Field(
+        None,
+        pattern=SHA256_PATTERN,
+        description="SHA-256 of the artifact file (64 lowercase hex digits); required with path.",
+    )
+    url: str | None = Field(
+        None,
+        pattern=URL_PATTERN,
+        max_length=2048,
+        description="Where the artifact is kept (recorded in reports, never fetched).",
+    )
+
+
+class Record(_Model):
+    """A dated piece of evidence: a policy approved, a plan tested, a training held, a scan run."""
+
+    id: str = Field(..., pattern=ID_PATTERN, max_length=128, description="Unique among records.")
+    kind: RecordKind = Field(
+        ...,
+        description="policy | procedure | plan | plan_test | exercise | training | assessment | "
+        "risk_assessment | scan | penetration_test | review | agreement | screening | poam | "
+        "report | inventory | other.",
+    )
+    controls: list[str] = Field(
+        ...,
+        min_length=1,
+        max_length=1_000,
+        description="The controls it evidences (AC-1, ac-2.3, or a family code such as PS).",
+    )
+    date: IsoDate = Field(
+        ...,
+        description="When it was performed or approved, YYYY-MM-DD; not after the evaluation date.",
+    )
+    approved_by: str = Field(
+        ..., min_length=1, max_length=256, description="The role that approved it, e.g. ISSO."
+    )
+    title: str | None = Field(None, max_length=512, description="What the record is, in a line.")
+    artifact: Artifact | None = Field(
+        None, description="The document itself: a path with its SHA-256, or a URL."
+    )
+
+
 class Deployment(_Model):
     """A fedcheck deployment description, version 1: one system (one authorization boundary)."""
 
@@ -541,6 +645,14 @@ class Deployment(_Model):
         json_schema_extra=_ext(
             "Controls inherited from leveraged FedRAMP-authorized providers (a customer "
             "responsibility matrix)."
+        ),
+    )
+    records: list[Record] = Field(
+        default_factory=list,
+        max_length=10_000,
+        json_schema_extra=_ext(
+            "Dated evidence records (policies, plans, tests, trainings, assessments, scans...), "
+            "judged against the evaluation date; see docs/records.md."
         ),
     )
 

@@ -92,16 +92,24 @@ def evaluate(
     generated_at: str | None = None,
     inputs: Sequence[InputFile] = (),
     as_of: date | None = None,
+    records: Sequence[Any] = (),
 ) -> Result:
     """Evaluate the controls of a baseline against a deployment and return the Result.
 
-    ``as_of`` is the evaluation date (default: today, UTC); ``generated_at`` only stamps the
-    run.
+    ``as_of`` is the evaluation date that waivers and dated evidence are judged against
+    (default: today, UTC); ``generated_at`` only stamps the run; ``records`` are extra record
+    files (``fedcheck.records.load_records``).
     """
     if isinstance(deployment, dm.Deployment):
         deployment = deployment_from_model(deployment)
     chosen = select_baseline(deployment, baseline)
     tailoring = tailoring or Tailoring()
+    from . import records as _records
+
+    caller_date = as_of
+    as_of = evaluation_date(as_of)
+    deployment, book, record_notes = _records.prepare(deployment, catalog, as_of, records)
+    inputs = (*inputs, *(InputFile("records", r.file, r.sha256) for r in records))
     ix = rules.Index(deployment.data)
     controls = _selected(catalog, chosen, tailoring)
     inherited = _inheritance(deployment, tailoring, catalog)
@@ -117,19 +125,21 @@ def evaluate(
             findings.append(_inherited(control, source, system_level, deployment))
             continue
         if not control.is_automated:
-            findings.append(_manual(control, deployment))
+            findings.append(_manual(control, deployment, chosen))
             continue
         compiled = control.compile(chosen, overrides)
         findings.extend(_evaluate_control(compiled, deployment, ix, chosen))
+        if control.records:
+            findings.append(_records.finding(control, chosen, overrides, book, as_of, deployment))
 
-    notes = []
+    notes = list(record_notes)
     automated = sum(1 for f in findings if f.status in (Status.PASS, Status.FAIL, Status.ERROR))
     if automated == 0:
         notes.append(
             "no automated control applied to this deployment: nothing was verified "
             "automatically, so the run does not pass"
         )
-    if as_of is not None:
+    if caller_date is not None:
         notes.append(dated_note(as_of))
     deployment_input = InputFile("deployment", deployment.file, deployment.sha256)
     system = deployment.model.system
@@ -260,21 +270,38 @@ def _target_location(
     return location
 
 
-def _manual_message(control: Control) -> str:
+def _fedramp_values(control: Control, baseline: str) -> str:
+    """The FedRAMP values of a manual control for ``baseline``, as the evidence will be held to."""
+    parts = []
+    for v in control.fedramp_values:
+        value = (v.get("differs_in") or {}).get(baseline, v.get("value"))
+        if value:
+            text = " ".join(str(value).split())
+            parts.append(f"{v['label']}: {text}" if v.get("label") else text)
+    return "; ".join(parts)
+
+
+def _manual_message(control: Control, baseline: str = "high") -> str:
     summary = control.summary or control.title
+    values = _fedramp_values(control, baseline)
+    if values and "at the FedRAMP values below" in summary:
+        summary = summary.replace(
+            "at the FedRAMP values below",
+            f"at the FedRAMP {baseline.capitalize()} values ({values})",
+        )
     if summary.lower().startswith("evidence needed"):
         return f"{summary.rstrip('.')} (no automated check)"
     return f"evidence needed: {summary.rstrip('.')} (no automated check)"
 
 
-def _manual(control: Control, deployment: LoadedDeployment) -> Finding:
+def _manual(control: Control, deployment: LoadedDeployment, baseline: str = "high") -> Finding:
     return Finding(
         control_id=control.id,
         status=Status.MANUAL,
         severity=control.severity,
         target=deployment.system_id,
         target_kind="system",
-        message=_manual_message(control),
+        message=_manual_message(control, baseline),
         title=control.title,
         family=control.family,
         location=Location(deployment.file),

@@ -15,7 +15,7 @@ from typing import Any
 from .errors import FedcheckError, InputError, Problem
 from .loading import DEFAULT_LIMITS, Limits, load_file
 
-KINDS = ("control", "profile", "waivers", "deployment")
+KINDS = ("control", "profile", "waivers", "deployment", "records")
 
 
 @dataclass
@@ -55,6 +55,17 @@ def detect_kind(data: Any) -> str | None:
     keys = set(data)
     if "waivers" in keys:
         return "waivers"
+    if (
+        "records" in keys
+        and not isinstance(data.get("system"), dict)
+        and not keys
+        & {
+            "components",
+            "external_services",
+            "data_flows",
+        }
+    ):
+        return "records"  # a --records file: its system, if any, is an id
     if "system" in keys or ("version" in keys and keys & {"components", "data_flows"}):
         return "deployment"
     if "id" in keys and keys & {"family", "rules", "severity", "title"}:
@@ -110,7 +121,7 @@ def validate_file(
                             1,
                             "cannot tell whether this is a control, profile, waiver file or "
                             "deployment from its top-level keys",
-                            "pass --kind control|profile|waivers|deployment",
+                            "pass --kind control|profile|waivers|deployment|records",
                         )
                     ],
                 )
@@ -172,7 +183,19 @@ def _deployment(path: str, limits: Limits, catalog: Any) -> None:
     load_deployment(path, limits)
 
 
-_CHECKS = {"control": _control, "profile": _profile, "waivers": _waivers, "deployment": _deployment}
+def _records(path: str, limits: Limits, catalog: Any) -> None:
+    from .records import load_records
+
+    load_records(path, limits)
+
+
+_CHECKS = {
+    "control": _control,
+    "profile": _profile,
+    "waivers": _waivers,
+    "deployment": _deployment,
+    "records": _records,
+}
 
 
 def _same_file(a: str, b: str) -> bool:

@@ -4,6 +4,7 @@ system's impact level makes each one fail."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import textwrap
 from pathlib import Path
@@ -16,6 +17,7 @@ from fedcheck.cli import main
 from fedcheck.errors import InputError
 from fedcheck.findings import Result, Status
 from fedcheck.loading import parse_text
+from fedcheck.records import obligations
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPLIANT = ROOT / "examples" / "agency-ai-assistant-compliant.yaml"
@@ -31,6 +33,20 @@ PE_AND_AC11 = Catalog(
 )
 
 
+def _current_records() -> str:
+    """A record dated today of each dated obligation of PE_AND_AC11 (PE-1, PE-3 ...), so that
+    those controls pass unless inherited."""
+    today = datetime.datetime.now(datetime.UTC).date().isoformat()
+    lines = ["records:"]
+    for control in PE_AND_AC11:
+        for ob in obligations(control.records):
+            lines.append(
+                f"  - {{id: {control.oscal_id}-{ob.name}, kind: {ob.kinds[0]}, "
+                f"controls: [{control.id}], date: {today}, approved_by: ISSO}}"
+            )
+    return "\n".join(lines) + "\n"
+
+
 def deployment(tmp_path: Path, inherited: str = "", level: str = "high", timeout: int = 30) -> str:
     path = tmp_path / "deploy.yaml"
     path.write_text(
@@ -40,7 +56,8 @@ def deployment(tmp_path: Path, inherited: str = "", level: str = "high", timeout
         components:
           - {{id: web, type: web_app, access: {{session_timeout_minutes: {timeout}}}}}
         """)
-        + textwrap.dedent(inherited),
+        + textwrap.dedent(inherited)
+        + _current_records(),
         encoding="utf-8",
     )
     return str(path)
@@ -164,8 +181,9 @@ def test_a_profile_inheriting_from_a_lower_provider_fails(tmp_path, capsys) -> N
     del data["inherited_controls"]
     compliant = tmp_path / "compliant.json"
     compliant.write_text(json.dumps(data), encoding="utf-8")
-    assert main(["check", str(compliant), "--profile", profile(tmp_path, "high"), "--quiet"]) == 0
-    assert main(["check", str(compliant), "--profile", profile(tmp_path, "low"), "--quiet"]) == 1
+    dated = ["--as-of", "2026-12-01", "--quiet"]  # the day the example's records are current on
+    assert main(["check", str(compliant), "--profile", profile(tmp_path, "high"), *dated]) == 0
+    assert main(["check", str(compliant), "--profile", profile(tmp_path, "low"), *dated]) == 1
     out = capsys.readouterr().out
     assert {line.split()[2] for line in out.splitlines() if " FAIL " in line} == PE_HIGH
 

@@ -3,6 +3,7 @@ waives nothing; one that matches nothing is stale; FedRAMP's deadlines bound eve
 
 from __future__ import annotations
 
+import datetime
 import json
 import textwrap
 from datetime import date
@@ -267,9 +268,22 @@ def compliant_failing_ac11(tmp_path: Path) -> str:
 
 def test_cli_check_with_waivers(files, tmp_path, capsys) -> None:
     deploy = compliant_failing_ac11(tmp_path)
-    result, code = check_file(deploy, CATALOG)
+    result, code = check_file(deploy, CATALOG, as_of=datetime.date(2026, 12, 1))
     assert code == 1 and {f.target for f in result.failing()} == {"web-ui", "assistant-api"}
-    assert main(["check", deploy, "--quiet", "--waivers", files(waiver(target="*"))]) == 0
+    assert (
+        main(
+            [
+                "check",
+                deploy,
+                "--as-of",
+                "2026-12-01",
+                "--quiet",
+                "--waivers",
+                files(waiver(target="*")),
+            ]
+        )
+        == 0
+    )
     assert main(["check", deploy, "--quiet", "--waivers", files(waiver(target="web-ui"))]) == 1
     assert "FAIL AC-11 assistant-api" in capsys.readouterr().out
 
