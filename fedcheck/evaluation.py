@@ -124,7 +124,7 @@ def evaluate(
         )
     deployment_input = InputFile("deployment", deployment.file, deployment.sha256)
     system = deployment.model.system
-    return Result(
+    result = Result(
         findings=tuple(findings),
         system={
             "id": system.id,
@@ -144,6 +144,9 @@ def evaluate(
         deviations=tuple(tailoring.deviations),
         notes=tuple(notes),
     )
+    from .risk import rate
+
+    return rate(result)  # FedRAMP risk ratings of the failures (fedcheck.risk)
 
 
 def _selected(catalog: Catalog, baseline: str, tailoring: Tailoring) -> list[Control]:
