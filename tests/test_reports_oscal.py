@@ -367,3 +367,31 @@ def test_assessment_risks_carry_likelihood_and_impact() -> None:
 @pytest.mark.parametrize("fmt", ["oscal", "poam"])
 def test_the_documents_are_deterministic(fmt: str) -> None:
     assert render(make_result(), fmt) == render(make_result(), fmt)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "schema_file"),
+    [("oscal", "oscal_assessment-results_schema.json"), ("poam", "oscal_poam_schema.json")],
+)
+def test_the_example_deployment_documents_validate(
+    reference: Path, fmt: str, schema_file: str
+) -> None:
+    """The real catalog on the example: root causes, services and every baseline control."""
+    root = Path(__file__).resolve().parents[1]
+    result, _ = check_file(str(root / "examples" / "agency-ai-assistant.yaml"), load_catalog())
+    doc = json.loads(render(result, fmt))
+    schema = json.loads((reference / "oscal" / schema_file).read_text("utf-8"))
+    errors = [
+        f"{list(e.absolute_path)}: {e.message}" for e in _oscal_validator(schema).iter_errors(doc)
+    ]
+    assert errors == []
+    if fmt == "poam":
+        items = doc["plan-of-action-and-milestones"]["poam-items"]
+        ids = [props(i, "POAM-ID")[0] for i in items]
+        assert len(ids) == len(set(ids))
+        uuids = [i["uuid"] for i in items]
+        assert len(uuids) == len(set(uuids))
+    else:
+        one = doc["assessment-results"]["results"][0]
+        targets = {f["target"]["target-id"] for f in one["findings"]}
+        assert {f"{c.oscal_id}_smt" for c in result.controls} <= targets
