@@ -92,16 +92,21 @@ def check_file(
         as_of=as_of,
         records=record_sets,
     )
+    previous = load_result(baseline_result) if baseline_result is not None else None
+    if previous is not None:
+        from .risk import carry_detection
+
+        # Original detection days survive re-runs, so deadlines never restart.
+        result = carry_detection(previous, result)
     if waivers is not None:
         from .waivers import apply_waivers, load_waivers
 
         waiver_file = load_waivers(waivers, limits, catalog=catalog)
         result = apply_waivers(result, waiver_file)
     code = exit_code(result, fail_on)
-    if baseline_result is not None:
+    if previous is not None and baseline_result is not None:
         from .regressions import gate_on_new
 
-        previous = load_result(baseline_result)
         result, code = gate_on_new(previous, result, fail_on, source=baseline_result)
     return result, code
 

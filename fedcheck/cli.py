@@ -186,7 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--fail-on",
         choices=SEVERITIES,
         default=None,
-        help="fail only on failures at or above this severity (errors always fail)",
+        help="fail only on failures at or above this FedRAMP risk exposure (low, moderate, "
+        "high; critical means high); errors always fail",
     )
     _common(check)
 

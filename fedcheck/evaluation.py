@@ -143,7 +143,7 @@ def evaluate(
         notes.append(dated_note(as_of))
     deployment_input = InputFile("deployment", deployment.file, deployment.sha256)
     system = deployment.model.system
-    return Result(
+    result = Result(
         findings=tuple(findings),
         system={
             "id": system.id,
@@ -162,8 +162,11 @@ def evaluate(
         inputs=(deployment_input, *inputs),
         deviations=tuple(tailoring.deviations),
         notes=tuple(notes),
-        as_of=evaluation_date(as_of).isoformat(),
+        as_of=as_of.isoformat(),
     )
+    from .risk import rate
+
+    return rate(result)  # FedRAMP risk ratings of the failures (fedcheck.risk)
 
 
 def dated_note(as_of: date) -> str:

@@ -77,7 +77,7 @@ def test_a_closed_pipe_turns_a_passing_check_into_an_error_not_a_success(
     monkeypatch, capsys
 ) -> None:
     monkeypatch.setattr(sys, "stdout", _ClosedPipe())
-    assert main(["check", str(COMPLIANT), "--as-of", "2026-01-01"]) == 2
+    assert main(["check", str(COMPLIANT), "--as-of", "2026-12-01"]) == 2
     err = capsys.readouterr().err
     assert "the reader of standard output went away" in err and "fix:" in err
 
