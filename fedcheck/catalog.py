@@ -11,6 +11,7 @@ of the files' contents.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -72,8 +73,32 @@ class Parameter:
             return self.values[baseline]
         if "*" in self.values:
             return self.values["*"]
-        # A control added to a baseline it does not belong to takes its strictest stated value.
-        return self.values.get("high", next(iter(self.values.values())))
+        # A control added to a baseline it does not belong to (or a value stated for some
+        # baselines only) takes its strictest stated value, never its first (often loosest).
+        return _strictest(self.stricter, list(self.values.values()))
+
+
+def _strictest(stricter: str, values: list[Any]) -> Any:
+    from .deployment import LEVEL_RANK, TLS_RANK
+
+    def rank(v: Any) -> Any:
+        for scale in (LEVEL_RANK, TLS_RANK):
+            if isinstance(v, str) and v in scale:
+                return scale[v]
+        return v
+
+    try:
+        if stricter == "lower":
+            return min(values, key=rank)
+        if stricter == "higher":
+            return max(values, key=rank)
+        if stricter == "superset":
+            return max(values, key=len)
+        if stricter == "subset":
+            return min(values, key=len)
+    except TypeError:
+        pass
+    return values[-1]  # equal: values are stated low to high; the highest baseline's
 
 
 @dataclass
@@ -523,7 +548,9 @@ def _from_cache(
         if cached.lstat().st_size > limits.max_file_bytes:
             return None
         text = cached.read_text(encoding="utf-8")
-        blob, _ = parse_text(text, str(cached), limits, as_json=True)
+        # The entry nests each control's data three levels below its top.
+        within = dataclasses.replace(limits, max_depth=limits.max_depth + 3)
+        blob, _ = parse_text(text, str(cached), within, as_json=True)
         entries = blob["controls"]
         if not isinstance(entries, list) or len(entries) != len(files):
             return None
@@ -678,7 +705,9 @@ def load_catalog(
     controls: dict[str, Control] = {}
     digests = []
     for directory, bundled in directories:
-        loaded, sha = _load_directory(directory, limits, bundled)
+        # The bundled catalog is part of the installation, read with the default limits; the
+        # run's limits (which a pipeline may lower for untrusted input) apply to the rest.
+        loaded, sha = _load_directory(directory, DEFAULT_LIMITS if bundled else limits, bundled)
         digests.append(sha)
         for control in loaded:
             if control.oscal_id in controls:

@@ -23,6 +23,7 @@ from .errors import InputErrors, Problem, UsageError
 from .findings import InputFile, Location, Result, Severity, Status, Waiver
 from .inputs import display_path
 from .loading import DEFAULT_LIMITS, Limits, load_file
+from .text import is_invisible
 
 #: Days from approval to the latest allowed expiry of a POA&M waiver, by the control's severity.
 POAM_DEADLINE_DAYS = {
@@ -92,6 +93,13 @@ def load_waivers(
                     "or the profile's control_dirs)",
                 )
         kind = raw.get("type", "poam")
+        if is_invisible(raw["justification"]):
+            problem(
+                (*at, "justification"),
+                "justification: the text shows nothing (only spaces, zero-width or control "
+                "characters)",
+                "write why the risk is accepted, in words a reviewer can read",
+            )
         if len(dates) == 2:
             approved, expires = dates["approved_on"], dates["expires"]
             if expires < approved:

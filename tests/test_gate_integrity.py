@@ -495,3 +495,104 @@ def test_init_refuses_a_path_with_a_line_break(tmp_path: Path, capsys) -> None:
     spaced = tmp_path / "my system.yaml"
     assert main(["init", "--quiet", str(spaced)]) == 0
     assert f"fedcheck check '{spaced}'" in spaced.read_text()
+
+
+# --- values and text --------------------------------------------------------------------------
+
+
+def test_a_quoted_merge_key_is_an_ordinary_key(tmp_path: Path, capsys) -> None:
+    from fedcheck.loading import parse_text
+
+    data, _ = parse_text('a: &x {b: 1}\nc:\n  "<<": *x\n  d: 2\n')
+    assert data["c"] == {"<<": {"b": 1}, "d": 2}  # not merged
+    plain, _ = parse_text("a: &x {b: 1}\nc:\n  <<: *x\n  d: 2\n")
+    assert plain["c"] == {"b": 1, "d": 2}
+
+
+@pytest.mark.parametrize("value", [".inf", "-.inf", ".nan", "[.inf]"])
+def test_infinite_and_nan_profile_values_are_refused(tmp_path: Path, capsys, value: str) -> None:
+    profile = write(
+        tmp_path / "p.yaml",
+        f"""\
+        baseline: high
+        deviations:
+          - control: AC-11
+            parameter: max_idle_minutes
+            value: {value}
+            justification: Kiosk terminals in a locked room.
+        """,
+    )
+    assert main(["check", str(COMPLIANT), "--profile", profile, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"{profile}:5:" in err and ("not a finite number" in err or "expected" in err)
+
+
+def test_a_parameter_lacking_the_run_baseline_takes_its_strictest_value() -> None:
+    from fedcheck.catalog import Parameter
+
+    loose_first = Parameter("max_idle_minutes", {"low": 30, "moderate": 15}, "lower")
+    assert loose_first.value_for("high") == 15
+    fewest = Parameter("events", {"low": ["a"], "moderate": ["a", "b"]}, "superset")
+    assert fewest.value_for("high") == ["a", "b"]
+    tls = Parameter("tls", {"low": "1.2", "moderate": "1.3"}, "higher")
+    assert tls.value_for("high") == "1.3"
+
+
+def test_validate_refuses_a_control_that_redefines_a_catalog_control(
+    tmp_path: Path, capsys
+) -> None:
+    copy = tmp_path / "ac-11.yaml"
+    copy.write_text((ROOT / "controls" / "ac" / "ac-11.yaml").read_text(), encoding="utf-8")
+    assert main(["validate", str(copy)]) == 2
+    assert "control AC-11 is defined twice" in capsys.readouterr().err
+    assert main(["validate", str(ROOT / "controls" / "ac" / "ac-11.yaml")]) == 0
+
+
+def test_terminal_escapes_in_titles_and_keys_never_reach_the_terminal(
+    tmp_path: Path, capsys
+) -> None:
+    hostile = _custom_control().replace(
+        "title: Idle lock", 'title: "Idle\\e]52;c;ZWNobyBwd25lZA==\\a lock\\nFAKE OK\\e[2J"'
+    )
+    write(tmp_path / "controls" / "org-9.yaml", hostile)
+    assert main(["controls", "list", "--controls", str(tmp_path / "controls")]) == 0
+    assert main(["explain", "ORG-9", "--controls", str(tmp_path / "controls")]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "\nFAKE OK" not in out
+    assert "\\x1b]52" in out
+    bad = write(tmp_path / "d.yaml", 'version: 1\nsystem: {id: s, "\\e[31mimpact\\u202e": high}\n')
+    assert main(["check", bad]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\u202e" not in err and "\\u202e" in err
+
+
+def test_bidi_and_zero_width_characters_are_shown_in_every_report(tmp_path: Path) -> None:
+    path = deployment(tmp_path).replace("", "")
+    Path(path).write_text(
+        Path(path).read_text().replace("name: S", 'name: "adm\\u202ein\\u200b"'), encoding="utf-8"
+    )
+    args = ["check", path, "--quiet"]
+    for fmt in ("markdown", "html", "junit", "text"):
+        args += ["--format", fmt, "--output", str(tmp_path / f"r.{fmt}")]
+    main(args)
+    for fmt in ("markdown", "html", "text"):
+        text = (tmp_path / f"r.{fmt}").read_text()
+        assert "\u202e" not in text and "\u200b" not in text, fmt
+        assert "\\u202e" in text, fmt
+
+
+def test_an_invisible_justification_is_refused(tmp_path: Path, capsys) -> None:
+    waivers = write(
+        tmp_path / "w.yaml",
+        WAIVER.format(approved="2026-12-01", expires="2026-12-20").replace(
+            "The lock moves to the identity provider in release 4.2.", '"\\u200b\\u2060"'
+        ),
+    )
+    assert main(["check", deployment(tmp_path), "--waivers", waivers, "--quiet"]) == 2
+    assert "the text shows nothing" in capsys.readouterr().err
+    profile = write(
+        tmp_path / "p.yaml",
+        'baseline: high\nremove:\n  - control: AC-8\n    justification: "\\u200b"\n',
+    )
+    assert main(["check", str(COMPLIANT), "--profile", profile, "--quiet"]) == 2
+    assert f"{profile}:4:" in capsys.readouterr().err
