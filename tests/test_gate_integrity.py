@@ -596,3 +596,57 @@ def test_an_invisible_justification_is_refused(tmp_path: Path, capsys) -> None:
     )
     assert main(["check", str(COMPLIANT), "--profile", profile, "--quiet"]) == 2
     assert f"{profile}:4:" in capsys.readouterr().err
+
+
+# --- templates --------------------------------------------------------------------------------
+
+TEMPLATE_BOMBS = {
+    "nested_loops": "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}"
+    "{% endfor %}",
+    "lipsum": "{{ lipsum(1000000) }}",
+    "doubling": '{% set ns = namespace(s="ab") %}{% for i in range(64) %}'
+    "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length }}",
+    "ljust": '{{ "x".ljust(2000000000) }}',
+    "center": '{{ "x"|center(2000000000) }}',
+    "indent": '{{ "a\nb"|indent(2000000000) }}',
+    "format": '{{ "%2000000000s"|format("x") }}',
+    "str_format": '{{ "{:>2000000000}".format("x") }}',
+    "integer_product": "{% set ns = namespace(n=10 ** 300) %}{% for i in range(60) %}"
+    "{% set ns.n = ns.n * ns.n %}{% endfor %}{{ ns.n % 7 }}",
+}
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATE_BOMBS))
+def test_a_template_cannot_hang_or_build_gigabytes(tmp_path: Path, capsys, name: str) -> None:
+    template = tmp_path / "t.md.j2"
+    template.write_text(TEMPLATE_BOMBS[name], encoding="utf-8")
+    out = tmp_path / "r.md"
+    started = time.monotonic()
+    code = main(
+        ["check", str(FAILING), "--quiet", "--format", "markdown", "--output", str(out)]
+        + ["--template", str(template)]
+    )
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "t.md.j2" in err and "fix:" in err and "internal error" not in err
+    assert not out.exists()
+    assert time.monotonic() - started < 60  # a refusal, not minutes of work
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
+def test_include_cannot_follow_a_symlink_out_of_the_template_folder(tmp_path: Path, capsys) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("CI_TOKEN=hunter2\n", encoding="utf-8")
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "part.txt").symlink_to(secret)
+    (folder / "t.md.j2").write_text('{% include "part.txt" %}\n', encoding="utf-8")
+    out = tmp_path / "r.md"
+    code = main(
+        ["check", str(FAILING), "--quiet", "--format", "markdown", "--output", str(out)]
+        + ["--template", str(folder / "t.md.j2")]
+    )
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "hunter2" not in captured.err + captured.out and not out.exists()
+    assert "is not in the template's directory" in captured.err
