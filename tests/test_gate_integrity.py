@@ -16,6 +16,7 @@ import textwrap
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -650,3 +651,30 @@ def test_include_cannot_follow_a_symlink_out_of_the_template_folder(tmp_path: Pa
     assert code == 2
     assert "hunter2" not in captured.err + captured.out and not out.exists()
     assert "is not in the template's directory" in captured.err
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda d: d["findings"][0]["location"].update(line="twelve"), "expected int, got str"),
+        (lambda d: d["findings"][0].update(status="fine"), "'fine' is not a status"),
+        (lambda d: d["catalog"].update(sha256="abc"), "not a SHA-256 digest"),
+        (lambda d: d.update(generated_at="yesterday"), "is not an ISO 8601 timestamp"),
+        (lambda d: d.update(as_of="2026-W04-5"), "YYYY-MM-DD"),
+        (lambda d: d["findings"][0].update(message=["a", "list"]), "expected str, got list"),
+    ],
+)
+def test_report_validates_a_saved_result_before_rendering(
+    tmp_path: Path, capsys, edit: Any, message: str
+) -> None:
+    result, _ = check_file(deployment(tmp_path), AC11)
+    data = result.to_dict()
+    edit(data)
+    saved = tmp_path / "r.json"
+    saved.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    for fmt in ("sarif", "oscal", "json"):
+        out = tmp_path / f"out.{fmt}"
+        assert main(["report", str(saved), "--format", fmt, "--output", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert message in err and f"{saved}:" in err and "fix:" in err, err
+        assert not out.exists()
