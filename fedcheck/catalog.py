@@ -200,6 +200,42 @@ class CompiledControl:
     rules: list[CompiledRule]
 
 
+#: Quantifiers (every/some/none) nested deeper than this multiply the work of a check by the
+#: length of a list per level (and its explanation by more): refused when the catalog loads.
+MAX_QUANTIFIER_DEPTH = 2
+#: The most conditions (mappings) one where or assert may hold.
+MAX_EXPRESSION_NODES = 200
+
+
+def _check_cost(raw: Any, where: list[str | int]) -> None:
+    """Bound what one expression may cost to evaluate, before it is compiled."""
+    nodes = 0
+    stack: list[tuple[Any, list[str | int], int]] = [(raw, where, 0)]
+    while stack:
+        node, path, depth = stack.pop()
+        if isinstance(node, dict):
+            nodes += 1
+            if nodes > MAX_EXPRESSION_NODES:
+                raise rules.CompileError(
+                    where,
+                    f"the expression holds more than {MAX_EXPRESSION_NODES} conditions",
+                    "split the check into several checks or rules",
+                )
+            quantifier = next((q for q in ("every", "some", "none") if q in node), None)
+            if quantifier is not None:
+                depth += 1
+                if depth > MAX_QUANTIFIER_DEPTH:
+                    raise rules.CompileError(
+                        [*path, quantifier],
+                        f"quantifiers nested {depth} deep (at most {MAX_QUANTIFIER_DEPTH}): "
+                        "each level multiplies the work by the length of a list",
+                        "flatten the check: test the inner list in a rule of its own target",
+                    )
+            stack.extend((v, [*path, k], depth) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, [*path, i], depth) for i, v in enumerate(node))
+
+
 def _compile_control(control: Control, params: dict[str, Any]) -> CompiledControl:
     compiled: list[CompiledRule] = []
     seen: set[str] = set()
@@ -218,6 +254,10 @@ def _compile_control(control: Control, params: dict[str, Any]) -> CompiledContro
         seen.add(target)
         start = rules.TARGETS[target]
         try:
+            if "where" in rule:
+                _check_cost(rule["where"], [*where_path, "where"])
+            for j, check in enumerate(rule["checks"]):
+                _check_cost(check["assert"], [*where_path, "checks", j, "assert"])
             where = (
                 rules.compile_expression(rule["where"], start, params, [*where_path, "where"])
                 if "where" in rule

@@ -212,7 +212,13 @@ def read_text(path: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str, bytes]:
     except IsADirectoryError:
         raise InputError(path, None, None, "is a directory, not a file", "name a file") from None
     except OSError as exc:
-        raise InputError(path, None, None, f"cannot read the file: {exc.strerror}") from None
+        raise InputError(
+            path,
+            None,
+            None,
+            f"cannot read the file: {exc.strerror or exc}",
+            "check the path and its permissions",
+        ) from None
     if len(raw) > limits.max_file_bytes:
         raise InputError(
             path,

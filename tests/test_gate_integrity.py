@@ -678,3 +678,49 @@ def test_report_validates_a_saved_result_before_rendering(
         err = capsys.readouterr().err
         assert message in err and f"{saved}:" in err and "fix:" in err, err
         assert not out.exists()
+
+
+# --- the rule language ------------------------------------------------------------------------
+
+NESTED = """\
+id: ORG-5
+title: Nested quantifiers
+family: ORG
+baselines: []
+severity: low
+summary: Flows into components are encrypted.
+rationale: Deeply nested quantifiers cost the length of a list per level.
+remediation: Encrypt the flows.
+rules:
+  - target: system
+    checks:
+      - name: deep
+        assert:
+          every:
+            in: components
+            assert:
+              every:
+                in: inbound_flows
+                assert:
+                  every:
+                    in: source.inbound_flows
+                    assert: {field: encrypted, equals: true}
+"""
+
+
+def test_nested_quantifiers_are_bounded_when_the_catalog_loads(tmp_path: Path, capsys) -> None:
+    write(tmp_path / "controls" / "org-5.yaml", NESTED)
+    started = time.monotonic()
+    assert main(["check", str(FAILING), "--controls", str(tmp_path / "controls")]) == 2
+    err = capsys.readouterr().err
+    assert "org-5.yaml:21:21: error: ORG-5: quantifiers nested 3 deep (at most 2)" in err
+    assert "fix:" in err and time.monotonic() - started < 60
+
+
+def test_an_unreadable_file_is_refused_with_a_fix(tmp_path: Path, capsys) -> None:
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        pytest.skip("root reads any file, so permissions cannot make one unreadable")
+    path = Path(deployment(tmp_path))
+    path.chmod(0)
+    assert main(["check", str(path)]) == 2
+    assert "cannot read the file" in (err := capsys.readouterr().err) and "fix:" in err
