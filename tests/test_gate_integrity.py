@@ -724,3 +724,46 @@ def test_an_unreadable_file_is_refused_with_a_fix(tmp_path: Path, capsys) -> Non
     path.chmod(0)
     assert main(["check", str(path)]) == 2
     assert "cannot read the file" in (err := capsys.readouterr().err) and "fix:" in err
+
+
+NONE_QUANTIFIER = """\
+id: ORG-6
+title: No flow into a component skips FIPS encryption
+family: ORG
+baselines: []
+severity: low
+summary: Flows into components use FIPS-validated encryption.
+rationale: A flow that leaves its encryption unstated verified nothing.
+remediation: State encryption.fips_validated on every flow.
+rules:
+  - target: component
+    checks:
+      - name: none-unvalidated
+        assert:
+          none:
+            in: inbound_flows
+            assert: {field: encryption.fips_validated, equals: false}
+        message: "a flow into it is not FIPS-validated"
+"""
+
+
+def test_a_none_quantifier_over_entries_that_leave_a_contract_field_out_fails(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path / "c" / "org-6.yaml", NONE_QUANTIFIER)
+    profile = write(tmp_path / "p.yaml", "baseline: high\nadd: [ORG-6]\ncontrol_dirs: [c]\n")
+    path = write(
+        tmp_path / "d.yaml",
+        "version: 1\nsystem: {id: s, impact_level: high}\ncomponents:\n"
+        "  - {id: a, type: web_app}\n  - {id: b, type: database}\n"
+        "data_flows:\n  - {id: f1, from: a, to: b}\n",
+    )
+    out = tmp_path / "r.json"
+    main(["check", path, "--profile", profile, "--quiet", "--output", str(out)])
+    (finding,) = [
+        f
+        for f in json.loads(out.read_text())["findings"]
+        if f["control_id"] == "ORG-6" and f["target"] == "b"
+    ]
+    assert finding["status"] == "fail"
+    assert "encryption.fips_validated is not stated" in finding["message"]
