@@ -183,9 +183,9 @@ def _run_command(command: str, where: str, cwd: list[Path]) -> None:
 
 
 def _check_yaml(block: Block, work: Path) -> None:
+    from fedcheck.catalog import Catalog
     from fedcheck.inputs import parse_deployment
     from fedcheck.loading import parse_text
-    from fedcheck.catalog import Catalog
     from fedcheck.validate import detect_kind, validate_file
 
     data, _ = parse_text(block.code, block.where)
