@@ -126,7 +126,11 @@ def load_result(path: str) -> Result:
     from .loading import parse_text, read_text
 
     text, _ = read_text(path)
-    data, _ = parse_text(text, path, as_json=True)  # depth, duplicates and syntax, located
+    data, source = parse_text(text, path, as_json=True)  # depth, duplicates and syntax, located
+    if isinstance(data, dict) and data.get("format") == "fedcheck-result":
+        from .result_check import check_result
+
+        check_result(data, source)  # a malformed result would render into invalid SARIF/OSCAL
     try:
         return Result.from_dict(data)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:

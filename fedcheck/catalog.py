@@ -11,6 +11,7 @@ of the files' contents.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -72,8 +73,32 @@ class Parameter:
             return self.values[baseline]
         if "*" in self.values:
             return self.values["*"]
-        # A control added to a baseline it does not belong to takes its strictest stated value.
-        return self.values.get("high", next(iter(self.values.values())))
+        # A control added to a baseline it does not belong to (or a value stated for some
+        # baselines only) takes its strictest stated value, never its first (often loosest).
+        return _strictest(self.stricter, list(self.values.values()))
+
+
+def _strictest(stricter: str, values: list[Any]) -> Any:
+    from .deployment import LEVEL_RANK, TLS_RANK
+
+    def rank(v: Any) -> Any:
+        for scale in (LEVEL_RANK, TLS_RANK):
+            if isinstance(v, str) and v in scale:
+                return scale[v]
+        return v
+
+    try:
+        if stricter == "lower":
+            return min(values, key=rank)
+        if stricter == "higher":
+            return max(values, key=rank)
+        if stricter == "superset":
+            return max(values, key=len)
+        if stricter == "subset":
+            return min(values, key=len)
+    except TypeError:
+        pass
+    return values[-1]  # equal: values are stated low to high; the highest baseline's
 
 
 @dataclass
@@ -176,6 +201,42 @@ class CompiledControl:
     rules: list[CompiledRule]
 
 
+#: Quantifiers (every/some/none) nested deeper than this multiply the work of a check by the
+#: length of a list per level (and its explanation by more): refused when the catalog loads.
+MAX_QUANTIFIER_DEPTH = 2
+#: The most conditions (mappings) one where or assert may hold.
+MAX_EXPRESSION_NODES = 200
+
+
+def _check_cost(raw: Any, where: list[str | int]) -> None:
+    """Bound what one expression may cost to evaluate, before it is compiled."""
+    nodes = 0
+    stack: list[tuple[Any, list[str | int], int]] = [(raw, where, 0)]
+    while stack:
+        node, path, depth = stack.pop()
+        if isinstance(node, dict):
+            nodes += 1
+            if nodes > MAX_EXPRESSION_NODES:
+                raise rules.CompileError(
+                    where,
+                    f"the expression holds more than {MAX_EXPRESSION_NODES} conditions",
+                    "split the check into several checks or rules",
+                )
+            quantifier = next((q for q in ("every", "some", "none") if q in node), None)
+            if quantifier is not None:
+                depth += 1
+                if depth > MAX_QUANTIFIER_DEPTH:
+                    raise rules.CompileError(
+                        [*path, quantifier],
+                        f"quantifiers nested {depth} deep (at most {MAX_QUANTIFIER_DEPTH}): "
+                        "each level multiplies the work by the length of a list",
+                        "flatten the check: test the inner list in a rule of its own target",
+                    )
+            stack.extend((v, [*path, k], depth) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, [*path, i], depth) for i, v in enumerate(node))
+
+
 def _compile_control(control: Control, params: dict[str, Any]) -> CompiledControl:
     compiled: list[CompiledRule] = []
     seen: set[str] = set()
@@ -194,6 +255,10 @@ def _compile_control(control: Control, params: dict[str, Any]) -> CompiledContro
         seen.add(target)
         start = rules.TARGETS[target]
         try:
+            if "where" in rule:
+                _check_cost(rule["where"], [*where_path, "where"])
+            for j, check in enumerate(rule["checks"]):
+                _check_cost(check["assert"], [*where_path, "checks", j, "assert"])
             where = (
                 rules.compile_expression(rule["where"], start, params, [*where_path, "where"])
                 if "where" in rule
@@ -530,7 +595,9 @@ def _from_cache(
         if cached.lstat().st_size > limits.max_file_bytes:
             return None
         text = cached.read_text(encoding="utf-8")
-        blob, _ = parse_text(text, str(cached), limits, as_json=True)
+        # The entry nests each control's data three levels below its top.
+        within = dataclasses.replace(limits, max_depth=limits.max_depth + 3)
+        blob, _ = parse_text(text, str(cached), within, as_json=True)
         entries = blob["controls"]
         if not isinstance(entries, list) or len(entries) != len(files):
             return None
@@ -686,7 +753,9 @@ def load_catalog(
     controls: dict[str, Control] = {}
     digests = []
     for directory, bundled in directories:
-        loaded, sha = _load_directory(directory, limits, bundled)
+        # The bundled catalog is part of the installation, read with the default limits; the
+        # run's limits (which a pipeline may lower for untrusted input) apply to the rest.
+        loaded, sha = _load_directory(directory, DEFAULT_LIMITS if bundled else limits, bundled)
         digests.append(sha)
         for control in loaded:
             if control.oscal_id in controls:

@@ -373,8 +373,10 @@ def _as_of(text: str) -> Any:
 
 
 def _err(text: str) -> None:
+    from .text import neutralize
+
     try:
-        sys.stderr.write(text.rstrip("\n") + "\n")
+        sys.stderr.write(neutralize(text.rstrip("\n"), multiline=True) + "\n")
         sys.stderr.flush()
     except (OSError, ValueError, AttributeError):
         pass  # standard error is gone too: the exit code still says what happened
@@ -759,10 +761,15 @@ def cmd_controls(args: argparse.Namespace) -> int:
         ]
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return EXIT_OK
-    width = max((len(c.id) for c in controls), default=6)
+    from .text import neutralize
+
+    width = max((len(neutralize(c.id)) for c in controls), default=6)
     for c in controls:
         kind = "automated" if c.is_automated else "manual"
-        sys.stdout.write(f"{c.id:<{width}}  {kind:<9}  {','.join(c.baselines):<18}  {c.title}\n")
+        sys.stdout.write(
+            f"{neutralize(c.id):<{width}}  {kind:<9}  {','.join(c.baselines):<18}  "
+            f"{neutralize(c.title)}\n"
+        )
     if not args.quiet:
         automated = sum(c.is_automated for c in controls)
         _err(f"{len(controls)} controls, {automated} automated, {len(controls) - automated} manual")
@@ -900,7 +907,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
     else:
-        sys.stdout.write(render_text(data))
+        sys.stdout.write(render_text(_neutral(data)))
     return EXIT_OK
 
 
@@ -947,6 +954,19 @@ def cmd_due(args: argparse.Namespace) -> int:
     elif not (args.quiet and args.format == "text" and not cal.is_late):
         sys.stdout.write(text)
     return EXIT_FAIL if cal.is_late else EXIT_OK
+
+
+def _neutral(data: Any, key: str = "") -> Any:
+    """Every string of ``data`` neutralized (see fedcheck.text); a title or an id on one line."""
+    from .text import neutralize
+
+    if isinstance(data, str):
+        return neutralize(data, multiline=key not in ("title", "id", "oscal_id", "name"))
+    if isinstance(data, dict):
+        return {k: _neutral(v, str(k)) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_neutral(v, key) for v in data]
+    return data
 
 
 def cmd_completion(args: argparse.Namespace) -> int:

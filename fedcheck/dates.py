@@ -26,7 +26,9 @@ def parse_date(text: object) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{_show(text)} is not a day of the calendar") from None
+        raise ValueError(
+            f"{_show(text)} is not a date in the form YYYY-MM-DD (there is no such day)"
+        ) from None
 
 
 def today() -> date:

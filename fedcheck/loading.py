@@ -212,7 +212,13 @@ def read_text(path: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str, bytes]:
     except IsADirectoryError:
         raise InputError(path, None, None, "is a directory, not a file", "name a file") from None
     except OSError as exc:
-        raise InputError(path, None, None, f"cannot read the file: {exc.strerror}") from None
+        raise InputError(
+            path,
+            None,
+            None,
+            f"cannot read the file: {exc.strerror or exc}",
+            "check the path and its permissions",
+        ) from None
     if len(raw) > limits.max_file_bytes:
         raise InputError(
             path,
@@ -457,7 +463,10 @@ def _read_yaml_text(
                                 f"the YAML tag {tag!r} is not allowed on a key",
                                 "remove the tag",
                             )
-                        top[1] = event.value
+                        # A quoted "<<" is an ordinary key, not the merge key (YAML 1.1 merges
+                        # only the plain scalar).
+                        quoted = event.value == "<<" and not event.implicit[0]
+                        top[1] = _LiteralKey(event.value) if quoted else event.value
                         top[2] = event.start_mark
                         continue
                 if tag is not None and tag not in _STR_TAGS:
@@ -570,7 +579,10 @@ def _read_yaml_text(
                     )
                 key = top[1]
                 top[1] = _NOKEY
-                if key == "<<" and event_is_plain_merge(kind):
+                literal = type(key) is _LiteralKey
+                if literal:
+                    key = str(key)
+                if key == "<<" and not literal and event_is_plain_merge(kind):
                     if isinstance(value, dict):
                         top[5] = (top[5] or []) + [value]
                     elif isinstance(value, list) and all(isinstance(v, dict) for v in value):
@@ -611,6 +623,12 @@ def _read_yaml_text(
             "write a YAML mapping; a deployment description starts with 'version: 1'",
         )
     return root, SourceMap(file, root, marks if positions else None)
+
+
+class _LiteralKey(str):
+    """A key written quoted that a YAML 1.1 reader would otherwise take for the merge key."""
+
+    __slots__ = ()
 
 
 def event_is_plain_merge(kind: type) -> bool:

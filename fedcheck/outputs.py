@@ -64,7 +64,7 @@ def plan(outputs: Sequence[tuple[str, str | None]], inputs: Iterable[str]) -> No
                     f"{fmt} report there would replace it",
                     "write the report to another path",
                 )
-            if key in seen:
+            if key in seen and not _is_device(path):
                 raise UsageError(
                     f"--output {path} is given to two formats ({seen[key]} and {fmt}): one "
                     "report would overwrite the other",
@@ -73,6 +73,14 @@ def plan(outputs: Sequence[tuple[str, str | None]], inputs: Iterable[str]) -> No
         seen[real] = fmt
         if node is not None:
             seen[node] = fmt
+
+
+def _is_device(path: str) -> bool:
+    """/dev/null and the like: several reports may be discarded there."""
+    try:
+        return stat.S_ISCHR(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _is_special(path: str) -> bool:

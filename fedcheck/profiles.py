@@ -11,6 +11,7 @@ the FedRAMP value.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from .evaluation import Tailoring
 from .findings import Location
 from .inputs import display_path
 from .loading import DEFAULT_LIMITS, Limits, SourceMap, load_file
+from .text import is_invisible
 
 _FAMILY = re.compile(r"^[A-Za-z]{2,6}$")
 
@@ -379,6 +381,27 @@ def load_profile(path: str, limits: Limits = DEFAULT_LIMITS) -> Profile:
     problems = schema_problems(doc.data, doc.source, "profile.schema.json")
     if problems:
         raise InputErrors(problems)
+    justifications: list[tuple[str | int, ...]] = [
+        *(("remove", i, "justification") for i in range(len(doc.data.get("remove") or []))),
+        *(("deviations", i, "justification") for i in range(len(doc.data.get("deviations") or []))),
+        *((("baseline_deviation", "justification"),) if "baseline_deviation" in doc.data else ()),
+    ]
+    for where in justifications:
+        node: Any = doc.data
+        for part in where:
+            node = node[part]
+        if is_invisible(node):
+            line, column, _ = doc.source.position(where)
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    column,
+                    "justification: the text shows nothing (only spaces, zero-width or "
+                    "control characters)",
+                    "write the justification in words a reviewer can read",
+                )
+            )
     base = Path(path).parent
     dirs = []
     for i, rel in enumerate(doc.data.get("control_dirs") or []):
@@ -451,6 +474,11 @@ def _key(item: Any) -> str:
 
 def type_problem(fedramp: Any, value: Any) -> str | None:
     """What is wrong with the type of ``value`` given FedRAMP's, or None when it fits."""
+    for item in value if isinstance(value, list) else [value]:
+        # .inf and .nan are YAML numbers, but no limit: every JSON artifact would then carry
+        # Infinity or NaN, which JSON does not allow.
+        if isinstance(item, float) and not math.isfinite(item):
+            return f"{_show(item)} is not a finite number"
     if isinstance(fedramp, list):
         if not isinstance(value, list):
             return f"expected a list like {_show(fedramp)}, got {_show(value)}"

@@ -146,7 +146,18 @@ def _bundled(catalog: Any, limits: Limits) -> Any:
 def _control(path: str, limits: Limits, catalog: Any) -> None:
     from .catalog import load_control_file
 
-    load_control_file(path, limits)
+    control = load_control_file(path, limits)
+    # check refuses a custom control that redefines a catalog control: so does validate.
+    first = _bundled(catalog, limits).controls.get(control.oscal_id)
+    if first is not None and not _same_file(first.file, control.file):
+        raise InputError(
+            control.file,
+            1,
+            1,
+            f"control {control.id} is defined twice (first in {first.file})",
+            "give the custom control an id of its own (a family code such as ORG-1), or "
+            "remove the catalog control with a profile",
+        )
 
 
 def _profile(path: str, limits: Limits, catalog: Any) -> None:

@@ -38,6 +38,7 @@ from .errors import InputErrors, Problem, UsageError
 from .findings import RISK_LEVELS, InputFile, Location, Result, Risk, Status, Waiver
 from .inputs import display_path
 from .loading import DEFAULT_LIMITS, Limits, load_file
+from .text import is_invisible
 
 #: The longest FedRAMP remediation deadline (a low risk), the most a POA&M item can run.
 POAM_MAX_DAYS = 180
@@ -112,6 +113,13 @@ def load_waivers(
                     "or the profile's control_dirs)",
                 )
         kind = raw.get("type", "poam")
+        if is_invisible(raw["justification"]):
+            problem(
+                (*at, "justification"),
+                "justification: the text shows nothing (only spaces, zero-width or control "
+                "characters)",
+                "write why the risk is accepted, in words a reviewer can read",
+            )
         if len(dates) == 2:
             approved, expires = dates["approved_on"], dates["expires"]
             if expires < approved:

@@ -16,6 +16,7 @@ import textwrap
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -495,3 +496,291 @@ def test_init_refuses_a_path_with_a_line_break(tmp_path: Path, capsys) -> None:
     spaced = tmp_path / "my system.yaml"
     assert main(["init", "--quiet", str(spaced)]) == 0
     assert f"fedcheck check '{spaced}'" in spaced.read_text()
+
+
+# --- values and text --------------------------------------------------------------------------
+
+
+def test_a_quoted_merge_key_is_an_ordinary_key(tmp_path: Path, capsys) -> None:
+    from fedcheck.loading import parse_text
+
+    data, _ = parse_text('a: &x {b: 1}\nc:\n  "<<": *x\n  d: 2\n')
+    assert data["c"] == {"<<": {"b": 1}, "d": 2}  # not merged
+    plain, _ = parse_text("a: &x {b: 1}\nc:\n  <<: *x\n  d: 2\n")
+    assert plain["c"] == {"b": 1, "d": 2}
+
+
+@pytest.mark.parametrize("value", [".inf", "-.inf", ".nan", "[.inf]"])
+def test_infinite_and_nan_profile_values_are_refused(tmp_path: Path, capsys, value: str) -> None:
+    profile = write(
+        tmp_path / "p.yaml",
+        f"""\
+        baseline: high
+        deviations:
+          - control: AC-11
+            parameter: max_idle_minutes
+            value: {value}
+            justification: Kiosk terminals in a locked room.
+        """,
+    )
+    assert main(["check", str(COMPLIANT), "--profile", profile, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"{profile}:5:" in err and ("not a finite number" in err or "expected" in err)
+
+
+def test_a_parameter_lacking_the_run_baseline_takes_its_strictest_value() -> None:
+    from fedcheck.catalog import Parameter
+
+    loose_first = Parameter("max_idle_minutes", {"low": 30, "moderate": 15}, "lower")
+    assert loose_first.value_for("high") == 15
+    fewest = Parameter("events", {"low": ["a"], "moderate": ["a", "b"]}, "superset")
+    assert fewest.value_for("high") == ["a", "b"]
+    tls = Parameter("tls", {"low": "1.2", "moderate": "1.3"}, "higher")
+    assert tls.value_for("high") == "1.3"
+
+
+def test_validate_refuses_a_control_that_redefines_a_catalog_control(
+    tmp_path: Path, capsys
+) -> None:
+    copy = tmp_path / "ac-11.yaml"
+    copy.write_text((ROOT / "controls" / "ac" / "ac-11.yaml").read_text(), encoding="utf-8")
+    assert main(["validate", str(copy)]) == 2
+    assert "control AC-11 is defined twice" in capsys.readouterr().err
+    assert main(["validate", str(ROOT / "controls" / "ac" / "ac-11.yaml")]) == 0
+
+
+def test_terminal_escapes_in_titles_and_keys_never_reach_the_terminal(
+    tmp_path: Path, capsys
+) -> None:
+    hostile = _custom_control().replace(
+        "title: Idle lock", 'title: "Idle\\e]52;c;ZWNobyBwd25lZA==\\a lock\\nFAKE OK\\e[2J"'
+    )
+    write(tmp_path / "controls" / "org-9.yaml", hostile)
+    assert main(["controls", "list", "--controls", str(tmp_path / "controls")]) == 0
+    assert main(["explain", "ORG-9", "--controls", str(tmp_path / "controls")]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "\nFAKE OK" not in out
+    assert "\\x1b]52" in out
+    bad = write(tmp_path / "d.yaml", 'version: 1\nsystem: {id: s, "\\e[31mimpact\\u202e": high}\n')
+    assert main(["check", bad]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\u202e" not in err and "\\u202e" in err
+
+
+def test_bidi_and_zero_width_characters_are_shown_in_every_report(tmp_path: Path) -> None:
+    path = deployment(tmp_path).replace("", "")
+    Path(path).write_text(
+        Path(path).read_text().replace("name: S", 'name: "adm\\u202ein\\u200b"'), encoding="utf-8"
+    )
+    args = ["check", path, "--quiet"]
+    for fmt in ("markdown", "html", "junit", "text"):
+        args += ["--format", fmt, "--output", str(tmp_path / f"r.{fmt}")]
+    main(args)
+    for fmt in ("markdown", "html", "text"):
+        text = (tmp_path / f"r.{fmt}").read_text()
+        assert "\u202e" not in text and "\u200b" not in text, fmt
+        assert "\\u202e" in text, fmt
+
+
+def test_an_invisible_justification_is_refused(tmp_path: Path, capsys) -> None:
+    waivers = write(
+        tmp_path / "w.yaml",
+        WAIVER.format(approved="2026-12-01", expires="2026-12-20").replace(
+            "The lock moves to the identity provider in release 4.2.", '"\\u200b\\u2060"'
+        ),
+    )
+    assert main(["check", deployment(tmp_path), "--waivers", waivers, "--quiet"]) == 2
+    assert "the text shows nothing" in capsys.readouterr().err
+    profile = write(
+        tmp_path / "p.yaml",
+        'baseline: high\nremove:\n  - control: AC-8\n    justification: "\\u200b"\n',
+    )
+    assert main(["check", str(COMPLIANT), "--profile", profile, "--quiet"]) == 2
+    assert f"{profile}:4:" in capsys.readouterr().err
+
+
+# --- templates --------------------------------------------------------------------------------
+
+TEMPLATE_BOMBS = {
+    "nested_loops": "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}"
+    "{% endfor %}",
+    "lipsum": "{{ lipsum(1000000) }}",
+    "doubling": '{% set ns = namespace(s="ab") %}{% for i in range(64) %}'
+    "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length }}",
+    "ljust": '{{ "x".ljust(2000000000) }}',
+    "center": '{{ "x"|center(2000000000) }}',
+    "indent": '{{ "a\nb"|indent(2000000000) }}',
+    "format": '{{ "%2000000000s"|format("x") }}',
+    "str_format": '{{ "{:>2000000000}".format("x") }}',
+    "integer_product": "{% set ns = namespace(n=10 ** 300) %}{% for i in range(60) %}"
+    "{% set ns.n = ns.n * ns.n %}{% endfor %}{{ ns.n % 7 }}",
+}
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATE_BOMBS))
+def test_a_template_cannot_hang_or_build_gigabytes(tmp_path: Path, capsys, name: str) -> None:
+    template = tmp_path / "t.md.j2"
+    template.write_text(TEMPLATE_BOMBS[name], encoding="utf-8")
+    out = tmp_path / "r.md"
+    started = time.monotonic()
+    code = main(
+        ["check", str(FAILING), "--quiet", "--format", "markdown", "--output", str(out)]
+        + ["--template", str(template)]
+    )
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "t.md.j2" in err and "fix:" in err and "internal error" not in err
+    assert not out.exists()
+    assert time.monotonic() - started < 60  # a refusal, not minutes of work
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
+def test_include_cannot_follow_a_symlink_out_of_the_template_folder(tmp_path: Path, capsys) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("CI_TOKEN=hunter2\n", encoding="utf-8")
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "part.txt").symlink_to(secret)
+    (folder / "t.md.j2").write_text('{% include "part.txt" %}\n', encoding="utf-8")
+    out = tmp_path / "r.md"
+    code = main(
+        ["check", str(FAILING), "--quiet", "--format", "markdown", "--output", str(out)]
+        + ["--template", str(folder / "t.md.j2")]
+    )
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "hunter2" not in captured.err + captured.out and not out.exists()
+    assert "is not in the template's directory" in captured.err
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda d: d["findings"][0]["location"].update(line="twelve"), "expected int, got str"),
+        (lambda d: d["findings"][0].update(status="fine"), "'fine' is not a status"),
+        (lambda d: d["catalog"].update(sha256="abc"), "not a SHA-256 digest"),
+        (lambda d: d.update(generated_at="yesterday"), "is not an ISO 8601 timestamp"),
+        (lambda d: d.update(as_of="2026-W04-5"), "YYYY-MM-DD"),
+        (lambda d: d["findings"][0].update(message=["a", "list"]), "expected str, got list"),
+    ],
+)
+def test_report_validates_a_saved_result_before_rendering(
+    tmp_path: Path, capsys, edit: Any, message: str
+) -> None:
+    result, _ = check_file(deployment(tmp_path), AC11)
+    data = result.to_dict()
+    edit(data)
+    saved = tmp_path / "r.json"
+    saved.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    for fmt in ("sarif", "oscal", "json"):
+        out = tmp_path / f"out.{fmt}"
+        assert main(["report", str(saved), "--format", fmt, "--output", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert message in err and f"{saved}:" in err and "fix:" in err, err
+        assert not out.exists()
+
+
+# --- the rule language ------------------------------------------------------------------------
+
+NESTED = """\
+id: ORG-5
+title: Nested quantifiers
+family: ORG
+baselines: []
+severity: low
+summary: Flows into components are encrypted.
+rationale: Deeply nested quantifiers cost the length of a list per level.
+remediation: Encrypt the flows.
+rules:
+  - target: system
+    checks:
+      - name: deep
+        assert:
+          every:
+            in: components
+            assert:
+              every:
+                in: inbound_flows
+                assert:
+                  every:
+                    in: source.inbound_flows
+                    assert: {field: encrypted, equals: true}
+"""
+
+
+def test_nested_quantifiers_are_bounded_when_the_catalog_loads(tmp_path: Path, capsys) -> None:
+    write(tmp_path / "controls" / "org-5.yaml", NESTED)
+    started = time.monotonic()
+    assert main(["check", str(FAILING), "--controls", str(tmp_path / "controls")]) == 2
+    err = capsys.readouterr().err
+    assert "org-5.yaml:21:21: error: ORG-5: quantifiers nested 3 deep (at most 2)" in err
+    assert "fix:" in err and time.monotonic() - started < 60
+
+
+def test_an_unreadable_file_is_refused_with_a_fix(tmp_path: Path, capsys) -> None:
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        pytest.skip("root reads any file, so permissions cannot make one unreadable")
+    path = Path(deployment(tmp_path))
+    path.chmod(0)
+    assert main(["check", str(path)]) == 2
+    assert "cannot read the file" in (err := capsys.readouterr().err) and "fix:" in err
+
+
+NONE_QUANTIFIER = """\
+id: ORG-6
+title: No flow into a component skips FIPS encryption
+family: ORG
+baselines: []
+severity: low
+summary: Flows into components use FIPS-validated encryption.
+rationale: A flow that leaves its encryption unstated verified nothing.
+remediation: State encryption.fips_validated on every flow.
+rules:
+  - target: component
+    checks:
+      - name: none-unvalidated
+        assert:
+          none:
+            in: inbound_flows
+            assert: {field: encryption.fips_validated, equals: false}
+        message: "a flow into it is not FIPS-validated"
+"""
+
+
+def test_a_none_quantifier_over_entries_that_leave_a_contract_field_out_fails(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path / "c" / "org-6.yaml", NONE_QUANTIFIER)
+    profile = write(tmp_path / "p.yaml", "baseline: high\nadd: [ORG-6]\ncontrol_dirs: [c]\n")
+    path = write(
+        tmp_path / "d.yaml",
+        "version: 1\nsystem: {id: s, impact_level: high}\ncomponents:\n"
+        "  - {id: a, type: web_app}\n  - {id: b, type: database}\n"
+        "data_flows:\n  - {id: f1, from: a, to: b}\n",
+    )
+    out = tmp_path / "r.json"
+    main(["check", path, "--profile", profile, "--quiet", "--output", str(out)])
+    (finding,) = [
+        f
+        for f in json.loads(out.read_text())["findings"]
+        if f["control_id"] == "ORG-6" and f["target"] == "b"
+    ]
+    assert finding["status"] == "fail"
+    assert "encryption.fips_validated is not stated" in finding["message"]
+
+
+def test_several_reports_may_be_discarded_to_dev_null(capsys) -> None:
+    if not os.path.exists("/dev/null"):
+        pytest.skip("no /dev/null")
+    args = ["check", str(COMPLIANT), "--quiet", "--as-of", "2026-01-01"]
+    args += [
+        "--format",
+        "sarif",
+        "--output",
+        "/dev/null",
+        "--format",
+        "html",
+        "--output",
+        "/dev/null",
+    ]
+    assert main(args) == 0
