@@ -158,6 +158,19 @@ class Network(_Model):
         description="Managed interfaces in front of the component (waf, load_balancer, "
         "private_subnet, ...); empty when none.",
     )
+    dos_protection: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "A denial-of-service protection service or appliance (ICMP and SYN floods, slowloris, "
+            "volume attacks) stands in front of the component (SC-5)."
+        ),
+    )
+    deny_by_default: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Network traffic to and from the component is denied unless a rule allows it (SC-7(5))."
+        ),
+    )
 
 
 class AtRest(_Model):
@@ -264,6 +277,37 @@ class Logging(_Model):
     )
 
 
+class Passwords(_Model):
+    """A memorized-secret policy, as NIST SP 800-63B section 5.1.1 describes it."""
+
+    min_length: int | None = Field(
+        None,
+        ge=1,
+        le=1_000,
+        json_schema_extra=_ext("Shortest password accepted, in characters."),
+    )
+    blocklist_checked: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "New passwords are checked against lists of breached, common and expected values."
+        ),
+    )
+    composition_rules: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Composition rules (a required special character, digit or case mix) are enforced; "
+            "NIST SP 800-63B and FedRAMP say they must not be."
+        ),
+    )
+    periodic_rotation: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Passwords expire on a schedule without evidence of compromise; NIST SP 800-63B "
+            "and FedRAMP say they must not."
+        ),
+    )
+
+
 class Authentication(_Model):
     """How users prove who they are."""
 
@@ -280,6 +324,12 @@ class Authentication(_Model):
         json_schema_extra=_ext(
             "Authentication resists replay (a one-time or challenge-response authenticator, "
             "as NIST SP 800-63B defines it) for privileged and non-privileged accounts (IA-2(8))."
+        ),
+    )
+    passwords: Passwords | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "The memorized-secret policy, when users sign in with passwords (IA-5(1))."
         ),
     )
 
@@ -321,6 +371,50 @@ class Privileged(_Model):
     )
 
 
+class ConcurrentSessions(_Model):
+    """How many sessions one account may hold at once (AC-10)."""
+
+    privileged: int | None = Field(
+        None, ge=1, le=_MAX_ATTEMPTS, json_schema_extra=_ext("For a privileged account.")
+    )
+    non_privileged: int | None = Field(
+        None, ge=1, le=_MAX_ATTEMPTS, json_schema_extra=_ext("For a non-privileged account.")
+    )
+
+
+class NetworkDisconnect(_Model):
+    """When the network connection of a session is terminated after inactivity (SC-10)."""
+
+    privileged_minutes: int | None = Field(
+        None, ge=1, le=_MAX_MINUTES, json_schema_extra=_ext("Privileged sessions, in minutes.")
+    )
+    user_minutes: int | None = Field(
+        None, ge=1, le=_MAX_MINUTES, json_schema_extra=_ext("User sessions, in minutes.")
+    )
+
+
+class RemoteAccess(_Model):
+    """Remote (administrative or user) access to the component over external networks."""
+
+    monitored: bool | None = Field(
+        None,
+        json_schema_extra=_ext("Remote access sessions are monitored and controlled (AC-17(1))."),
+    )
+    encrypted: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Remote access sessions are protected by cryptography (a VPN, SSH, TLS) (AC-17(2))."
+        ),
+    )
+    managed_access_points: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Remote access goes only through managed access control points (a bastion, a VPN "
+            "concentrator, a session manager) (AC-17(3))."
+        ),
+    )
+
+
 class Access(_Model):
     """Identification, authentication and authorization of users."""
 
@@ -352,6 +446,32 @@ class Access(_Model):
         ),
     )
     privileged: Privileged | None = Field(None, description="Controls on administrators.")
+    use_notification: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "A system use notification (the approved banner) is shown before sign-in and must be "
+            "acknowledged (AC-8)."
+        ),
+    )
+    concurrent_sessions: ConcurrentSessions | None = Field(
+        None, json_schema_extra=_ext("Concurrent sessions allowed per account (AC-10).")
+    )
+    network_disconnect: NetworkDisconnect | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "When an inactive session's network connection is terminated (SC-10)."
+        ),
+    )
+    session_authenticity: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Session identifiers are random, bound to the session, protected in transit and "
+            "invalidated at sign-out (SC-23)."
+        ),
+    )
+    remote_access: RemoteAccess | None = Field(
+        None, json_schema_extra=_ext("Remote access over external networks (AC-17).")
+    )
 
 
 class Backup(_Model):
@@ -439,6 +559,39 @@ class Configuration(_Model):
     change_approval: bool | None = Field(
         None, json_schema_extra=_ext("Changes are approved before they reach production (CM-3).")
     )
+    least_functionality: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Only the functions, ports, protocols and services the component needs are enabled, "
+            "per the configuration settings of CM-6 (CM-7)."
+        ),
+    )
+    integrity_verification: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Unauthorized changes to software, firmware and information are detected by "
+            "integrity verification (signed images, file integrity monitoring) (SI-7)."
+        ),
+    )
+
+
+class MalwareProtection(_Model):
+    """Malicious code protection of a component (SI-3)."""
+
+    enabled: bool | None = Field(
+        None,
+        json_schema_extra=_ext("Signature and non-signature based malicious code protection runs."),
+    )
+    scan_frequency_days: int | None = Field(
+        None,
+        ge=1,
+        le=_MAX_DAYS,
+        json_schema_extra=_ext("How often the component is scanned for malicious code, in days."),
+    )
+    blocks_and_quarantines: bool | None = Field(
+        None,
+        json_schema_extra=_ext("Malicious code found is blocked and quarantined."),
+    )
 
 
 class Component(_Model):
@@ -469,6 +622,9 @@ class Component(_Model):
     )
     configuration: Configuration | None = Field(
         None, json_schema_extra=_ext("Configuration management of the component.")
+    )
+    malware_protection: MalwareProtection | None = Field(
+        None, json_schema_extra=_ext("Malicious code protection of the component (SI-3).")
     )
 
 
