@@ -171,6 +171,18 @@ class Network(_Model):
             "Network traffic to and from the component is denied unless a rule allows it (SC-7(5))."
         ),
     )
+    egress_via_proxy: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Traffic to external networks goes only through authenticated proxy servers (SC-7(8))."
+        ),
+    )
+    isolated: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "The component sits in a network segment of its own function, apart from components that support other functions (SC-7(21))."
+        ),
+    )
 
 
 class AtRest(_Model):
@@ -273,6 +285,42 @@ class Logging(_Model):
         json_schema_extra=_ext(
             "Only a defined subset of privileged users (auditors, security staff) can manage audit "
             "logging and its records (AU-9(4))."
+        ),
+    )
+    repositories_correlated: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Audit record repositories are analyzed and correlated across the system (AU-6(3))."
+        ),
+    )
+    realtime_analysis: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Events are analyzed in near real time by automated tools (SI-4(2))."
+        ),
+    )
+    traffic_monitoring: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Inbound and outbound traffic is monitored continuously for unusual or unauthorized activity (SI-4(4))."
+        ),
+    )
+    compromise_alerts: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Indications of compromise raise alerts to the security team (SI-4(5))."
+        ),
+    )
+    correlated: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Monitoring information from across the system is correlated (SI-4(16))."
+        ),
+    )
+    automated_review: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Audit record review, analysis and reporting are integrated by automated mechanisms (AU-6(1))."
         ),
     )
 
@@ -413,6 +461,12 @@ class RemoteAccess(_Model):
             "concentrator, a session manager) (AC-17(3))."
         ),
     )
+    split_tunneling_blocked: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "A remote device cannot reach other networks while it is connected to the system (SC-7(7))."
+        ),
+    )
 
 
 class Access(_Model):
@@ -467,6 +521,12 @@ class Access(_Model):
         json_schema_extra=_ext(
             "Session identifiers are random, bound to the session, protected in transit and "
             "invalidated at sign-out (SC-23)."
+        ),
+    )
+    atypical_usage_monitoring: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Accounts are monitored for atypical use, reported to the ISSO or a similar role (AC-2(12))."
         ),
     )
     remote_access: RemoteAccess | None = Field(
@@ -571,6 +631,63 @@ class Configuration(_Model):
         json_schema_extra=_ext(
             "Unauthorized changes to software, firmware and information are detected by "
             "integrity verification (signed images, file integrity monitoring) (SI-7)."
+        ),
+    )
+    changes_tested: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Changes are tested, validated and documented before they are implemented (CM-3(2))."
+        ),
+    )
+    change_access_restricted: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Physical and logical access to change the component is restricted to authorized people (CM-5)."
+        ),
+    )
+    execution_prevention: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Programs that are not authorized cannot run on the component (CM-7(2))."
+        ),
+    )
+    inventory_updated_on_change: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "The component inventory is updated by every installation, removal and update (CM-8(1))."
+        ),
+    )
+    input_validation: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "The component checks the validity of its information inputs (SI-10)."
+        ),
+    )
+    error_messages_sanitized: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Error messages reveal nothing exploitable to users; details go to authorized staff (SI-11)."
+        ),
+    )
+    memory_protection: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Memory is protected from unauthorized code execution (non-executable data, ASLR) (SI-16)."
+        ),
+    )
+    process_isolation: bool | None = Field(
+        None, json_schema_extra=_ext("Each process runs in its own execution domain (SC-39).")
+    )
+    fails_secure: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "The boundary protection in front of the component blocks traffic when it fails (SC-7(18))."
+        ),
+    )
+    known_state_on_failure: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "The component fails to a known state and keeps the information to restart (SC-24)."
         ),
     )
 
