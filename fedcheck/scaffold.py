@@ -133,6 +133,10 @@ components:
       public:                        # TODO: true if reachable from the internet
       boundary_protection: []        # TODO: managed interfaces in front (waf, load_balancer,
                                      # private_subnet, ...)
+      dos_protection: true           # SC-5: DDoS protection in front of a public endpoint
+      deny_by_default: true          # SC-7(5)
+      egress_via_proxy: true         # SC-7(8)
+      isolated: true                 # SC-7(21)
     # SC-13, SC-28, SC-8: FIPS 140 validated encryption at rest and TLS 1.2 or later in transit.
     encryption: &encryption
       at_rest:
@@ -157,6 +161,12 @@ components:
       record_content: [event_type, timestamp, location, source, outcome, identity]   # AU-3
       cryptographic_integrity: true  # AU-9(3)
       restricted_access: true        # AU-9(4)
+      repositories_correlated: true  # AU-6(3)
+      realtime_analysis: true        # SI-4(2)
+      traffic_monitoring: true       # SI-4(4)
+      compromise_alerts: true        # SI-4(5)
+      correlated: true               # SI-4(16)
+      automated_review: true         # AU-6(1)
     # AC-2, AC-6, AC-7, AC-11, AC-12, IA-2 (phishing-resistant MFA: OMB M-22-09).
     access: &access
       authentication:
@@ -165,6 +175,11 @@ components:
         piv: true
         sso: true
         replay_resistant: true       # IA-2(8)
+        passwords:                   # IA-5(1), NIST SP 800-63B, where passwords are used
+          min_length: 12
+          blocklist_checked: true
+          composition_rules: false
+          periodic_rotation: false
       authorization: rbac
       session_timeout_minutes: 15    # AC-11
       session_max_lifetime_hours: 12 # AC-12; NIST SP 800-63B reauthentication at AAL2/AAL3
@@ -179,6 +194,20 @@ components:
         separate_accounts: true
         actions_logged: true
         review_frequency_days: $privileged_review    # AC-2, AC-6(7)
+      use_notification: true         # AC-8: the approved banner before sign-in
+      concurrent_sessions:           # AC-10: FedRAMP High allows 3 privileged, 2 others
+        privileged: 3
+        non_privileged: 2
+      network_disconnect:            # SC-10: 10 minutes privileged, 15 minutes user
+        privileged_minutes: 10
+        user_minutes: 15
+      session_authenticity: true     # SC-23
+      atypical_usage_monitoring: true   # AC-2(12)
+      remote_access:                 # AC-17(1), AC-17(2), AC-17(3)
+        monitored: true
+        encrypted: true
+        managed_access_points: true
+        split_tunneling_blocked: true   # SC-7(7)
     # CP-9: daily incremental backups, three copies, one at an alternate site.
     backup: &backup
       enabled: true
@@ -202,6 +231,23 @@ components:
       baseline_managed: true
       drift_detection: true
       change_approval: true
+      least_functionality: true      # CM-7
+      integrity_verification: true   # SI-7
+      changes_tested: true           # CM-3(2)
+      change_access_restricted: true # CM-5
+      execution_prevention: true     # CM-7(2)
+      inventory_updated_on_change: true   # CM-8(1)
+      input_validation: true         # SI-10
+      error_messages_sanitized: true # SI-11
+      memory_protection: true        # SI-16
+      process_isolation: true        # SC-39
+      fails_secure: true             # SC-7(18)
+      known_state_on_failure: true   # SC-24
+    # SI-3: signature and non-signature based protection, weekly scans, block and quarantine.
+    malware_protection: &malware-protection
+      enabled: true
+      scan_frequency_days: 7
+      blocks_and_quarantines: true
 
   # SI-4, AU-6: a central log store (SIEM) that every component sends its audit records to.
   - id: audit-log
@@ -218,6 +264,7 @@ components:
     backup: *backup
     vulnerability_management: *vulnerability-management
     configuration: *configuration
+    malware_protection: *malware-protection
 
 # --- External services: what the system relies on outside its boundary ----------------------
 # One entry per leveraged or interconnected service (SaaS, identity provider, AI model ...).
