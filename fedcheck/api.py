@@ -53,15 +53,30 @@ def check_file(
     fail_on: Severity | None = None,
     limits: Limits = DEFAULT_LIMITS,
     extra_inputs: Sequence[InputFile] = (),
+    evidence: Sequence[str] = (),
+    tf_dir: str | None = None,
 ) -> tuple[Result, int]:
-    """Load, evaluate, apply waivers and a previous result: the Result and the gate's exit code."""
+    """Load, evaluate, apply waivers and a previous result: the Result and the gate's exit code.
+
+    ``evidence`` names Terraform plan JSON files whose resources the components' ``iac:``
+    bindings are checked against; ``tf_dir`` the configuration, to point at ``.tf`` lines."""
     deployment = load_deployment(path, limits)
+    plan_evidence = None
+    if evidence:
+        from .terraform.crosscheck import load_evidence
+
+        plan_evidence = load_evidence(deployment, evidence, tf_dir=tf_dir, limits=limits)
     if tailoring is not None and tailoring.baseline:
         from .profiles import profile_baseline
 
         baseline = profile_baseline(tailoring, baseline, deployment)
     result = evaluate(
-        deployment, catalog, baseline=baseline, tailoring=tailoring, inputs=tuple(extra_inputs)
+        deployment,
+        catalog,
+        baseline=baseline,
+        tailoring=tailoring,
+        inputs=tuple(extra_inputs),
+        evidence=plan_evidence,
     )
     if waivers is not None:
         from .waivers import apply_waivers, load_waivers

@@ -80,7 +80,8 @@ EXAMPLES = {
   fedcheck check deploy.yaml
   fedcheck check deploy.yaml --format sarif --output fedcheck.sarif --format html --output report.html
   fedcheck check deploy.yaml --profile profile.yaml --waivers waivers.yaml --fail-on high
-  fedcheck check deployments/            # every .yaml/.yml/.json file in the directory""",
+  fedcheck check deployments/            # every .yaml/.yml/.json file in the directory
+  fedcheck check deploy.yaml --evidence plan.json --tf-dir infra/   # cross-check a Terraform plan""",
     "controls": """examples:
   fedcheck controls list --baseline high
   fedcheck controls list --baseline moderate --format json""",
@@ -182,6 +183,20 @@ def build_parser() -> argparse.ArgumentParser:
         choices=SEVERITIES,
         default=None,
         help="fail only on failures at or above this severity (errors always fail)",
+    )
+    check.add_argument(
+        "--evidence",
+        action="append",
+        default=[],
+        metavar="PLAN.json",
+        help="a Terraform plan (terraform show -json plan.out) to cross-check the components' "
+        "iac: bindings against (repeatable; docs/terraform.md)",
+    )
+    check.add_argument(
+        "--tf-dir",
+        metavar="DIR",
+        help="the Terraform configuration of the plan, to point findings at .tf file:line "
+        "(needs the optional extra fedcheck[hcl])",
     )
     _common(check)
 
@@ -487,6 +502,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     limits = _limits(args)
     catalog, tailoring, profile_inputs = load_catalog_for(args.controls, args.profile, limits)
     fail_on = Severity(args.fail_on) if args.fail_on else None
+    if (args.evidence or args.tf_dir) and len(files) != 1:
+        from .errors import UsageError
+
+        raise UsageError(
+            "--evidence and --tf-dir cross-check one deployment description",
+            "check one deployment per run when you give a plan",
+        )
+    if args.tf_dir and not args.evidence:
+        from .errors import UsageError
+
+        raise UsageError("--tf-dir needs --evidence PLAN.json", "add the plan of that directory")
     if len(files) == 1:
         result, code = check_file(
             files[0],
@@ -498,6 +524,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             fail_on=fail_on,
             limits=limits,
             extra_inputs=profile_inputs,
+            evidence=args.evidence,
+            tf_dir=args.tf_dir,
         )
         _emit(result, outputs, args)
         return code

@@ -439,6 +439,17 @@ class Component(_Model):
     configuration: Configuration | None = Field(
         None, json_schema_extra=_ext("Configuration management of the component.")
     )
+    iac: list[Annotated[str, Field(min_length=1, max_length=1024)]] | None = Field(
+        None,
+        max_length=10_000,
+        json_schema_extra=_ext(
+            "Terraform resource addresses that implement the component, in full "
+            '(module.db.aws_db_instance.main, aws_s3_bucket.logs["audit"]); [*] stands for every '
+            "instance of a count or for_each resource or module (aws_s3_bucket.logs[*]). "
+            "fedcheck check --evidence PLAN.json reads their values from the plan "
+            "(docs/terraform.md)."
+        ),
+    )
 
 
 class ExternalService(_Model):

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from . import deployment as dm
 from . import rules
@@ -47,6 +47,19 @@ class Tailoring:
     inherited: tuple[dict[str, Any], ...] = ()  # same shape as deployment inherited_controls
     baseline: str | None = None  # the baseline the profile selects
     origin: Location | None = None  # where the profile selects it, for messages
+
+
+class EvidenceHook(Protocol):
+    """Evidence beyond the description (see fedcheck.terraform.crosscheck.Evidence)."""
+
+    @property
+    def inputs(self) -> tuple[InputFile, ...]: ...
+
+    def fill(self, deployment: LoadedDeployment) -> LoadedDeployment: ...
+
+    def adjust(
+        self, findings: Sequence[Finding], controls: Sequence[Control], deployment: LoadedDeployment
+    ) -> list[Finding]: ...
 
 
 def timestamp(now: datetime | None = None) -> str:
@@ -89,10 +102,17 @@ def evaluate(
     tailoring: Tailoring | None = None,
     generated_at: str | None = None,
     inputs: Sequence[InputFile] = (),
+    evidence: EvidenceHook | None = None,
 ) -> Result:
-    """Evaluate the controls of a baseline against a deployment and return the Result."""
+    """Evaluate the controls of a baseline against a deployment and return the Result.
+
+    ``evidence`` (fedcheck.terraform's cross-check of plans) fills the fields the description
+    leaves out and a plan evidences, then adjusts the findings it bears on."""
     if isinstance(deployment, dm.Deployment):
         deployment = deployment_from_model(deployment)
+    if evidence is not None:
+        deployment = evidence.fill(deployment)
+        inputs = (*inputs, *evidence.inputs)
     chosen = select_baseline(deployment, baseline)
     tailoring = tailoring or Tailoring()
     ix = rules.Index(deployment.data)
@@ -114,6 +134,9 @@ def evaluate(
             continue
         compiled = control.compile(chosen, overrides)
         findings.extend(_evaluate_control(compiled, deployment, ix, chosen))
+
+    if evidence is not None:
+        findings = evidence.adjust(findings, controls, deployment)
 
     notes = []
     automated = sum(1 for f in findings if f.status in (Status.PASS, Status.FAIL, Status.ERROR))

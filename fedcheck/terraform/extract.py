@@ -77,7 +77,9 @@ def _walk(value: Any, unknown: Any, parts: list[str | int]) -> tuple[str, Any]:
                 return UNKNOWN, None
             return (KNOWN, items) if items else (ABSENT, None)
         if isinstance(part, int):
-            next_unknown = unknown[part] if isinstance(unknown, list) and part < len(unknown) else {}
+            next_unknown = (
+                unknown[part] if isinstance(unknown, list) and part < len(unknown) else {}
+            )
             if not isinstance(value, list) or part >= len(value):
                 return (UNKNOWN, None) if next_unknown is True else (ABSENT, None)
             value, unknown = value[part], next_unknown
@@ -106,15 +108,16 @@ def _schedule_hours(expression: str) -> int | None:
     rate = _RATE.fullmatch(expression.strip())
     if rate:
         amount, unit = int(rate.group(1)), rate.group(2)
-        hours = amount / 60 if unit.startswith("minute") else amount * (24 if "day" in unit else 1)
-        return max(1, math.ceil(hours))
+        every = amount / 60 if unit.startswith("minute") else amount * (24 if "day" in unit else 1)
+        return max(1, math.ceil(every))
     cron = _CRON.fullmatch(expression.strip())
     if not cron:
         return None
     fields = cron.group(1).split()
     if len(fields) != 6:
         return None
-    _minutes, hours, dom, _month, dow, _year = fields
+    _minutes, hour_field, dom, _month, dow, _year = fields
+    hours = hour_field
     if hours == "*" or hours.startswith("*/") or hours.startswith("0/"):
         step = hours.split("/")[1] if "/" in hours else "1"
         return int(step) if step.isdigit() else None
@@ -262,7 +265,9 @@ def _location_facts(
     if region is None:
         return {}
     address = resource.address
-    out = {"hosting.region": ResourceFact("hosting.region", KNOWN, region, address, attribute, region)}
+    out = {
+        "hosting.region": ResourceFact("hosting.region", KNOWN, region, address, attribute, region)
+    }
     state, country = convert("region_country", region, mapping)
     if state == KNOWN:
         out["hosting.data_location"] = ResourceFact(

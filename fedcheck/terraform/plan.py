@@ -22,7 +22,9 @@ from ..errors import InputError
 from ..loading import DEFAULT_LIMITS, Limits
 from .address import Address, AddressError, parse_address
 
-HOW_TO_PRODUCE = "produce a plan with: terraform plan -out=plan.out && terraform show -json plan.out > plan.json"
+HOW_TO_PRODUCE = (
+    "produce a plan with: terraform plan -out=plan.out && terraform show -json plan.out > plan.json"
+)
 
 #: ``format_version`` majors this reader understands: 0.1 and later, and every 1.x.
 SUPPORTED_MAJORS = (0, 1)
