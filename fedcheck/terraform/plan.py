@@ -155,7 +155,8 @@ def parse_plan(raw: bytes, file: str = "<plan>") -> Plan:
         what = _what_it_is(text)
         if what is not None:
             raise InputError(file, 1, 1, f"this file is {what}", HOW_TO_PRODUCE) from None
-        if exc.pos >= len(text.rstrip()):
+        stripped = text.strip()
+        if exc.pos >= len(stripped) or (stripped.startswith("{") and not stripped.endswith("}")):
             raise InputError(
                 file,
                 exc.lineno,
