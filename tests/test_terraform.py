@@ -334,3 +334,27 @@ def test_real_plans_evidence_what_their_provenance_states() -> None:
     assert rotation == ["90", "91", "never"]
     modules = facts("plan-02-checkov-foreach-modules")
     assert modules['module.sg["bad_example"].aws_security_group.bad']["network.public"] is True
+
+
+# -- reports ---------------------------------------------------------------------------------
+
+
+def test_reports_show_each_finding_source_and_oscal_method(tmp_path: Path) -> None:
+    import fedcheck
+    from fedcheck.api import check_file
+
+    result, _ = check_file(str(DEPLOYMENT), fedcheck.load_catalog(), evidence=[str(AWS)])
+    markdown = fedcheck.render(result, "markdown")
+    html = fedcheck.render(result, "html")
+    assert "source: evidenced by aws\\_s3\\_bucket.plain" in markdown or (
+        "source: evidenced by aws_s3_bucket.plain" in markdown
+    )
+    assert "source: declared" in markdown
+    assert "(source: evidenced by aws_s3_bucket.plain" in html
+    oscal = json.loads(fedcheck.render(result, "oscal"))
+    observations = oscal["assessment-results"]["results"][0]["observations"]
+    by_title = {o["title"]: o for o in observations}
+    tested = by_title["SC-28 on uploads"]
+    assert tested["methods"] == ["TEST"]
+    assert tested["relevant-evidence"][0]["href"] == str(AWS)
+    assert by_title["AU-6 on uploads"]["methods"] == ["EXAMINE"]

@@ -115,13 +115,18 @@ def _observation(ids: _Ids, f: Finding, collected: str) -> dict[str, Any]:
         "title": f"{f.control_id} on {f.target}",
         "description": f.message,
         "props": _finding_props(f),
-        "methods": ["TEST"] if f.status is not Status.INHERITED else ["EXAMINE"],
+        # EXAMINE: judged on what the description declares; TEST: on a plan's evidence.
+        "methods": ["TEST"] if any(_is_evidenced(e) for e in f.evidence) else ["EXAMINE"],
         "types": ["finding"] if f.status in _OPEN else ["control-objective"],
         "collected": collected,
     }
     if f.evidence:
         obs["relevant-evidence"] = [_evidence(e) for e in f.evidence]
     return obs
+
+
+def _is_evidenced(e: Any) -> bool:
+    return (e.source or "").startswith("evidenced")
 
 
 def _evidence(e: Any) -> dict[str, Any]:
@@ -134,6 +139,9 @@ def _evidence(e: Any) -> dict[str, Any]:
         item["props"].append(_prop("actual", actual))
     if e.location is not None:
         item["props"].append(_prop("location", str(e.location)))
+    item["props"].append(_prop("source", e.source or "declared"))
+    if _is_evidenced(e) and e.location is not None:
+        item["href"] = e.location.file  # the plan (or .tf file) that evidences the value
     return item
 
 
