@@ -358,3 +358,22 @@ def test_reports_show_each_finding_source_and_oscal_method(tmp_path: Path) -> No
     assert tested["methods"] == ["TEST"]
     assert tested["relevant-evidence"][0]["href"] == str(AWS)
     assert by_title["AU-6 on uploads"]["methods"] == ["EXAMINE"]
+
+
+# -- docs and examples -----------------------------------------------------------------------
+
+
+def test_mapping_table_in_the_docs_is_generated_from_the_mapping() -> None:
+    from fedcheck.terraform.docs import PAGE, render_page
+
+    page = Path(__file__).resolve().parents[1] / PAGE
+    text = page.read_text(encoding="utf-8")
+    assert render_page(text) == text, "run: python -m fedcheck.terraform.docs"
+
+
+def test_the_documented_example_is_the_test_fixture() -> None:
+    example = Path(__file__).resolve().parents[1] / "examples" / "terraform"
+    assert (example / "plan.json").read_bytes() == AWS.read_bytes()
+    assert (example / "fedcheck.yaml").read_bytes() == DEPLOYMENT.read_bytes()
+    for tf in (FIXTURES / "tf").rglob("*.tf"):
+        assert (example / "tf" / tf.relative_to(FIXTURES / "tf")).read_bytes() == tf.read_bytes()
