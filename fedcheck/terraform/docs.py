@@ -37,9 +37,7 @@ def mapping_table() -> str:
             for fact in entry.facts:
                 if not fact.note:
                     continue
-                lines.append(
-                    f"| `{rtype}` | `{fact.field}` | {_cell(fact.note)} | {must} |"
-                )
+                lines.append(f"| `{rtype}` | `{fact.field}` | {_cell(fact.note)} | {must} |")
         regions = ", ".join(f"`{a}`" for a in provider.region_attributes)
         lines += [
             "",
