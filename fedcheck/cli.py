@@ -104,7 +104,8 @@ EXAMPLES = {
     "init": """examples:
   fedcheck init                               # writes fedcheck.yaml for a Moderate system
   fedcheck init --impact-level high deploy/fedcheck.yaml
-  fedcheck init --force fedcheck.yaml         # replace an existing file""",
+  fedcheck init --force fedcheck.yaml         # replace an existing file
+  fedcheck init --from-plan plan.json --impact-level high   # components from a Terraform plan""",
     "explain": """examples:
   fedcheck explain AC-11
   fedcheck explain ac-2.3 --format json""",
@@ -292,6 +293,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("low", "moderate", "high"),
         default="moderate",
         help="the system's FIPS 199 impact level (default: moderate)",
+    )
+    init.add_argument(
+        "--from-plan",
+        metavar="PLAN.json",
+        help="build the components from a Terraform plan: one per resource group, evidenced "
+        "fields filled in, iac: bindings written (docs/terraform.md)",
     )
     init.add_argument("--force", action="store_true", help="replace PATH if it exists")
     init.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
@@ -737,6 +744,16 @@ def cmd_test_controls(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    if args.from_plan:
+        from .terraform.scaffold import write_from_plan
+
+        write_from_plan(args.from_plan, args.path, args.impact_level, force=args.force)
+        if not args.quiet:
+            _err(
+                f"fedcheck: wrote {args.path} from {args.from_plan}; set the fields marked TODO, "
+                f"then run: fedcheck check {args.path} --evidence {args.from_plan}"
+            )
+        return EXIT_OK
     from .scaffold import write_starter
 
     write_starter(args.path, args.impact_level, force=args.force)

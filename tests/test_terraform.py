@@ -377,3 +377,25 @@ def test_the_documented_example_is_the_test_fixture() -> None:
     assert (example / "fedcheck.yaml").read_bytes() == DEPLOYMENT.read_bytes()
     for tf in (FIXTURES / "tf").rglob("*.tf"):
         assert (example / "tf" / tf.relative_to(FIXTURES / "tf")).read_bytes() == tf.read_bytes()
+
+
+# -- init --from-plan ------------------------------------------------------------------------
+
+
+def test_init_from_plan_writes_bound_components_that_fail_until_decided(tmp_path: Path) -> None:
+    import fedcheck
+
+    target = tmp_path / "fedcheck.yaml"
+    assert main(["init", "--from-plan", str(AWS), "--impact-level", "high", str(target), "-q"]) == 0
+    text = target.read_text(encoding="utf-8")
+    loaded = fedcheck.load_deployment(str(target))
+    ids = [c.id for c in loaded.model.components]
+    assert "db-db-1" in ids  # the module instance module.db.module.db_1 is one group
+    db = next(c for c in loaded.model.components if c.id == "db-db-1")
+    assert db.iac == ["module.db.module.db_1.aws_db_instance.this[0]"]
+    assert "public: true  # evidenced by module.db.module.db_1.aws_db_instance.this[0]" in text
+    assert "fedramp_authorization:  # TODO" in text
+    code, result = _check(tmp_path, deployment=target)
+    assert code == 1
+    assert _finding(result, "SA-9", "db-db-1")["status"] == "fail"  # the TODO decision fails
+    assert all(f["control_id"] != "CM-8" or f["status"] != "fail" for f in result["findings"])
