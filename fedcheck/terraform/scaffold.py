@@ -141,9 +141,9 @@ def from_plan(plan: Plan, impact_level: str, path: str) -> str:
                     "known only after apply" if fe.state == "unknown" else f"{fe.state} in the plan"
                 )
                 _set(tree, name, (None, f"TODO: {why} on {fe.addresses}; set it after apply"))
-        for name, fe in fields.items():
+        for key, fe in fields.items():
             if fe.verdict == "contradicted":  # never: the protection is missing
-                _set(tree, name[1], (None, f"TODO: {fe.addresses} has none; fix the resource"))
+                _set(tree, key[1], (None, f"TODO: {fe.addresses} has none; fix the resource"))
         _set(tree, "backup.last_restore_test_days", (None, _TODO["backup.last_restore_test_days"]))
         lines.append(f"  - id: {ident}")
         lines.append(f"    type: {ctype}")
