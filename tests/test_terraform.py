@@ -399,3 +399,19 @@ def test_init_from_plan_writes_bound_components_that_fail_until_decided(tmp_path
     assert code == 1
     assert _finding(result, "SA-9", "db-db-1")["status"] == "fail"  # the TODO decision fails
     assert all(f["control_id"] != "CM-8" or f["status"] != "fail" for f in result["findings"])
+
+
+def test_benchmark_plan_generator_binds_every_resource() -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import terraform_plans  # type: ignore[import-not-found]
+
+    from fedcheck.terraform.crosscheck import cross_check
+
+    raw = terraform_plans.plan_bytes(40)
+    plan = parse_plan(raw, "bench.json")
+    assert len(plan) == 40
+    evidence = cross_check(terraform_plans.deployment_for(raw, 40), [plan])
+    assert evidence.unclaimed == ()
+    assert evidence.fields[("c1", "encryption.at_rest.enabled")].verdict == "filled"
