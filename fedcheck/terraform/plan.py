@@ -242,7 +242,7 @@ def plan_from_data(data: Any, file: str, sha256: str) -> Plan:
     root = (data.get("planned_values") or {}).get("root_module") or {}
     stack = [root]
     providers: dict[Any, str] = {}
-    no_change = (("no-op",), {})
+    no_change: tuple[tuple[str, ...], Any] = (("no-op",), {})
     while stack:
         module = stack.pop()
         if not isinstance(module, dict):
