@@ -439,7 +439,7 @@ class Component(_Model):
     configuration: Configuration | None = Field(
         None, json_schema_extra=_ext("Configuration management of the component.")
     )
-    iac: list[Annotated[str, Field(min_length=1, max_length=1024)]] | None = Field(
+    iac: list[str] | None = Field(
         None,
         max_length=10_000,
         json_schema_extra=_ext(
