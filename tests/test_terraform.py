@@ -412,3 +412,40 @@ def test_benchmark_plan_generator_binds_every_resource() -> None:
     evidence = cross_check(terraform_plans.deployment_for(raw, 40), [plan])
     assert evidence.unclaimed == ()
     assert evidence.fields[("c1", "encryption.at_rest.enabled")].verdict == "filled"
+
+
+def test_unmapped_provider_value_is_never_a_pass_and_missing_tls_fails(tmp_path: Path) -> None:
+    def listener(name: str, values: dict[str, object]) -> dict[str, object]:
+        return {"address": f"aws_lb_listener.{name}", "type": "aws_lb_listener", "values": values}
+
+    plan = {
+        "format_version": "1.2",
+        "planned_values": {
+            "root_module": {
+                "resources": [
+                    listener(
+                        "future", {"protocol": "HTTPS", "ssl_policy": "ELBSecurityPolicy-Next"}
+                    ),
+                    listener("plain", {"protocol": "HTTP"}),
+                ]
+            }
+        },
+    }
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(json.dumps(plan), encoding="utf-8")
+    deployment = tmp_path / "d.yaml"
+    deployment.write_text(
+        "version: 1\nsystem: {id: s, impact_level: moderate}\ncomponents:\n"
+        "  - id: api\n    iac: [aws_lb_listener.future]\n"
+        "    encryption: {in_transit: {tls_min_version: '1.2', fips_validated: true}}\n"
+        "  - id: web\n    iac: [aws_lb_listener.plain]\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "r.json"
+    main(["check", str(deployment), "--evidence", str(plan_file), "-q", "--format", "json",
+          "--output", str(out)])  # fmt: skip
+    result = json.loads(out.read_text(encoding="utf-8"))
+    api = [f for f in result["findings"] if f["target"] == "api" and f["control_id"] == "SC-8(1)"]
+    assert api and api[0]["status"] == "manual" and "ELBSecurityPolicy-Next" in api[0]["message"]
+    web = _finding(result, "SC-8(1)", "web")
+    assert web["status"] == "fail" and "never" in web["message"]
