@@ -57,17 +57,26 @@ def check_file(
     extra_inputs: Sequence[InputFile] = (),
     as_of: datetime.date | None = None,
     records: Sequence[str] = (),
+    evidence: Sequence[str] = (),
+    tf_dir: str | None = None,
 ) -> tuple[Result, int]:
     """Load, evaluate, apply waivers and a previous result: the Result and the gate's exit code.
 
     ``as_of`` is the evaluation date (default today, UTC): waivers and dated evidence are judged
     against it; ``records`` are paths of evidence record files. A ``baseline`` below the
-    system's impact level is refused unless the profile declares it.
+    system's impact level is refused unless the profile declares it. ``evidence`` names
+    Terraform plan JSON files whose resources the components' ``iac:`` bindings are checked
+    against; ``tf_dir`` the configuration, to point at ``.tf`` lines.
     """
     deployment = load_deployment(path, limits)
     from .records import load_records
 
     record_sets = [load_records(r, limits) for r in records]
+    plan_evidence = None
+    if evidence:
+        from .terraform.crosscheck import load_evidence
+
+        plan_evidence = load_evidence(deployment, evidence, tf_dir=tf_dir, limits=limits)
     if tailoring is not None and tailoring.baseline:
         from .profiles import profile_baseline
 
@@ -91,6 +100,7 @@ def check_file(
         inputs=tuple(extra_inputs),
         as_of=as_of,
         records=record_sets,
+        evidence=plan_evidence,
     )
     previous = load_result(baseline_result) if baseline_result is not None else None
     if previous is not None:

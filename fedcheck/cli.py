@@ -80,7 +80,8 @@ EXAMPLES = {
   fedcheck check deploy.yaml
   fedcheck check deploy.yaml --format sarif --output fedcheck.sarif --format html --output report.html
   fedcheck check deploy.yaml --profile profile.yaml --waivers waivers.yaml --fail-on high
-  fedcheck check deployments/            # every .yaml/.yml/.json file in the directory""",
+  fedcheck check deployments/            # every .yaml/.yml/.json file in the directory
+  fedcheck check deploy.yaml --evidence plan.json --tf-dir infra/   # cross-check a Terraform plan""",
     "controls": """examples:
   fedcheck controls list --baseline high
   fedcheck controls list --baseline moderate --format json""",
@@ -107,7 +108,8 @@ EXAMPLES = {
     "init": """examples:
   fedcheck init                               # writes fedcheck.yaml for a Moderate system
   fedcheck init --impact-level high deploy/fedcheck.yaml
-  fedcheck init --force fedcheck.yaml         # replace an existing file""",
+  fedcheck init --force fedcheck.yaml         # replace an existing file
+  fedcheck init --from-plan plan.json --impact-level high   # components from a Terraform plan""",
     "explain": """examples:
   fedcheck explain AC-11
   fedcheck explain ac-2.3 --format json""",
@@ -188,6 +190,20 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="fail only on failures at or above this FedRAMP risk exposure (low, moderate, "
         "high; critical means high); errors always fail",
+    )
+    check.add_argument(
+        "--evidence",
+        action="append",
+        default=[],
+        metavar="PLAN.json",
+        help="a Terraform plan (terraform show -json plan.out) to cross-check the components' "
+        "iac: bindings against (repeatable; docs/terraform.md)",
+    )
+    check.add_argument(
+        "--tf-dir",
+        metavar="DIR",
+        help="the Terraform configuration of the plan, to point findings at .tf file:line "
+        "(needs the optional extra fedcheck[hcl])",
     )
     _common(check)
 
@@ -283,6 +299,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("low", "moderate", "high"),
         default="moderate",
         help="the system's FIPS 199 impact level (default: moderate)",
+    )
+    init.add_argument(
+        "--from-plan",
+        metavar="PLAN.json",
+        help="build the components from a Terraform plan: one per resource group, evidenced "
+        "fields filled in, iac: bindings written (docs/terraform.md)",
     )
     init.add_argument("--force", action="store_true", help="replace PATH if it exists")
     init.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
@@ -652,6 +674,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     catalog, tailoring, profile_inputs = load_catalog_for(args.controls, args.profile, limits)
     _plan(outputs, [*named, *(c.file for c in catalog if not c.bundled)])
     fail_on = Severity(args.fail_on) if args.fail_on else None
+    if (args.evidence or args.tf_dir) and len(files) != 1:
+        from .errors import UsageError
+
+        raise UsageError(
+            "--evidence and --tf-dir cross-check one deployment description",
+            "check one deployment per run when you give a plan",
+        )
+    if args.tf_dir and not args.evidence:
+        from .errors import UsageError
+
+        raise UsageError("--tf-dir needs --evidence PLAN.json", "add the plan of that directory")
     if len(files) == 1:
         result, code = check_file(
             files[0],
@@ -665,6 +698,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             extra_inputs=profile_inputs,
             as_of=args.as_of,
             records=args.records,
+            evidence=args.evidence,
+            tf_dir=args.tf_dir,
         )
         _emit(result, outputs, args)
         return code
@@ -885,6 +920,16 @@ def cmd_test_controls(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    if args.from_plan:
+        from .terraform.scaffold import write_from_plan
+
+        write_from_plan(args.from_plan, args.path, args.impact_level, force=args.force)
+        if not args.quiet:
+            _err(
+                f"fedcheck: wrote {args.path} from {args.from_plan}; set the fields marked TODO, "
+                f"then run: fedcheck check {args.path} --evidence {args.from_plan}"
+            )
+        return EXIT_OK
     from .scaffold import write_starter
 
     write_starter(args.path, args.impact_level, force=args.force)

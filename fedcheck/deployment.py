@@ -743,6 +743,17 @@ class Component(_Model):
     malware_protection: MalwareProtection | None = Field(
         None, json_schema_extra=_ext("Malicious code protection of the component (SI-3).")
     )
+    iac: list[str] | None = Field(
+        None,
+        max_length=10_000,
+        json_schema_extra=_ext(
+            "Terraform resource addresses that implement the component, in full "
+            '(module.db.aws_db_instance.main, aws_s3_bucket.logs["audit"]); [*] stands for every '
+            "instance of a count or for_each resource or module (aws_s3_bucket.logs[*]). "
+            "fedcheck check --evidence PLAN.json reads their values from the plan "
+            "(docs/terraform.md)."
+        ),
+    )
 
 
 class ExternalService(_Model):

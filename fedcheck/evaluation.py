@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from . import deployment as dm
 from . import rules
@@ -49,6 +49,19 @@ class Tailoring:
     baseline: str | None = None  # the baseline the profile selects
     origin: Location | None = None  # where the profile selects it, for messages
     baseline_deviation: dict[str, Any] | None = None  # a declared baseline below the impact level
+
+
+class EvidenceHook(Protocol):
+    """Evidence beyond the description (see fedcheck.terraform.crosscheck.Evidence)."""
+
+    @property
+    def inputs(self) -> tuple[InputFile, ...]: ...
+
+    def fill(self, deployment: LoadedDeployment) -> LoadedDeployment: ...
+
+    def adjust(
+        self, findings: Sequence[Finding], controls: Sequence[Control], deployment: LoadedDeployment
+    ) -> list[Finding]: ...
 
 
 def timestamp(now: datetime | None = None) -> str:
@@ -93,15 +106,21 @@ def evaluate(
     inputs: Sequence[InputFile] = (),
     as_of: date | None = None,
     records: Sequence[Any] = (),
+    evidence: EvidenceHook | None = None,
 ) -> Result:
     """Evaluate the controls of a baseline against a deployment and return the Result.
 
     ``as_of`` is the evaluation date that waivers and dated evidence are judged against
     (default: today, UTC); ``generated_at`` only stamps the run; ``records`` are extra record
-    files (``fedcheck.records.load_records``).
+    files (``fedcheck.records.load_records``); ``evidence`` (fedcheck.terraform's cross-check of
+    plans) fills the fields the description leaves out and a plan evidences, then adjusts the
+    findings it bears on.
     """
     if isinstance(deployment, dm.Deployment):
         deployment = deployment_from_model(deployment)
+    if evidence is not None:
+        deployment = evidence.fill(deployment)
+        inputs = (*inputs, *evidence.inputs)
     chosen = select_baseline(deployment, baseline)
     tailoring = tailoring or Tailoring()
     from . import records as _records
@@ -131,6 +150,9 @@ def evaluate(
         findings.extend(_evaluate_control(compiled, deployment, ix, chosen))
         if control.records:
             findings.append(_records.finding(control, chosen, overrides, book, as_of, deployment))
+
+    if evidence is not None:
+        findings = evidence.adjust(findings, controls, deployment)
 
     notes = list(record_notes)
     automated = sum(1 for f in findings if f.status in (Status.PASS, Status.FAIL, Status.ERROR))

@@ -99,15 +99,25 @@ class Evidence:
     expected: str
     location: Location | None = None
     missing: bool = False
+    #: Where the value comes from: None for the description (declared), else e.g. "evidenced by
+    #: aws_s3_bucket.logs in plan.json: ..." (the plan's SHA-256 is among the Result's inputs).
+    source: str | None = None
+
+    @property
+    def source_label(self) -> str:
+        return self.source or "declared"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "path": self.path,
             "actual": self.actual,
             "expected": self.expected,
             "missing": self.missing,
             "location": self.location.to_dict() if self.location else None,
         }
+        if self.source is not None:
+            data["source"] = self.source
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Evidence:
@@ -118,6 +128,7 @@ class Evidence:
             data.get("expected", ""),
             Location.from_dict(loc) if loc else None,
             bool(data.get("missing", False)),
+            data.get("source"),
         )
 
 

@@ -116,6 +116,8 @@ system:
 components:
   - id: web-app
     name: Web application            # EDIT
+    iac: []                          # Terraform addresses that implement it, for --evidence
+                                     # (docs/terraform.md), e.g. [aws_lb.web, aws_ecs_service.web]
     type: web_app                    # web_app | api | compute | database | object_storage | queue
                                      # | network | identity_provider | logging | ai_model | other
     data:
@@ -252,6 +254,7 @@ components:
   # SI-4, AU-6: a central log store (SIEM) that every component sends its audit records to.
   - id: audit-log
     name: Central audit log store    # EDIT
+    iac: []
     type: logging
     data:
       impact_level: $level

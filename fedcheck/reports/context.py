@@ -62,6 +62,7 @@ def _evidence(e: Evidence) -> dict[str, Any]:
         "expected": e.expected,
         "missing": e.missing,
         "location": _location(e.location),
+        "source": e.source_label,  # declared, or the plan resource that evidences it
     }
 
 

@@ -260,6 +260,8 @@ def _evidence(e: Evidence) -> dict[str, Any]:
         item["props"].append(_prop("actual", actual))
     if e.location is not None:
         item["props"].append(_prop("location", str(e.location)))
+    if _is_machine(e) and e.location is not None:
+        item["href"] = e.location.file  # the plan (or .tf file) that evidences the value
     return item
 
 
