@@ -119,6 +119,11 @@ def _verified(result: Result) -> bool:
     )
 
 
+def _system_name(system_id: object) -> str:
+    """A system as a message names it: its id, or that the result states none."""
+    return f"system '{system_id}'" if system_id else "a system with no id"
+
+
 def check_comparable(old: Result, new: Result, source: str | None = None) -> None:
     """Refuse to compare results of two different systems: every failure would look new."""
     a, b = old.system.get("id"), new.system.get("id")
@@ -127,7 +132,7 @@ def check_comparable(old: Result, new: Result, source: str | None = None) -> Non
             source or "previous result",
             None,
             None,
-            f"the previous result is for system '{a}', this one for '{b}'",
+            f"the previous result is for {_system_name(a)}, this one for {_system_name(b)}",
             "compare results of the same system",
         )
     if old.baseline != new.baseline:

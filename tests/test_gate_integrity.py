@@ -784,3 +784,20 @@ def test_several_reports_may_be_discarded_to_dev_null(capsys) -> None:
         "/dev/null",
     ]
     assert main(args) == 0
+
+
+def test_comparing_a_result_without_a_system_id_never_prints_none() -> None:
+    import dataclasses
+
+    from fedcheck.api import load_catalog
+    from fedcheck.errors import InputError
+    from fedcheck.evaluation import evaluate
+    from fedcheck.inputs import load_deployment
+    from fedcheck.regressions import check_comparable
+
+    result = evaluate(load_deployment(str(COMPLIANT)), load_catalog(), as_of=date(2026, 12, 1))
+    anonymous = dataclasses.replace(result, system={**result.system, "id": None})
+    with pytest.raises(InputError) as caught:
+        check_comparable(anonymous, result)
+    assert "None" not in caught.value.render()
+    assert "a system with no id" in caught.value.render()
