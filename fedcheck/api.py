@@ -6,6 +6,7 @@ composing the single-purpose modules; none of them prints.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Sequence
@@ -53,6 +54,7 @@ def check_file(
     fail_on: Severity | None = None,
     limits: Limits = DEFAULT_LIMITS,
     extra_inputs: Sequence[InputFile] = (),
+    poam_history: str | None = None,
 ) -> tuple[Result, int]:
     """Load, evaluate, apply waivers and a previous result: the Result and the gate's exit code."""
     deployment = load_deployment(path, limits)
@@ -64,11 +66,16 @@ def check_file(
         deployment, catalog, baseline=baseline, tailoring=tailoring, inputs=tuple(extra_inputs)
     )
     previous = load_result(baseline_result) if baseline_result is not None else None
-    if previous is not None:
-        from .risk import carry_detection
+    if previous is not None or poam_history is not None:
+        from .risk import detections_of, earliest, load_poam_history, rate
 
+        history: dict[tuple[str, str], str] = {}
+        if poam_history is not None:
+            history, sha = load_poam_history(poam_history)
+            inputs = (*result.inputs, InputFile("poam-history", poam_history, sha))
+            result = dataclasses.replace(result, inputs=inputs)
         # Original detection days survive re-runs, so deadlines never restart.
-        result = carry_detection(previous, result)
+        result = rate(result, earliest(detections_of(previous) if previous else {}, history))
     if waivers is not None:
         from .waivers import apply_waivers, load_waivers
 
