@@ -59,6 +59,7 @@ def check_file(
     records: Sequence[str] = (),
     evidence: Sequence[str] = (),
     tf_dir: str | None = None,
+    poam_history: str | None = None,
 ) -> tuple[Result, int]:
     """Load, evaluate, apply waivers and a previous result: the Result and the gate's exit code.
 
@@ -103,11 +104,16 @@ def check_file(
         evidence=plan_evidence,
     )
     previous = load_result(baseline_result) if baseline_result is not None else None
-    if previous is not None:
-        from .risk import carry_detection
+    if previous is not None or poam_history is not None:
+        from .risk import detections_of, earliest, load_poam_history, rate
 
+        history: dict[tuple[str, str], str] = {}
+        if poam_history is not None:
+            history, sha = load_poam_history(poam_history)
+            inputs = (*result.inputs, InputFile("poam-history", poam_history, sha))
+            result = dataclasses.replace(result, inputs=inputs)
         # Original detection days survive re-runs, so deadlines never restart.
-        result = carry_detection(previous, result)
+        result = rate(result, earliest(detections_of(previous) if previous else {}, history))
     if waivers is not None:
         from .waivers import apply_waivers, load_waivers
 

@@ -168,6 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="gate only on failures that are new since this saved JSON result",
     )
     check.add_argument(
+        "--poam-history",
+        metavar="POAM.json",
+        help="a POA&M fedcheck wrote before: keep each weakness's original detection date",
+    )
+    check.add_argument(
         "--format",
         dest="format",
         action=_FormatAction,
@@ -693,6 +698,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             tailoring=tailoring,
             waivers=args.waivers,
             baseline_result=args.baseline_result,
+            poam_history=args.poam_history,
             fail_on=fail_on,
             limits=limits,
             extra_inputs=profile_inputs,
@@ -742,6 +748,7 @@ def _check_many(
                 tailoring=tailoring,
                 waivers=args.waivers,
                 baseline_result=args.baseline_result,
+                poam_history=args.poam_history,
                 fail_on=fail_on,
                 limits=limits,
                 extra_inputs=profile_inputs,

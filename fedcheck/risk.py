@@ -171,6 +171,61 @@ def carry_detection(previous: Result, result: Result) -> Result:
     return rate(result, detections_of(previous))
 
 
+def earliest(*maps: dict[tuple[str, str], str]) -> dict[tuple[str, str], str]:
+    """The earliest detection day of each weakness over several histories."""
+    out: dict[tuple[str, str], str] = {}
+    for m in maps:
+        for key, day in m.items():
+            if key not in out or day < out[key]:
+                out[key] = day
+    return out
+
+
+def load_poam_history(path: str) -> tuple[dict[tuple[str, str], str], str]:
+    """The original detection day of each weakness in a POA&M that fedcheck wrote before
+    (``--format poam``), by control and target (its finding observations' ``collected`` day),
+    and the file's SHA-256."""
+    import hashlib
+
+    from .errors import InputError
+    from .loading import parse_text, read_text
+
+    text, raw = read_text(path)
+    data, _ = parse_text(text, path, as_json=True)
+    fix = "pass a POA&M written by fedcheck check --format poam"
+    poam = data.get("plan-of-action-and-milestones") if isinstance(data, dict) else None
+    if not isinstance(poam, dict) or not isinstance(poam.get("observations", []), list):
+        raise InputError(path, None, None, "not an OSCAL plan of action and milestones", fix)
+    out: dict[tuple[str, str], str] = {}
+    for i, obs in enumerate(poam.get("observations", [])):
+        if not isinstance(obs, dict) or "finding" not in (obs.get("types") or []):
+            continue
+        props = {
+            p.get("name"): p.get("value")
+            for p in obs.get("props") or []
+            if isinstance(p, dict) and p.get("ns") == "urn:fedcheck:oscal"
+        }
+        control, target = props.get("control-id"), props.get("target")
+        collected = str(obs.get("collected") or "")[:10]
+        if not (isinstance(control, str) and isinstance(target, str)):
+            continue
+        try:
+            date.fromisoformat(collected)
+            key = (to_oscal(control), target)
+        except ValueError:
+            raise InputError(
+                path,
+                None,
+                None,
+                f"observations[{i}]: collected {obs.get('collected')!r} or control "
+                f"{control!r} is not what fedcheck writes",
+                fix,
+            ) from None
+        if key not in out or collected < out[key]:
+            out[key] = collected
+    return out, hashlib.sha256(raw).hexdigest()
+
+
 def root_causes(findings: Iterable[Finding]) -> list[list[Finding]]:
     """Findings grouped by weakness: the same target and the same field read by several controls
     is one root cause. A finding without evidence is its own group. Groups keep first-seen order.
@@ -204,9 +259,11 @@ __all__ = [
     "carry_detection",
     "deadline",
     "detections_of",
+    "earliest",
     "evaluation_day",
     "exposure",
     "highest",
+    "load_poam_history",
     "rate",
     "rate_finding",
     "root_causes",

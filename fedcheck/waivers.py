@@ -350,6 +350,8 @@ def apply_waivers(result: Result, waiver_file: WaiverFile, *, today: date | None
             )
         elif found:
             state = "applied"
+            for why in (*refused[id(waiver)], *overdue[id(waiver)]):
+                notes.append(f"{label} does not apply to {why} ({waiver.location})")
         elif refused[id(waiver)]:
             state = "refused"
             notes.append(

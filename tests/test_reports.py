@@ -162,6 +162,7 @@ def test_html_lists_every_section_and_the_sign_off(result: Result) -> None:
     html = render(result, "html")
     for section in (
         "summary",
+        "risk",
         "failing",
         "waived",
         "deviations",

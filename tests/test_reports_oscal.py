@@ -395,3 +395,42 @@ def test_the_example_deployment_documents_validate(
         one = doc["assessment-results"]["results"][0]
         targets = {f["target"]["target-id"] for f in one["findings"]}
         assert {f"{c.oscal_id}_smt" for c in result.controls} <= targets
+
+
+def test_a_poam_history_file_keeps_the_original_detection_date(tmp_path: Path, monkeypatch) -> None:
+    from fedcheck.cli import main
+
+    deploy = tmp_path / "d.yaml"
+    deploy.write_text(DEPLOYMENT, encoding="utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")  # 2026-12-01
+    first = tmp_path / "poam-december.json"
+    assert main(["check", str(deploy), "--quiet", "--format", "poam", "--output", str(first)]) == 1
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1798761600")  # 2027-01-01
+    second = tmp_path / "poam-january.json"
+    args = ["check", str(deploy), "--quiet", "--poam-history", str(first)]
+    assert main([*args, "--format", "poam", "--output", str(second)]) == 1
+    doc = json.loads(second.read_text(encoding="utf-8"))["plan-of-action-and-milestones"]
+    ac11 = [
+        o for o in doc["observations"] if "AC-11" in props(o, "control-id", "urn:fedcheck:oscal")
+    ]
+    assert ac11 and {o["collected"] for o in ac11} == {"2026-12-01T00:00:00Z"}
+    inputs = props(doc["metadata"], "input-poam-history", "urn:fedcheck:oscal")
+    assert inputs and inputs[0].startswith(str(first))
+    # The POA&M ids did not change from one month to the next.
+    old = json.loads(first.read_text(encoding="utf-8"))["plan-of-action-and-milestones"]
+    assert [props(i, "POAM-ID") for i in doc["poam-items"]] == [
+        props(i, "POAM-ID") for i in old["poam-items"]
+    ]
+
+
+def test_a_poam_history_that_is_not_a_poam_is_refused(tmp_path: Path, capsys) -> None:
+    from fedcheck.cli import main
+
+    deploy = tmp_path / "d.yaml"
+    deploy.write_text(DEPLOYMENT, encoding="utf-8")
+    bad = tmp_path / "not-poam.json"
+    bad.write_text('{"catalog": {}}', encoding="utf-8")
+    assert main(["check", str(deploy), "--quiet", "--poam-history", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "not an OSCAL plan of action and milestones" in err and "fix:" in err
+    assert "Traceback" not in err

@@ -327,6 +327,20 @@ def test_an_operational_requirement_is_refused_for_a_high_risk(files) -> None:
     text = deviation("operational_requirement", target="*")
     out = apply_waivers(high, load_waivers(files(text), catalog=CATALOG))
     assert ac11(out) == {"web": Status.FAIL, "api": Status.FAIL, "ok": Status.PASS}
+    # A wildcard that applies to one target and not to another says so for the other.
+    mixed = dataclasses.replace(
+        high,
+        findings=tuple(
+            dataclasses.replace(f, risk=dataclasses.replace(f.risk, level="moderate"))
+            if f.target == "api" and f.risk is not None
+            else f
+            for f in high.findings
+        ),
+    )
+    part = apply_waivers(mixed, load_waivers(files(text), catalog=CATALOG))
+    assert ac11(part) == {"web": Status.FAIL, "api": Status.WAIVED, "ok": Status.PASS}
+    assert part.waivers[0]["state"] == "applied"
+    assert any("does not apply to AC-11 on web" in n for n in part.notes)
     assert exit_code(out) == 1 and out.waivers[0]["state"] == "refused"
     assert any("no operational requirement for a high risk" in n for n in out.notes)
     # Once a risk adjustment lowers it, the operational requirement can accept it.
