@@ -95,6 +95,9 @@ class Control:
     file: str = ""
     source: SourceMap | None = None
     bundled: bool = True
+    # The customer configures it itself (its own encryption, MFA, logging, backups): no CRM can
+    # make it inherited in full (see fedcheck.crm).
+    customer_configured: bool = False
 
     @property
     def is_automated(self) -> bool:
@@ -330,6 +333,7 @@ def control_from_data(
         file=file,
         source=source,
         bundled=bundled,
+        customer_configured=bool(data.get("customer_configured", False)),
     )
 
 
@@ -460,6 +464,7 @@ def _control_data(c: Control) -> dict[str, Any]:
         },
         "rules": list(c.rules),
         "examples": c.examples,
+        **({"customer_configured": True} if c.customer_configured else {}),
     }
 
 
@@ -541,6 +546,7 @@ def _raw(c: Control) -> dict[str, Any]:
         },
         "rules": list(c.rules),
         "examples": c.examples,
+        **({"customer_configured": True} if c.customer_configured else {}),
     }
 
 

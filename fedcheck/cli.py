@@ -156,6 +156,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--profile", metavar="FILE", help="a tailoring profile (YAML)")
     check.add_argument("--waivers", metavar="FILE", help="a waiver file (YAML)")
     check.add_argument(
+        "--crm",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a leveraged provider's customer responsibility matrix, which backs claims of "
+        "inherited controls (repeatable)",
+    )
+    check.add_argument(
         "--baseline-result",
         metavar="OLD.json",
         help="gate only on failures that are new since this saved JSON result",
@@ -202,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(listing)
 
     schema = command("schema", "Print the JSON Schema of an input format.")
-    schema.add_argument("kind", choices=("deployment", "control", "profile", "waivers"))
+    schema.add_argument("kind", choices=("deployment", "control", "profile", "waivers", "crm"))
 
     report = command("report", "Render a saved JSON result in another format, without evaluating.")
     report.add_argument("result", metavar="RESULT.json")
@@ -239,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument(
         "--kind",
-        choices=("control", "profile", "waivers", "deployment"),
+        choices=("control", "profile", "waivers", "deployment", "crm"),
         help="the kind of every file (default: told by its top-level keys)",
     )
     validate.add_argument(
@@ -485,7 +493,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     outputs = _outputs(args)
     files = _expand(args.deployments)
     limits = _limits(args)
-    catalog, tailoring, profile_inputs = load_catalog_for(args.controls, args.profile, limits)
+    catalog, tailoring, profile_inputs = load_catalog_for(
+        args.controls, args.profile, limits, crms=args.crm
+    )
     fail_on = Severity(args.fail_on) if args.fail_on else None
     if len(files) == 1:
         result, code = check_file(
