@@ -54,7 +54,15 @@ class CrmControl(_Model):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "if": {"properties": {"responsibility": {"enum": ["shared", "customer"]}}},
+            "if": {
+                "properties": {
+                    "responsibility": {
+                        "description": "A shared or customer control must name the customer's "
+                        "part.",
+                        "enum": ["shared", "customer"],
+                    }
+                }
+            },
             "then": {"required": ["customer"]},
         }
     )
