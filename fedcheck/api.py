@@ -29,11 +29,19 @@ def load_catalog(
 
 
 def load_catalog_for(
-    extra_dirs: Sequence[str], profile_path: str | None, limits: Limits = DEFAULT_LIMITS
+    extra_dirs: Sequence[str],
+    profile_path: str | None,
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    crms: Sequence[str] = (),
 ) -> tuple[_catalog.Catalog, Tailoring | None, tuple[InputFile, ...]]:
-    """Load the catalog a run needs: bundled, extra directories, and a profile's tailoring."""
+    """Load the catalog a run needs: bundled, extra directories, a profile's tailoring, and the
+    customer responsibility matrices (``crms``, besides the profile's) that back inheritance."""
     if profile_path is None:
-        return load_catalog(extra_dirs, limits=limits), None, ()
+        catalog = load_catalog(extra_dirs, limits=limits)
+        if not crms:
+            return catalog, None, ()
+        return catalog, Tailoring(crms=_load_crms(crms, (), catalog, limits)), ()
     from .profiles import load_profile
 
     profile = load_profile(profile_path, limits)
@@ -41,7 +49,20 @@ def load_catalog_for(
     dirs = list({os.path.realpath(d): d for d in (*extra_dirs, *profile.control_dirs)}.values())
     catalog = load_catalog(dirs, limits=limits)
     tailoring = profile.tailoring(catalog)
+    if crms:
+        tailoring.crms = _load_crms(crms, tailoring.crms, catalog, limits)
     return catalog, tailoring, (InputFile("profile", profile_path, profile.sha256),)
+
+
+def _load_crms(
+    paths: Sequence[str], given: Sequence[Any], catalog: _catalog.Catalog, limits: Limits
+) -> tuple[Any, ...]:
+    from .crm import load_crms
+
+    # A CRM named both by the profile and on the command line counts once.
+    seen = {os.path.realpath(c.file) for c in given}
+    extra = [p for p in paths if os.path.realpath(p) not in seen]
+    return load_crms([*(c.file for c in given), *extra], limits, catalog=catalog)
 
 
 def check_file(
@@ -160,7 +181,8 @@ def load_result(path: str) -> Result:
 
 
 def schema(kind: str) -> dict[str, Any]:
-    """The JSON Schema of an input format: deployment, control, profile, waivers or records."""
+    """The JSON Schema of an input format: deployment, control, profile, waivers, records or
+    crm."""
     if kind == "deployment":
         from .deployment import json_schema
 
@@ -169,6 +191,10 @@ def schema(kind: str) -> dict[str, Any]:
         from .records import json_schema as records_schema
 
         return records_schema()
+    if kind == "crm":
+        from .crm import json_schema as crm_schema
+
+        return crm_schema()
     name = {
         "control": "control.schema.json",
         "profile": "profile.schema.json",

@@ -123,6 +123,9 @@ class Control:
     records: tuple[dict[str, Any], ...] = ()  # dated-evidence rules (fedcheck.records)
     source: SourceMap | None = None
     bundled: bool = True
+    # The customer configures it itself (its own encryption, MFA, logging, backups): no CRM can
+    # make it inherited in full (see fedcheck.crm).
+    customer_configured: bool = False
 
     @property
     def is_automated(self) -> bool:
@@ -399,6 +402,7 @@ def control_from_data(
         source=source,
         bundled=bundled,
         records=tuple(data.get("records", ())),
+        customer_configured=bool(data.get("customer_configured", False)),
     )
 
 
@@ -534,6 +538,7 @@ def _control_data(c: Control) -> dict[str, Any]:
         "rules": list(c.rules),
         "examples": c.examples,
         **({"records": list(c.records)} if c.records else {}),
+        **({"customer_configured": True} if c.customer_configured else {}),
     }
 
 
@@ -688,6 +693,7 @@ def _raw(c: Control) -> dict[str, Any]:
         "rules": list(c.rules),
         "examples": c.examples,
         **({"records": list(c.records)} if c.records else {}),
+        **({"customer_configured": True} if c.customer_configured else {}),
     }
 
 

@@ -163,6 +163,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--waivers", metavar="FILE", help="a waiver file (YAML)")
     _dated(check)
     check.add_argument(
+        "--crm",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a leveraged provider's customer responsibility matrix, which backs claims of "
+        "inherited controls (repeatable)",
+    )
+    check.add_argument(
         "--baseline-result",
         metavar="OLD.json",
         help="gate only on failures that are new since this saved JSON result",
@@ -229,7 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(listing)
 
     schema = command("schema", "Print the JSON Schema of an input format.")
-    schema.add_argument("kind", choices=("deployment", "control", "profile", "waivers", "records"))
+    schema.add_argument(
+        "kind", choices=("deployment", "control", "profile", "waivers", "records", "crm")
+    )
 
     report = command("report", "Render a saved JSON result in another format, without evaluating.")
     report.add_argument("result", metavar="RESULT.json")
@@ -266,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument(
         "--kind",
-        choices=("control", "profile", "waivers", "deployment", "records"),
+        choices=("control", "profile", "waivers", "deployment", "records", "crm"),
         help="the kind of every file (default: told by its top-level keys)",
     )
     validate.add_argument(
@@ -674,9 +684,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     files = _expand(args.deployments)
     limits = _limits(args)
     _check_template(args, outputs, several=len(files) > 1)
-    named = [*files, args.waivers, args.profile, args.baseline_result, args.template]
+    named = [*files, args.waivers, args.profile, args.baseline_result, args.template, *args.crm]
     _plan(outputs, named)
-    catalog, tailoring, profile_inputs = load_catalog_for(args.controls, args.profile, limits)
+    catalog, tailoring, profile_inputs = load_catalog_for(
+        args.controls, args.profile, limits, crms=args.crm
+    )
     _plan(outputs, [*named, *(c.file for c in catalog if not c.bundled)])
     fail_on = Severity(args.fail_on) if args.fail_on else None
     if (args.evidence or args.tf_dir) and len(files) != 1:

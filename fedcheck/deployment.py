@@ -819,8 +819,9 @@ class InheritedControls(_Model):
     package_id: str | None = Field(None, description="The provider's FedRAMP package id.")
     responsibility: Responsibility = Field(
         "full",
-        description="full: the provider implements the control entirely; shared: the system "
-        "implements the customer part (the automated checks still run).",
+        description="full: the provider implements the control entirely (as its CRM must say: a "
+        "control the customer configures is shared at most); shared: the system implements the "
+        "customer part (the automated checks still run).",
     )
     controls: list[str] = Field(
         default_factory=list,
@@ -927,8 +928,9 @@ class Deployment(_Model):
     inherited_controls: list[InheritedControls] = Field(
         default_factory=list,
         json_schema_extra=_ext(
-            "Controls inherited from leveraged FedRAMP-authorized providers (a customer "
-            "responsibility matrix)."
+            "Controls claimed as inherited from leveraged FedRAMP-authorized providers. A claim "
+            "counts only as far as the provider's customer responsibility matrix, given to the "
+            "run (--crm FILE or a profile's crms), allows; a claim that none backs is an error."
         ),
     )
     records: list[Record] = Field(

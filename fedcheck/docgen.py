@@ -25,6 +25,7 @@ import yaml
 
 from . import rules
 from .catalog import BASELINES, Catalog, Control, load_catalog
+from .crm import json_schema as crm_schema
 from .deployment import json_schema
 from .families import FAMILY_TITLES
 
@@ -637,6 +638,7 @@ def generate(catalog: Catalog | None = None) -> dict[str, str]:
     from .records import json_schema as records_schema
 
     files["schemas/records.schema.json"] = schema_text(records_schema())
+    files["schemas/crm.schema.json"] = schema_text(crm_schema())
     return dict(sorted(files.items()))
 
 
@@ -676,8 +678,9 @@ def write(root: Path, files: dict[str, str]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m fedcheck.docgen",
-        description="Generate docs/controls, docs/coverage.md, docs/deployment-format.md and "
-        "schemas/deployment.schema.json from the controls and the deployment model.",
+        description="Generate docs/controls, docs/coverage.md, docs/deployment-format.md, "
+        "schemas/deployment.schema.json and schemas/crm.schema.json from the controls and the "
+        "deployment and CRM models.",
     )
     parser.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 naming every stale file"

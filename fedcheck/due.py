@@ -103,18 +103,20 @@ def due_calendar(
     as_of: datetime.date | None = None,
     records: Sequence[_records.RecordSet] = (),
     within_days: int = 30,
+    crms: Sequence[Any] = (),
 ) -> DueCalendar:
     """Every dated obligation of the selected baseline, judged on ``as_of`` (default today)."""
     chosen = select_baseline(deployment, baseline)
     tailoring = tailoring or Tailoring()
     as_of = as_of or datetime.datetime.now(datetime.UTC).date()
     aged, book, notes = _records.prepare(deployment, catalog, as_of, records)
-    inherited = _inheritance(deployment, tailoring, catalog)
     items: list[DueItem] = []
     selected = _selected(catalog, chosen, tailoring)
+    all_crms = (*tailoring.crms, *(c for c in crms if c not in tailoring.crms))
+    inherited = _inheritance(deployment, tailoring, catalog, selected, all_crms)
     for control in selected:
         source = inherited.get(control.oscal_id)
-        if source is not None and source.get("responsibility", "full") == "full":
+        if source is not None and source.responsibility == "provider":
             continue
         overrides = tailoring.parameters.get(control.oscal_id)
         if control.records:
@@ -185,7 +187,7 @@ def _dated_fields(
         if control is None or spec.parameter not in control.parameters:
             continue
         source = inherited.get(control.oscal_id)
-        if source is not None and source.get("responsibility", "full") == "full":
+        if source is not None and source.responsibility == "provider":
             continue
         overrides = tailoring.parameters.get(control.oscal_id)
         days = int(control.parameter_values(baseline, overrides)[spec.parameter])

@@ -15,7 +15,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import deployment as dm
 from .catalog import BASELINES, Catalog, Control, Parameter, schema_problems, to_display, to_oscal
@@ -25,6 +25,9 @@ from .findings import Location
 from .inputs import display_path
 from .loading import DEFAULT_LIMITS, Limits, SourceMap, load_file
 from .text import is_invisible
+
+if TYPE_CHECKING:
+    from .crm import Claim
 
 _FAMILY = re.compile(r"^[A-Za-z]{2,6}$")
 
@@ -39,6 +42,7 @@ class Profile:
     sha256: str
     control_dirs: tuple[str, ...] = ()
     problems: list[Problem] = field(default_factory=list)
+    crm_files: tuple[str, ...] = ()  # its crms:, relative to the profile's directory resolved
 
     @property
     def baseline(self) -> str:
@@ -108,7 +112,10 @@ class Profile:
         if self.problems:
             problems = sorted(self.problems, key=lambda p: (p.line or 0, p.column or 0))
             raise InputErrors(problems)
+        from .crm import load_crms
+
         return Tailoring(
+            crms=load_crms(self.crm_files, catalog=catalog),
             add=tuple(add),
             remove=remove,
             parameters=parameters,
@@ -310,18 +317,13 @@ class Profile:
             return False
         return True
 
-    def _inherited(self, catalog: Catalog) -> list[dict[str, Any]]:
+    def _inherited(self, catalog: Catalog) -> list[Claim]:
+        from .crm import Claim
+
         families = {c.family.upper() for c in catalog}
         out = []
         for i, item in enumerate(self.data.get("inherited") or []):
-            entry = {
-                "provider": item["provider"],
-                "fedramp_authorization": item["fedramp_authorization"],
-                "responsibility": item.get("responsibility", "full"),
-                "package_id": item.get("package_id"),
-                "controls": [],
-                "_location": self._location(("inherited", i)),
-            }
+            refs: list[tuple[str, Location]] = []
             for j, ref in enumerate(item["controls"]):
                 path: tuple[str | int, ...] = ("inherited", i, "controls", j)
                 if _FAMILY.fullmatch(ref):
@@ -332,10 +334,23 @@ class Profile:
                             f"use a family code such as {', '.join(sorted(families)[:5])}",
                         )
                         continue
-                    entry["controls"].append(ref.upper())
+                    refs.append((ref.upper(), self._location(path)))
                 elif self._control(catalog, ref, path) is not None:
-                    entry["controls"].append(to_oscal(ref))
-            out.append(entry)
+                    refs.append((to_oscal(ref), self._location(path)))
+            out.append(
+                Claim(
+                    provider=item["provider"],
+                    fedramp_authorization=item["fedramp_authorization"],
+                    package_id=item.get("package_id"),
+                    responsibility=item.get("responsibility", "full"),
+                    refs=tuple(refs),
+                    location=self._location(("inherited", i)),
+                    where=f"inherited[{i}]",
+                    authorization_location=self._location(
+                        ("inherited", i, "fedramp_authorization")
+                    ),
+                )
+            )
         return out
 
     def _compile(
@@ -433,9 +448,24 @@ def load_profile(path: str, limits: Limits = DEFAULT_LIMITS) -> Profile:
                 )
             )
         dirs.append(str(directory))
+    crm_files = []
+    for i, rel in enumerate(doc.data.get("crms") or []):
+        crm_file = base / rel
+        if not crm_file.is_file():
+            line, column, _ = doc.source.position(("crms", i))
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    column,
+                    f"crms: no file {rel!r} next to the profile",
+                    "give the CRM file's path relative to the profile file",
+                )
+            )
+        crm_files.append(str(crm_file))
     if problems:
         raise InputErrors(problems)
-    return Profile(path, doc.data, doc.source, doc.sha256, tuple(dirs))
+    return Profile(path, doc.data, doc.source, doc.sha256, tuple(dirs), crm_files=tuple(crm_files))
 
 
 # --- comparing values ------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Check input files without evaluating anything: control files, profiles, waiver files and
-deployments, each against its schema and the model, every problem at file:line:column.
+"""Check input files without evaluating anything: control files, profiles, waiver files,
+customer responsibility matrices and deployments, each against its schema and the model, every problem at file:line:column.
 
 ``fedcheck validate PATH...`` is the command a control author or an ISSO runs before a commit.
 The kind of each file is told by its top-level keys unless given.
@@ -15,7 +15,7 @@ from typing import Any
 from .errors import FedcheckError, InputError, Problem
 from .loading import DEFAULT_LIMITS, Limits, load_file
 
-KINDS = ("control", "profile", "waivers", "deployment", "records")
+KINDS = ("control", "profile", "waivers", "deployment", "records", "crm")
 
 
 @dataclass
@@ -49,7 +49,7 @@ class Validation:
 
 
 def detect_kind(data: Any) -> str | None:
-    """control, profile, waivers or deployment, by the top-level keys; None when unclear."""
+    """control, profile, waivers, crm or deployment, by the top-level keys; None when unclear."""
     if not isinstance(data, dict):
         return None
     keys = set(data)
@@ -70,6 +70,8 @@ def detect_kind(data: Any) -> str | None:
         return "deployment"
     if "id" in keys and keys & {"family", "rules", "severity", "title"}:
         return "control"
+    if "controls" in keys and keys & {"provider", "package_id", "fedramp_authorization"}:
+        return "crm"
     if keys & {
         "baseline",
         "add",
@@ -119,9 +121,9 @@ def validate_file(
                             path,
                             1,
                             1,
-                            "cannot tell whether this is a control, profile, waiver file or "
-                            "deployment from its top-level keys",
-                            "pass --kind control|profile|waivers|deployment|records",
+                            "cannot tell whether this is a control, profile, waiver file, "
+                            "records file, CRM or deployment from its top-level keys",
+                            "pass --kind control|profile|waivers|deployment|records|crm",
                         )
                     ],
                 )
@@ -188,6 +190,12 @@ def _waivers(path: str, limits: Limits, catalog: Any) -> None:
     load_waivers(path, limits, catalog=_bundled(catalog, limits))
 
 
+def _crm(path: str, limits: Limits, catalog: Any) -> None:
+    from .crm import load_crm
+
+    load_crm(path, limits, catalog=_bundled(catalog, limits))
+
+
 def _deployment(path: str, limits: Limits, catalog: Any) -> None:
     from .inputs import load_deployment
 
@@ -206,6 +214,7 @@ _CHECKS = {
     "waivers": _waivers,
     "deployment": _deployment,
     "records": _records,
+    "crm": _crm,
 }
 
 

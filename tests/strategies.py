@@ -165,12 +165,19 @@ def deployments(draw: st.DrawFn, max_items: int = 4) -> dict[str, Any]:
             st.lists(
                 model_data(
                     dm.InheritedControls,
+                    # A claim counts only with its provider's CRM, which exists only for an
+                    # authorized provider (tests build one per claimed provider).
+                    fedramp_authorization=st.sampled_from(["li-saas", "low", "moderate", "high"]),
                     controls=st.lists(
                         st.sampled_from(["PE", "MA", "PE-3", "AC-2(3)", "ac-11", "CP-9"]),
                         max_size=3,
                     ),
                 ),
                 max_size=2,
+                unique_by=(
+                    lambda claim: " ".join(claim["provider"].split()).casefold(),
+                    lambda claim: claim.get("package_id") or id(claim),
+                ),
             )
         )
     return data
