@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from . import catalog as _catalog
@@ -53,6 +54,9 @@ def check_file(
     fail_on: Severity | None = None,
     limits: Limits = DEFAULT_LIMITS,
     extra_inputs: Sequence[InputFile] = (),
+    as_of: date | None = None,
+    edition: str | None = None,
+    cert_class: str | None = None,
 ) -> tuple[Result, int]:
     """Load, evaluate, apply waivers and a previous result: the Result and the gate's exit code."""
     deployment = load_deployment(path, limits)
@@ -61,7 +65,14 @@ def check_file(
 
         baseline = profile_baseline(tailoring, baseline, deployment)
     result = evaluate(
-        deployment, catalog, baseline=baseline, tailoring=tailoring, inputs=tuple(extra_inputs)
+        deployment,
+        catalog,
+        baseline=baseline,
+        tailoring=tailoring,
+        inputs=tuple(extra_inputs),
+        as_of=as_of,
+        edition=edition,
+        cert_class=cert_class,
     )
     if waivers is not None:
         from .waivers import apply_waivers, load_waivers

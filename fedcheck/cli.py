@@ -153,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="an extra directory of control YAML files (repeatable)",
     )
+    _rules_flags(check)
     check.add_argument("--profile", metavar="FILE", help="a tailoring profile (YAML)")
     check.add_argument("--waivers", metavar="FILE", help="a waiver file (YAML)")
     check.add_argument(
@@ -196,6 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     listing.add_argument("--baseline", choices=("low", "moderate", "high"))
+    listing.add_argument(
+        "--rules", choices=("rev5", "cr26"), help="with cr26, list the controls of --class"
+    )
+    listing.add_argument(
+        "--class", dest="cert_class", choices=("b", "c", "d"), help="a CR26 Rev5 class"
+    )
     listing.add_argument("--controls", action="append", default=[], metavar="DIR")
     listing.add_argument("--format", choices=("text", "json"), default="text")
     listing.add_argument("--automated", action="store_true", help="only automated controls")
@@ -300,6 +307,37 @@ def build_parser() -> argparse.ArgumentParser:
     completion = command("completion", "Print a shell completion script.")
     completion.add_argument("shell", choices=("bash", "zsh", "fish"))
     return parser
+
+
+def _rules_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--rules",
+        choices=("rev5", "cr26"),
+        help="rule edition (default: the one in force on the evaluation date; cr26 from 2027-01-01)",
+    )
+    p.add_argument(
+        "--class",
+        dest="cert_class",
+        choices=("b", "c", "d"),
+        help="CR26 certification class for Rev5 (default from impact level: low b, moderate c, high d)",
+    )
+    if not any("--as-of" in a.option_strings for a in p._actions):
+        p.add_argument(
+            "--as-of",
+            dest="as_of",
+            type=_iso_date,
+            metavar="YYYY-MM-DD",
+            help="evaluation date (default: today, UTC); selects the rules in force",
+        )
+
+
+def _iso_date(text: str) -> Any:
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -498,6 +536,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             fail_on=fail_on,
             limits=limits,
             extra_inputs=profile_inputs,
+            as_of=args.as_of,
+            edition=args.rules,
+            cert_class=args.cert_class,
         )
         _emit(result, outputs, args)
         return code
@@ -543,6 +584,9 @@ def _check_many(
                 fail_on=fail_on,
                 limits=limits,
                 extra_inputs=profile_inputs,
+                as_of=args.as_of,
+                edition=args.rules,
+                cert_class=args.cert_class,
             )
         except FedcheckError as exc:
             _err(exc.render())
@@ -575,6 +619,10 @@ def cmd_controls(args: argparse.Namespace) -> int:
         raise UsageError("controls needs an action", "run: fedcheck controls list")
     catalog, _, _ = load_catalog_for(args.controls, None, _limits(args))
     controls = catalog.in_baseline(args.baseline) if args.baseline else list(catalog)
+    if args.rules == "cr26" or args.cert_class:
+        from .editions import class_members
+
+        controls = class_members(catalog, args.rules, args.cert_class, args.baseline)
     if args.automated:
         controls = [c for c in controls if c.is_automated]
     if args.format == "json":

@@ -13,11 +13,11 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from . import deployment as dm
-from . import rules
+from . import editions, mas, rules, vdr
 from ._version import __version__
 from .catalog import (
     BASELINES,
@@ -89,14 +89,30 @@ def evaluate(
     tailoring: Tailoring | None = None,
     generated_at: str | None = None,
     inputs: Sequence[InputFile] = (),
+    as_of: date | None = None,
+    edition: str | None = None,
+    cert_class: str | None = None,
 ) -> Result:
-    """Evaluate the controls of a baseline against a deployment and return the Result."""
+    """Evaluate the controls of a baseline against a deployment and return the Result.
+
+    ``edition`` (rev5 | cr26, default: the edition in force on ``as_of``) and ``cert_class``
+    (b | c | d, CR26 only, default from the baseline) choose the rules; see fedcheck.editions.
+    """
     if isinstance(deployment, dm.Deployment):
         deployment = deployment_from_model(deployment)
+    as_of = as_of or datetime.now(UTC).date()
+    if baseline is None and cert_class is not None and edition == "cr26":
+        baseline = editions.CLASS_BASELINE.get(cert_class.lower())
     chosen = select_baseline(deployment, baseline)
+    run_rules = editions.select_rules(edition, cert_class, chosen, as_of)
+    chosen = run_rules.baseline
     tailoring = tailoring or Tailoring()
     ix = rules.Index(deployment.data)
     controls = _selected(catalog, chosen, tailoring)
+    if run_rules.cert_class is not None:
+        members = set(editions.class_controls(run_rules.cert_class))
+        added = {to_oscal(c) for c in tailoring.add}
+        controls = [c for c in controls if c.oscal_id in members or c.oscal_id in added]
     inherited = _inheritance(deployment, tailoring, catalog)
     system_level = deployment.model.system.impact_level
 
@@ -112,10 +128,29 @@ def evaluate(
         if not control.is_automated:
             findings.append(_manual(control, deployment))
             continue
+        if run_rules.vdr and control.oscal_id in vdr.VDR_REPLACES:
+            findings.append(_replaced_by_vdr(control, deployment))
+            continue
         compiled = control.compile(chosen, overrides)
         findings.extend(_evaluate_control(compiled, deployment, ix, chosen))
+    if run_rules.edition == "cr26":
+
+        def locate(path: tuple[str | int, ...]) -> Location:
+            return _location(deployment, path)
+
+        if run_rules.vdr:
+            infos.extend(vdr.infos(run_rules))
+            findings.extend(vdr.evaluate_vdr(deployment.data, run_rules, locate))
+        infos.extend(mas.infos(run_rules))
+        findings.extend(mas.evaluate_mas(deployment.data, locate))
 
     notes = []
+    if run_rules.edition == "cr26":
+        parties = mas.third_parties(deployment.data)
+        notes.append(
+            "third-party information resources (MAS-CSO-TPR): "
+            + ("; ".join(parties) if parties else "none listed")
+        )
     automated = sum(1 for f in findings if f.status in (Status.PASS, Status.FAIL, Status.ERROR))
     if automated == 0:
         notes.append(
@@ -143,6 +178,8 @@ def evaluate(
         inputs=(deployment_input, *inputs),
         deviations=tuple(tailoring.deviations),
         notes=tuple(notes),
+        as_of=as_of.isoformat(),
+        rules=run_rules,
     )
 
 
@@ -247,6 +284,26 @@ def _manual_message(control: Control) -> str:
     if summary.lower().startswith("evidence needed"):
         return f"{summary.rstrip('.')} (no automated check)"
     return f"evidence needed: {summary.rstrip('.')} (no automated check)"
+
+
+def _replaced_by_vdr(control: Control, deployment: LoadedDeployment) -> Finding:
+    """Under CR26's VDR rules RA-5 and SI-2 take their timeframes from the VDR checks."""
+    return Finding(
+        control_id=control.id,
+        status=Status.MANUAL,
+        severity=control.severity,
+        target=deployment.system_id,
+        target_kind="system",
+        message=(
+            "under the Consolidated Rules 2026 the Rev5 scan and remediation values no longer "
+            "apply: the VDR-TFR findings judge the cadences and timeframes; evidence needed for "
+            "the rest of the control"
+        ),
+        title=control.title,
+        family=control.family,
+        location=Location(deployment.file),
+        remediation=control.remediation,
+    )
 
 
 def _manual(control: Control, deployment: LoadedDeployment) -> Finding:

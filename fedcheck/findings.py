@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .editions import Rules
 
 RESULT_FORMAT_VERSION = "1"
 
@@ -305,6 +308,8 @@ class Result:
         dict[str, Any], ...
     ] = ()  # each waiver with its state: applied | expired | stale
     notes: tuple[str, ...] = ()
+    as_of: str | None = None  # the evaluation date (ISO), which selects the rules in force
+    rules: Rules | None = None  # the rule edition, its version and class (fedcheck.editions)
 
     # -- summaries ------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -347,6 +352,8 @@ class Result:
             "generated_at": self.generated_at,
             "system": self.system,
             "baseline": self.baseline,
+            "as_of": self.as_of,
+            "rules": self.rules.to_dict() if self.rules else None,
             "catalog": {"version": self.catalog_version, "sha256": self.catalog_sha256},
             "inputs": [i.to_dict() for i in self.inputs],
             "summary": {"by_status": self.counts(), "by_family": self.counts_by_family()},
@@ -381,4 +388,12 @@ class Result:
             deviations=tuple(data.get("deviations", [])),
             waivers=tuple(data.get("waivers", [])),
             notes=tuple(data.get("notes", [])),
+            as_of=data.get("as_of"),
+            rules=_rules_from(data.get("rules")),
         )
+
+
+def _rules_from(data: Any) -> Rules | None:
+    from .editions import Rules
+
+    return Rules.from_dict(data) if isinstance(data, dict) else None

@@ -187,6 +187,8 @@ def build_sarif(result: Result) -> dict[str, Any]:
         "results": [_result(f, index[f.control_id]) for f in reported],
         "properties": {
             "baseline": result.baseline,
+            "rules": result.rules.to_dict() if result.rules else None,
+            "asOf": result.as_of,
             "system": result.system.get("id"),
             "catalogVersion": result.catalog_version,
             "catalogSha256": result.catalog_sha256,

@@ -111,6 +111,11 @@ def render_text(result: Result, *, color: bool = False, quiet: bool = False) -> 
     lines = [
         f"fedcheck {_clean(result.tool_version)}: {name} "
         f"({_clean(str(system.get('id', '')))}), FedRAMP {_clean(result.baseline)} baseline",
+    ]
+    if result.rules is not None:
+        as_of = f" as of {_clean(result.as_of)}" if result.as_of else ""
+        lines.append(f"rules: {_clean(result.rules.label)}{as_of}")
+    lines += [
         "",
     ]
     for (target, kind), findings in _groups(result).items():
