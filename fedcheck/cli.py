@@ -107,6 +107,9 @@ EXAMPLES = {
     "explain": """examples:
   fedcheck explain AC-11
   fedcheck explain ac-2.3 --format json""",
+    "ksi": """examples:
+  fedcheck ksi deploy.yaml --class a
+  fedcheck ksi deploy.yaml --class c --format json""",
     "completion": """examples:
   fedcheck completion bash > /etc/bash_completion.d/fedcheck
   fedcheck completion zsh > "${fpath[1]}/_fedcheck"
@@ -185,6 +188,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="fail only on failures at or above this severity (errors always fail)",
     )
     _common(check)
+
+    ksi = command("ksi", "Roll the control verdicts up to the CR26 Key Security Indicators.")
+    ksi.add_argument("deployment", metavar="DEPLOYMENT", help="a deployment description")
+    ksi.add_argument("--class", dest="ksi_class", required=True, help="a | b | c")
+    ksi.add_argument("--format", choices=("text", "json"), default="text")
+    ksi.add_argument("--as-of", dest="as_of", type=_iso_date, metavar="YYYY-MM-DD")
+    _common(ksi)
 
     controls = command("controls", "List the controls of the catalog.")
     controls_sub = controls.add_subparsers(
@@ -650,6 +660,28 @@ def cmd_controls(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_ksi(args: argparse.Namespace) -> int:
+    import json
+
+    from .api import check_file, load_catalog_for
+    from .ksi import indicators_for, ksi_lens, render_ksi_text
+
+    indicators_for(args.ksi_class)  # a class without KSIs is a usage error before any work
+    catalog, _, _ = load_catalog_for([], None, _limits(args))
+    # Class A/B/C KSIs relate to Rev5 controls up to the High baseline: judge them all.
+    result, _ = check_file(
+        args.deployment, catalog, baseline="high", as_of=args.as_of, edition="rev5"
+    )
+    lens = ksi_lens(result, args.ksi_class)
+    if args.format == "json":
+        sys.stdout.write(
+            json.dumps({"class": args.ksi_class.lower(), "indicators": lens}, indent=2) + "\n"
+        )
+    else:
+        sys.stdout.write(render_ksi_text(lens, args.ksi_class))
+    return EXIT_FAIL if any(k["status"] == "Not Implemented" for k in lens) else EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     import json
 
@@ -801,6 +833,7 @@ COMMANDS = {
     "init": cmd_init,
     "explain": cmd_explain,
     "completion": cmd_completion,
+    "ksi": cmd_ksi,
 }
 
 
