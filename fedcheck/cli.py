@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 from ._version import __version__
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
-REPORT_FORMATS = ("text", "json", "markdown", "html", "sarif", "junit", "oscal", "poam")
+REPORT_FORMATS = ("text", "json", "markdown", "html", "sarif", "junit", "oscal", "poam", "sdr")
 SEVERITIES = ("low", "moderate", "high", "critical")
 
 
@@ -72,6 +72,8 @@ def _format_for(path: str) -> str | None:
         return "oscal"
     if lower.endswith(".poam.json"):
         return "poam"
+    if lower.endswith(".sdr.json"):
+        return "sdr"
     return _EXTENSIONS.get(os.path.splitext(lower)[1])
 
 
@@ -157,6 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="an extra directory of control YAML files (repeatable)",
     )
     _rules_flags(check)
+    check.add_argument(
+        "--cpo-uri",
+        metavar="URI",
+        help="with --format sdr: the URI of the Certification Package Overview",
+    )
     check.add_argument("--profile", metavar="FILE", help="a tailoring profile (YAML)")
     check.add_argument("--waivers", metavar="FILE", help="a waiver file (YAML)")
     check.add_argument(
@@ -223,7 +230,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = command("report", "Render a saved JSON result in another format, without evaluating.")
     report.add_argument("result", metavar="RESULT.json")
-    report.add_argument("--format", dest="format", action=_FormatAction, choices=REPORT_FORMATS)
+    report.add_argument(
+        "--format",
+        dest="format",
+        action=_FormatAction,
+        choices=tuple(f for f in REPORT_FORMATS if f != "sdr"),  # sdr: from `check` only
+    )
     report.add_argument("--output", dest="output", action=_FormatAction, metavar="PATH")
     report.add_argument("--template", metavar="PATH")
     report.add_argument("--fail-on", choices=SEVERITIES, default=None)
@@ -470,9 +482,46 @@ def _limits(args: argparse.Namespace) -> Any:
     return Limits.from_env(max_file_bytes=args.max_file_bytes)
 
 
+def _sdr_usage(outputs: list[tuple[str, str | None]], args: argparse.Namespace) -> None:
+    """``--format sdr`` needs ``--cpo-uri``; checked before any work is done."""
+    if any(f == "sdr" for f, _ in outputs) and not getattr(args, "cpo_uri", None):
+        from .errors import UsageError
+
+        raise UsageError(
+            "--format sdr needs the URI of the Certification Package Overview",
+            "add --cpo-uri URI (the SDR schema requires certificationPackageOverviewUri)",
+        )
+
+
+def _sdr_text(result: Any, args: argparse.Namespace) -> str:
+    import json
+
+    from .errors import UsageError
+    from .reports.sdr import build_sdr
+
+    _sdr_usage([("sdr", None)], args)
+    rules = result.rules
+    if rules is None or rules.edition != "cr26" or rules.cert_class is None:
+        raise UsageError(
+            "a Security Decision Record is written from a run under the Consolidated Rules 2026",
+            "add --rules cr26 (and --class b|c|d, or let the impact level choose it)",
+        )
+    return json.dumps(build_sdr(result, args.cpo_uri), indent=2, ensure_ascii=False) + "\n"
+
+
 def _emit(result: Any, outputs: list[tuple[str, str | None]], args: argparse.Namespace) -> None:
     for fmt, path in outputs:
         from .reports import render
+
+        if fmt == "sdr":
+            sdr = _sdr_text(result, args)
+            if path is None:
+                sys.stdout.write(sdr)
+            else:
+                write_atomic(path, sdr)
+                if not args.quiet:
+                    _err(f"fedcheck: wrote {fmt} report to {path}")
+            continue
 
         if fmt == "json":
             # Streamed: a large system's result is hundreds of megabytes of JSON.
@@ -531,6 +580,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .findings import Severity
 
     outputs = _outputs(args)
+    _sdr_usage(outputs, args)
     files = _expand(args.deployments)
     limits = _limits(args)
     catalog, tailoring, profile_inputs = load_catalog_for(args.controls, args.profile, limits)
@@ -605,6 +655,9 @@ def _check_many(
             continue
         for fmt, _ in outputs:
             if not (args.quiet and fmt == "text"):
+                if fmt == "sdr":
+                    sys.stdout.write(_sdr_text(result, args))
+                    continue
                 sys.stdout.write(render(result, fmt, color=_use_color(args, sys.stdout)))
         counts = result.counts()
         summary.append((file, f"{counts['fail']} failed, {counts['error']} errors", code))

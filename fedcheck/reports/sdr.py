@@ -11,15 +11,20 @@ Status mapping, failing closed (a control's findings on every target decide it):
 
 FedRAMP rules judged by the run (VDR, MAS) go to ``fedRampRequirements`` with the same mapping.
 ``parameterValues`` are the effective values of the run (with their source) and CR26's ``CTL``
-values for the class. Not yet wired to ``--format``: the SDR needs the URI of the provider's
-Certification Package Overview, which a deployment description does not state.
+values for the class. ``keySecurityIndicators`` come from the KSI lens (fedcheck.ksi) for
+Classes B and C, the classes with KSIs; its ``evidence needed`` becomes ``Not Implemented``. Each
+KSI's evidence is the run's inputs (the description, then profile, waivers, plans or records
+when given), each named by its path and SHA-256 digest.
+
+``fedcheck check --rules cr26 --format sdr --cpo-uri URI`` writes it: the URI of the provider's
+Certification Package Overview is required by the schema and not stated in a description.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..editions import ctl_parameters
+from ..editions import KSI_CLASSES, ctl_parameters
 from ..findings import Finding, Result, Status
 
 
@@ -80,8 +85,52 @@ def build_sdr(result: Result, cpo_uri: str) -> dict[str, Any]:
         if params:
             entry["parameterValues"] = params
         controls.append(entry)
-    return {
+    sdr: dict[str, Any] = {
         "certificationPackageOverviewUri": cpo_uri,
         "securityControls": controls,
         "fedRampRequirements": requirements,
     }
+    if result.rules.cert_class in KSI_CLASSES:
+        sdr["keySecurityIndicators"] = ksi_entries(result, result.rules.cert_class)
+    return sdr
+
+
+def evidence(result: Result) -> list[dict[str, Any]]:
+    """The run's inputs as SDR evidence entries, each with its SHA-256 digest."""
+    return [
+        {
+            "evidenceType": "Configuration",
+            "evidenceDescription": f"{i.role} read by fedcheck {result.tool_version}",
+            "evidenceLocation": i.path,
+            "evidenceText": f"sha256:{i.sha256}",
+        }
+        for i in result.inputs
+    ]
+
+
+def ksi_entries(result: Result, ksi_class: str) -> list[dict[str, Any]]:
+    """The KSI lens of ``ksi_class`` in the SDR's shape (never Implemented from a description)."""
+    from ..ksi import ksi_lens
+
+    entries = []
+    attached = evidence(result)
+    for k in ksi_lens(result, ksi_class):
+        status = "Not Implemented" if k["status"] == "evidence needed" else k["status"]
+        implementation = [f"{k['status']}: {k['name']}"] + [f"- failing: {f}" for f in k["failing"]]
+        entries.append(
+            {
+                "ksiId": k["id"],
+                "ksiImplementationStatus": status,
+                "ksiImplementation": implementation,
+                "ksiValidation": [
+                    "checked from the deployment description: "
+                    + (", ".join(k["checked"]) or "nothing (no related automated control)")
+                ],
+                "ksiAssessment": [
+                    "needs evidence from the running system: " + (", ".join(k["manual"]) or "-")
+                ],
+                "ksiTests": [f"fedcheck check of {c}" for c in k["checked"]],
+                "ksiEvidence": attached,
+            }
+        )
+    return entries
