@@ -64,6 +64,10 @@ def check_file(
         from .profiles import profile_baseline
 
         baseline = profile_baseline(tailoring, baseline, deployment)
+    if tailoring is not None and tailoring.rules:
+        from .profiles import profile_rules
+
+        edition = profile_rules(tailoring, edition)
     result = evaluate(
         deployment,
         catalog,

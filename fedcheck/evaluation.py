@@ -47,6 +47,8 @@ class Tailoring:
     inherited: tuple[dict[str, Any], ...] = ()  # same shape as deployment inherited_controls
     baseline: str | None = None  # the baseline the profile selects
     origin: Location | None = None  # where the profile selects it, for messages
+    rules: str | None = None  # the rule edition the profile selects (rev5 | cr26), if any
+    rules_origin: Location | None = None  # where the profile selects it
 
 
 def timestamp(now: datetime | None = None) -> str:
@@ -100,6 +102,8 @@ def evaluate(
     """
     if isinstance(deployment, dm.Deployment):
         deployment = deployment_from_model(deployment)
+    if edition is None and tailoring is not None:
+        edition = tailoring.rules  # a profile's `rules:` (fedcheck.profiles.profile_rules)
     as_of = as_of or datetime.now(UTC).date()
     if baseline is None and cert_class is not None and edition == "cr26":
         baseline = editions.CLASS_BASELINE.get(cert_class.lower())

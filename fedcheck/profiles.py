@@ -114,6 +114,8 @@ class Profile:
             inherited=tuple(inherited),
             baseline=baseline,
             origin=self._location(("baseline",)),
+            rules=self.data.get("rules"),
+            rules_origin=self._location(("rules",)) if "rules" in self.data else None,
         )
 
     def _added(self, catalog: Catalog) -> list[str]:
@@ -470,6 +472,19 @@ def _direction(stricter: str) -> str:
 
 
 __all__ = ["Profile", "compare", "load_profile", "type_problem"]
+
+
+def profile_rules(tailoring: Tailoring, requested: str | None) -> str:
+    """The rule edition of a run with a profile that names one; ``--rules`` may not contradict it."""
+    chosen = tailoring.rules
+    assert chosen is not None
+    if requested is not None and requested != chosen:
+        raise UsageError(
+            f"--rules {requested} contradicts the profile, which selects the {chosen} rules "
+            f"({tailoring.rules_origin or 'the profile'})",
+            "drop --rules, or change the profile's rules",
+        )
+    return chosen
 
 
 def profile_baseline(tailoring: Tailoring, requested: str | None, deployment: Any) -> str:

@@ -206,3 +206,33 @@ def test_starter_meets_the_cr26_vdr_and_mas_rules(level: str) -> None:
         and f.control_id.startswith(("VDR-", "MAS-CSO-FLO", "MAS-CSO-CAT"))
     }
     assert failing == set()
+
+
+def _profile_run(tmp_path: Path, profile: str, *flags: str) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "deploy.yaml").write_text(DEPLOYMENT, encoding="utf-8")
+    (tmp_path / "profile.yaml").write_text(profile, encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, "-m", "fedcheck", "check", "deploy.yaml", "--profile", "profile.yaml"]
+        + ["--as-of", "2026-06-01", "--format", "json", *flags],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+
+
+def test_profile_rules_key_selects_the_edition(tmp_path: Path) -> None:
+    run = _profile_run(tmp_path, "baseline: high\nrules: cr26\n")
+    assert run.returncode in (0, 1), run.stderr
+    rules = json.loads(run.stdout)["rules"]
+    assert rules["edition"] == "cr26" and rules["class"] == "d"  # before 2027, by the profile
+    plain = _profile_run(tmp_path, "baseline: high\n")
+    assert json.loads(plain.stdout)["rules"]["edition"] == "rev5"
+
+
+def test_profile_rules_key_is_checked(tmp_path: Path) -> None:
+    clash = _profile_run(tmp_path, "baseline: high\nrules: cr26\n", "--rules", "rev5")
+    assert clash.returncode == 2
+    assert "contradicts the profile" in clash.stderr and "profile.yaml:2" in clash.stderr
+    bad = _profile_run(tmp_path, "baseline: high\nrules: cr27\n")
+    assert bad.returncode == 2 and "profile.yaml:2" in bad.stderr and "fix:" in bad.stderr
+    assert "Traceback" not in clash.stderr + bad.stderr
