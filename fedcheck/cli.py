@@ -111,7 +111,8 @@ EXAMPLES = {
   fedcheck explain ac-2.3 --format json""",
     "ksi": """examples:
   fedcheck ksi deploy.yaml --class a
-  fedcheck ksi deploy.yaml --class c --format json""",
+  fedcheck ksi deploy.yaml --class c --format json
+  fedcheck ksi deploy.yaml --class b --ksi KSI-IAM-01   # a legacy id, mapped to KSI-IAM-APM""",
     "completion": """examples:
   fedcheck completion bash > /etc/bash_completion.d/fedcheck
   fedcheck completion zsh > "${fpath[1]}/_fedcheck"
@@ -200,6 +201,14 @@ def build_parser() -> argparse.ArgumentParser:
     ksi.add_argument("deployment", metavar="DEPLOYMENT", help="a deployment description")
     ksi.add_argument("--class", dest="ksi_class", required=True, help="a | b | c")
     ksi.add_argument("--format", choices=("text", "json"), default="text")
+    ksi.add_argument(
+        "--ksi",
+        dest="ksi_ids",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only this KSI (repeatable); legacy ids such as KSI-IAM-01 are accepted",
+    )
     ksi.add_argument("--as-of", dest="as_of", type=_iso_date, metavar="YYYY-MM-DD")
     _common(ksi)
 
@@ -726,6 +735,18 @@ def cmd_ksi(args: argparse.Namespace) -> int:
         args.deployment, catalog, baseline="high", as_of=args.as_of, edition="rev5"
     )
     lens = ksi_lens(result, args.ksi_class)
+    if args.ksi_ids:
+        from .editions import resolve_ksi_id
+        from .errors import UsageError
+
+        wanted = {resolve_ksi_id(i) for i in args.ksi_ids}
+        missing = sorted(wanted - {k["id"] for k in lens})
+        if missing:
+            raise UsageError(
+                f"{', '.join(missing)} is not a KSI of Class {args.ksi_class.upper()}",
+                "leave out --ksi to list the KSIs of the class, or choose another --class",
+            )
+        lens = [k for k in lens if k["id"] in wanted]
     if args.format == "json":
         sys.stdout.write(
             json.dumps({"class": args.ksi_class.lower(), "indicators": lens}, indent=2) + "\n"

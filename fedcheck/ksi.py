@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .catalog import to_display
 from .editions import KSI_CLASSES, cr26_data
 from .errors import UsageError
 from .findings import Result, Status
@@ -47,7 +48,7 @@ def ksi_lens(result: Result, ksi_class: str) -> list[dict[str, Any]]:
         for oscal in k["controls"]:
             info = by_oscal.get(oscal)
             if info is None:
-                manual.append(oscal)
+                manual.append(to_display(oscal))
                 continue
             fs = findings.get(info.id, [])
             automated = [f for f in fs if f.status not in (Status.MANUAL, Status.INHERITED)]
@@ -72,7 +73,9 @@ def ksi_lens(result: Result, ksi_class: str) -> list[dict[str, Any]]:
                 "name": k["name"],
                 "status": status,
                 "optional": ksi_class in k["optional_in"],
-                "controls": [by_oscal[o].id if o in by_oscal else o for o in k["controls"]],
+                "controls": [
+                    by_oscal[o].id if o in by_oscal else to_display(o) for o in k["controls"]
+                ],
                 "checked": checked,
                 "manual": manual,
                 "failing": failing,

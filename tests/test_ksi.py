@@ -48,3 +48,21 @@ def test_failing_control_makes_ksi_not_implemented_and_nothing_is_implemented(
 def test_class_d_exits_2_with_the_pointer(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ksi", EXAMPLE, "--class", "d"]) == 2
     assert "check DEPLOYMENT --rules cr26 --class d" in capsys.readouterr().err
+
+
+def test_legacy_ksi_id_selects_its_cr26_indicator(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["ksi", EXAMPLE, "--class", "b", "--format", "json", "--as-of", "2027-01-01"]
+    main([*args, "--ksi", "KSI-IAM-01"])
+    indicators = json.loads(capsys.readouterr().out)["indicators"]
+    assert [k["id"] for k in indicators] == ["KSI-IAM-APM"]
+    assert main([*args, "--ksi", "KSI-NOPE-99"]) == 2
+    assert "fix:" in capsys.readouterr().err
+
+
+def test_control_ids_are_written_in_nist_form(capsys: pytest.CaptureFixture[str]) -> None:
+    _, data = _lens(capsys, "c")
+    indicators = data["indicators"]
+    assert isinstance(indicators, list)
+    for k in indicators:
+        for control in [*k["controls"], *k["manual"], *k["checked"]]:
+            assert control == control.upper(), (k["id"], control)
