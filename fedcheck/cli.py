@@ -17,7 +17,9 @@ from typing import Any, NoReturn
 from ._version import __version__
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
-REPORT_FORMATS = ("text", "json", "markdown", "html", "sarif", "junit", "oscal", "poam", "sdr")
+REPORT_FORMATS = ("text", "json", "markdown", "html", "sarif", "junit", "oscal", "poam")
+# `check` also writes the CR26 Security Decision Record, built from the run (fedcheck.reports.sdr).
+CHECK_FORMATS = (*REPORT_FORMATS, "sdr")
 SEVERITIES = ("low", "moderate", "high", "critical")
 
 
@@ -176,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         dest="format",
         action=_FormatAction,
-        choices=REPORT_FORMATS,
+        choices=CHECK_FORMATS,
         help="report format (repeatable; default text)",
     )
     check.add_argument(
@@ -243,7 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         dest="format",
         action=_FormatAction,
-        choices=tuple(f for f in REPORT_FORMATS if f != "sdr"),  # sdr: from `check` only
+        choices=REPORT_FORMATS,
     )
     report.add_argument("--output", dest="output", action=_FormatAction, metavar="PATH")
     report.add_argument("--template", metavar="PATH")
