@@ -500,7 +500,8 @@ def _sdr_usage(outputs: list[tuple[str, str | None]], args: argparse.Namespace) 
 
         raise UsageError(
             "--format sdr needs the URI of the Certification Package Overview",
-            "add --cpo-uri URI (the SDR schema requires certificationPackageOverviewUri)",
+            "add --cpo-uri URI to fedcheck check (the SDR schema requires "
+            "certificationPackageOverviewUri)",
         )
 
 

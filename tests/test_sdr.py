@@ -134,7 +134,7 @@ def test_cli_format_sdr(cert_class: str) -> None:
 def test_cli_sdr_usage_errors() -> None:
     example = "examples/agency-ai-assistant.yaml"
     no_uri = _cli(["check", example, "--rules", "cr26", "--format", "sdr"])
-    assert no_uri.returncode == 2 and "fix: add --cpo-uri" in no_uri.stderr
+    assert no_uri.returncode == 2 and "--cpo-uri URI to fedcheck check" in no_uri.stderr
     rev5 = _cli(
         ["check", example, "--rules", "rev5", "--format", "sdr", "--cpo-uri", "https://x.gov/c"]
     )
@@ -170,3 +170,12 @@ def test_generated_results_give_a_valid_fail_closed_sdr(statuses: list[Status]) 
             assert c["controlImplementationStatus"] != "Implemented"
     if HAS_SCHEMA:
         assert not list(_validator().iter_errors(sdr))
+
+
+def test_report_cannot_write_an_sdr_without_a_run(tmp_path: Path) -> None:
+    result = tmp_path / "r.json"
+    example = "examples/agency-ai-assistant.yaml"
+    _cli(["check", example, "--rules", "cr26", "--format", "json", "--output", str(result)])
+    run = _cli(["report", str(result), "--output", str(tmp_path / "r.sdr.json")])
+    assert run.returncode == 2 and "fedcheck check" in run.stderr
+    assert not (tmp_path / "r.sdr.json").exists() and "Traceback" not in run.stderr
