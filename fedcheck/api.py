@@ -81,6 +81,8 @@ def check_file(
     evidence: Sequence[str] = (),
     tf_dir: str | None = None,
     poam_history: str | None = None,
+    edition: str | None = None,
+    cert_class: str | None = None,
 ) -> tuple[Result, int]:
     """Load, evaluate, apply waivers and a previous result: the Result and the gate's exit code.
 
@@ -114,6 +116,10 @@ def check_file(
         from .profiles import baseline_below_level
 
         baseline_below_level(baseline, deployment)
+    if tailoring is not None and tailoring.rules:
+        from .profiles import profile_rules
+
+        edition = profile_rules(tailoring, edition)
     result = evaluate(
         deployment,
         catalog,
@@ -123,6 +129,8 @@ def check_file(
         as_of=as_of,
         records=record_sets,
         evidence=plan_evidence,
+        edition=edition,
+        cert_class=cert_class,
     )
     previous = load_result(baseline_result) if baseline_result is not None else None
     if previous is not None or poam_history is not None:

@@ -18,6 +18,8 @@ from ._version import __version__
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 REPORT_FORMATS = ("text", "json", "markdown", "html", "sarif", "junit", "oscal", "poam")
+# `check` also writes the CR26 Security Decision Record, built from the run (fedcheck.reports.sdr).
+CHECK_FORMATS = (*REPORT_FORMATS, "sdr")
 SEVERITIES = ("low", "moderate", "high", "critical")
 
 
@@ -72,6 +74,8 @@ def _format_for(path: str) -> str | None:
         return "oscal"
     if lower.endswith(".poam.json"):
         return "poam"
+    if lower.endswith(".sdr.json"):
+        return "sdr"
     return _EXTENSIONS.get(os.path.splitext(lower)[1])
 
 
@@ -113,6 +117,10 @@ EXAMPLES = {
     "explain": """examples:
   fedcheck explain AC-11
   fedcheck explain ac-2.3 --format json""",
+    "ksi": """examples:
+  fedcheck ksi deploy.yaml --class a
+  fedcheck ksi deploy.yaml --class c --format json
+  fedcheck ksi deploy.yaml --class b --ksi KSI-IAM-01   # a legacy id, mapped to KSI-IAM-APM""",
     "completion": """examples:
   fedcheck completion bash > /etc/bash_completion.d/fedcheck
   fedcheck completion zsh > "${fpath[1]}/_fedcheck"
@@ -159,6 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="an extra directory of control YAML files (repeatable)",
     )
+    _rules_flags(check)
+    check.add_argument(
+        "--cpo-uri",
+        metavar="URI",
+        help="with --format sdr: the URI of the Certification Package Overview",
+    )
     check.add_argument("--profile", metavar="FILE", help="a tailoring profile (YAML)")
     check.add_argument("--waivers", metavar="FILE", help="a waiver file (YAML)")
     _dated(check)
@@ -184,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         dest="format",
         action=_FormatAction,
-        choices=REPORT_FORMATS,
+        choices=CHECK_FORMATS,
         help="report format (repeatable; default text)",
     )
     check.add_argument(
@@ -220,6 +234,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(check)
 
+    ksi = command("ksi", "Roll the control verdicts up to the CR26 Key Security Indicators.")
+    ksi.add_argument("deployment", metavar="DEPLOYMENT", help="a deployment description")
+    ksi.add_argument("--class", dest="ksi_class", required=True, help="a | b | c")
+    ksi.add_argument("--format", choices=("text", "json"), default="text")
+    ksi.add_argument(
+        "--ksi",
+        dest="ksi_ids",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only this KSI (repeatable); legacy ids such as KSI-IAM-01 are accepted",
+    )
+    ksi.add_argument("--as-of", dest="as_of", type=_as_of, metavar="YYYY-MM-DD")
+    _common(ksi)
+
     controls = command("controls", "List the controls of the catalog.")
     controls_sub = controls.add_subparsers(
         dest="controls_command", metavar="ACTION", parser_class=_Parser
@@ -231,6 +260,12 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     listing.add_argument("--baseline", choices=("low", "moderate", "high"))
+    listing.add_argument(
+        "--rules", choices=("rev5", "cr26"), help="with cr26, list the controls of --class"
+    )
+    listing.add_argument(
+        "--class", dest="cert_class", choices=("b", "c", "d"), help="a CR26 Rev5 class"
+    )
     listing.add_argument("--controls", action="append", default=[], metavar="DIR")
     listing.add_argument("--format", choices=("text", "json"), default="text")
     listing.add_argument("--automated", action="store_true", help="only automated controls")
@@ -243,7 +278,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = command("report", "Render a saved JSON result in another format, without evaluating.")
     report.add_argument("result", metavar="RESULT.json")
-    report.add_argument("--format", dest="format", action=_FormatAction, choices=REPORT_FORMATS)
+    report.add_argument(
+        "--format",
+        dest="format",
+        action=_FormatAction,
+        choices=REPORT_FORMATS,
+    )
     report.add_argument("--output", dest="output", action=_FormatAction, metavar="PATH")
     report.add_argument("--template", metavar="PATH")
     report.add_argument("--fail-on", choices=SEVERITIES, default=None)
@@ -378,6 +418,29 @@ def _dated(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="a file of dated evidence records (repeatable)",
     )
+
+
+def _rules_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--rules",
+        choices=("rev5", "cr26"),
+        help="rule edition (default: the one in force on the evaluation date; cr26 from 2027-01-01)",
+    )
+    p.add_argument(
+        "--class",
+        dest="cert_class",
+        choices=("b", "c", "d"),
+        help="CR26 certification class for Rev5 (default from impact level: low b, moderate c, high d)",
+    )
+    if not any("--as-of" in a.option_strings for a in p._actions):
+        p.add_argument(
+            "--as-of",
+            dest="as_of",
+            type=_as_of,
+            default=None,
+            metavar="YYYY-MM-DD",
+            help="evaluation date (default: today, UTC); selects the rules in force",
+        )
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -579,6 +642,34 @@ def _limits(args: argparse.Namespace) -> Any:
     return Limits.from_env(max_file_bytes=args.max_file_bytes)
 
 
+def _sdr_usage(outputs: list[tuple[str, str | None]], args: argparse.Namespace) -> None:
+    """``--format sdr`` needs ``--cpo-uri``; checked before any work is done."""
+    if any(f == "sdr" for f, _ in outputs) and not getattr(args, "cpo_uri", None):
+        from .errors import UsageError
+
+        raise UsageError(
+            "--format sdr needs the URI of the Certification Package Overview",
+            "add --cpo-uri URI to fedcheck check (the SDR schema requires "
+            "certificationPackageOverviewUri)",
+        )
+
+
+def _sdr_text(result: Any, args: argparse.Namespace) -> str:
+    import json
+
+    from .errors import UsageError
+    from .reports.sdr import build_sdr
+
+    _sdr_usage([("sdr", None)], args)
+    rules = result.rules
+    if rules is None or rules.edition != "cr26" or rules.cert_class is None:
+        raise UsageError(
+            "a Security Decision Record is written from a run under the Consolidated Rules 2026",
+            "add --rules cr26 (and --class b|c|d, or let the impact level choose it)",
+        )
+    return json.dumps(build_sdr(result, args.cpo_uri), indent=2, ensure_ascii=False) + "\n"
+
+
 def _emit(result: Any, outputs: list[tuple[str, str | None]], args: argparse.Namespace) -> None:
     """Write every report of a run: the files all or none, then standard output."""
     from .outputs import Artifact, write_all
@@ -586,6 +677,8 @@ def _emit(result: Any, outputs: list[tuple[str, str | None]], args: argparse.Nam
 
     def renderer(fmt: str, to_stdout: bool) -> Any:
         def produce() -> str | Iterable[str]:
+            if fmt == "sdr":
+                return _sdr_text(result, args)
             if fmt == "json":
                 # Streamed: a large system's result is hundreds of megabytes of JSON.
                 from .reports.json import iter_json
@@ -681,6 +774,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .findings import Severity
 
     outputs = _outputs(args)
+    _sdr_usage(outputs, args)
     files = _expand(args.deployments)
     limits = _limits(args)
     _check_template(args, outputs, several=len(files) > 1)
@@ -718,6 +812,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             records=args.records,
             evidence=args.evidence,
             tf_dir=args.tf_dir,
+            edition=args.rules,
+            cert_class=args.cert_class,
         )
         _emit(result, outputs, args)
         return code
@@ -766,6 +862,8 @@ def _check_many(
                 extra_inputs=profile_inputs,
                 as_of=args.as_of,
                 records=args.records,
+                edition=args.rules,
+                cert_class=args.cert_class,
             )
         except FedcheckError as exc:
             _err(exc.render())
@@ -774,6 +872,9 @@ def _check_many(
             continue
         for fmt, _ in outputs:
             if not (args.quiet and fmt == "text"):
+                if fmt == "sdr":
+                    sys.stdout.write(_sdr_text(result, args))
+                    continue
                 sys.stdout.write(render(result, fmt, color=_use_color(args, sys.stdout)))
         counts = result.counts()
         summary.append((file, f"{counts['fail']} failed, {counts['error']} errors", code))
@@ -798,6 +899,10 @@ def cmd_controls(args: argparse.Namespace) -> int:
         raise UsageError("controls needs an action", "run: fedcheck controls list")
     catalog, _, _ = load_catalog_for(args.controls, None, _limits(args))
     controls = catalog.in_baseline(args.baseline) if args.baseline else list(catalog)
+    if args.rules == "cr26" or args.cert_class:
+        from .editions import class_members
+
+        controls = class_members(catalog, args.rules, args.cert_class, args.baseline)
     if args.automated:
         controls = [c for c in controls if c.is_automated]
     if args.format == "json":
@@ -828,6 +933,40 @@ def cmd_controls(args: argparse.Namespace) -> int:
         automated = sum(c.is_automated for c in controls)
         _err(f"{len(controls)} controls, {automated} automated, {len(controls) - automated} manual")
     return EXIT_OK
+
+
+def cmd_ksi(args: argparse.Namespace) -> int:
+    import json
+
+    from .api import check_file, load_catalog_for
+    from .ksi import indicators_for, ksi_lens, render_ksi_text
+
+    indicators_for(args.ksi_class)  # a class without KSIs is a usage error before any work
+    catalog, _, _ = load_catalog_for([], None, _limits(args))
+    # Class A/B/C KSIs relate to Rev5 controls up to the High baseline: judge them all.
+    result, _ = check_file(
+        args.deployment, catalog, baseline="high", as_of=args.as_of, edition="rev5"
+    )
+    lens = ksi_lens(result, args.ksi_class)
+    if args.ksi_ids:
+        from .editions import resolve_ksi_id
+        from .errors import UsageError
+
+        wanted = {resolve_ksi_id(i) for i in args.ksi_ids}
+        missing = sorted(wanted - {k["id"] for k in lens})
+        if missing:
+            raise UsageError(
+                f"{', '.join(missing)} is not a KSI of Class {args.ksi_class.upper()}",
+                "leave out --ksi to list the KSIs of the class, or choose another --class",
+            )
+        lens = [k for k in lens if k["id"] in wanted]
+    if args.format == "json":
+        sys.stdout.write(
+            json.dumps({"class": args.ksi_class.lower(), "indicators": lens}, indent=2) + "\n"
+        )
+    else:
+        sys.stdout.write(render_ksi_text(lens, args.ksi_class))
+    return EXIT_FAIL if any(k["status"] == "Not Implemented" for k in lens) else EXIT_OK
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -1052,6 +1191,7 @@ COMMANDS = {
     "explain": cmd_explain,
     "completion": cmd_completion,
     "due": cmd_due,
+    "ksi": cmd_ksi,
 }
 
 

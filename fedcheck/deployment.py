@@ -587,6 +587,38 @@ class RemediationDays(_Model):
     )
 
 
+class ResponseCell(_Model):
+    """Committed response hours for one N-rating (CR26 VDR-TFR-PVR)."""
+
+    irv_lev: int | None = Field(
+        None,
+        ge=0,
+        le=_MAX_HOURS * 10,
+        json_schema_extra=_ext("Internet-reachable and likely exploitable, in hours."),
+    )
+    nirv_lev: int | None = Field(
+        None,
+        ge=0,
+        le=_MAX_HOURS * 10,
+        json_schema_extra=_ext("Not internet-reachable, likely exploitable, in hours."),
+    )
+    nlev: int | None = Field(
+        None,
+        ge=0,
+        le=_MAX_HOURS * 10,
+        json_schema_extra=_ext("Not likely exploitable, in hours."),
+    )
+
+
+class ResponseTimeframes(_Model):
+    """Committed response hours by potential agency impact N-rating (N1 has no timeframe)."""
+
+    n2: ResponseCell | None = Field(None, json_schema_extra=_ext("N2 (low potential impact)."))
+    n3: ResponseCell | None = Field(None, json_schema_extra=_ext("N3."))
+    n4: ResponseCell | None = Field(None, json_schema_extra=_ext("N4."))
+    n5: ResponseCell | None = Field(None, json_schema_extra=_ext("N5 (highest potential impact)."))
+
+
 class VulnerabilityManagement(_Model):
     """Scanning and patching of a component."""
 
@@ -598,6 +630,48 @@ class VulnerabilityManagement(_Model):
     )
     authenticated_scans: bool | None = Field(
         None, json_schema_extra=_ext("Scans run with privileged (authenticated) access (RA-5(5)).")
+    )
+    # CR26 vulnerability detection and response (VDR); judged only under `--rules cr26`.
+    likely_to_drift: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "CR26 VDR: the component is likely to drift from its intended state (mutable "
+            "servers, hand-changed settings); its detection cadence is then VDR-TFR-PDD's, "
+            "otherwise VDR-TFR-PCD's. Unstated, the stricter PDD cadence applies."
+        ),
+    )
+    sample_detection_days: int | None = Field(
+        None,
+        ge=1,
+        le=_MAX_DAYS,
+        json_schema_extra=_ext(
+            "CR26 VDR-TFR-PSD: days between vulnerability detection runs on representative "
+            "samples of similar machine-based resources."
+        ),
+    )
+    machine_validation_days: int | None = Field(
+        None,
+        ge=1,
+        le=_MAX_DAYS,
+        json_schema_extra=_ext(
+            "CR26 VDR-TFR-MVF: days between machine-based verification and validation of the "
+            "component's status."
+        ),
+    )
+    response_hours: ResponseTimeframes | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "CR26 VDR-TFR-PVR: committed hours from evaluation to mitigation or remediation, "
+            "by potential agency impact N-rating (n2..n5), internet reachability and likely "
+            "exploitability."
+        ),
+    )
+    kev_cisa_due_dates: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "CR26 VDR-TFR-KEV: known exploited vulnerabilities are remediated by the due dates "
+            "of CISA's KEV catalog."
+        ),
     )
 
 
@@ -804,6 +878,13 @@ class DataFlow(_Model):
     to: str = Field(..., description="A component id or an external service id.")
     data: DataClassification | None = Field(None, description="The data the flow carries.")
     encryption: FlowEncryption | None = Field(None, description="Encryption of the flow.")
+    description: str | None = Field(
+        None,
+        min_length=1,
+        json_schema_extra=_ext(
+            "What the flow is for and what it carries, in a sentence (CR26 MAS-CSO-FLO)."
+        ),
+    )
 
 
 class InheritedControls(_Model):

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import deployment as dm
-from . import rules
+from . import editions, mas, rules, vdr
 from ._version import __version__
 from .catalog import (
     BASELINES,
@@ -53,6 +53,8 @@ class Tailoring:
     baseline: str | None = None  # the baseline the profile selects
     origin: Location | None = None  # where the profile selects it, for messages
     baseline_deviation: dict[str, Any] | None = None  # a declared baseline below the impact level
+    rules: str | None = None  # the rule edition the profile selects (rev5 | cr26), if any
+    rules_origin: Location | None = None  # where the profile selects it
 
 
 class EvidenceHook(Protocol):
@@ -112,6 +114,8 @@ def evaluate(
     records: Sequence[Any] = (),
     evidence: EvidenceHook | None = None,
     crms: Sequence[Crm] = (),
+    edition: str | None = None,
+    cert_class: str | None = None,
 ) -> Result:
     """Evaluate the controls of a baseline against a deployment and return the Result.
 
@@ -120,23 +124,35 @@ def evaluate(
     files (``fedcheck.records.load_records``); ``evidence`` (fedcheck.terraform's cross-check of
     plans) fills the fields the description leaves out and a plan evidences, then adjusts the
     findings it bears on; ``crms`` (with the tailoring's) back the claims of inheritance, and a
-    claim that none backs is an InputError.
+    claim that none backs is an InputError. ``edition`` (rev5 | cr26, default: the edition in
+    force on ``as_of``) and ``cert_class`` (b | c | d, CR26 only, default from the baseline)
+    choose the rules; see fedcheck.editions.
     """
     if isinstance(deployment, dm.Deployment):
         deployment = deployment_from_model(deployment)
     if evidence is not None:
         deployment = evidence.fill(deployment)
         inputs = (*inputs, *evidence.inputs)
+    if edition is None and tailoring is not None:
+        edition = tailoring.rules  # a profile's `rules:` (fedcheck.profiles.profile_rules)
+    caller_date = as_of
+    as_of = evaluation_date(as_of)
+    if baseline is None and cert_class is not None and edition == "cr26":
+        baseline = editions.CLASS_BASELINE.get(cert_class.lower())
     chosen = select_baseline(deployment, baseline)
+    run_rules = editions.select_rules(edition, cert_class, chosen, as_of)
+    chosen = run_rules.baseline
     tailoring = tailoring or Tailoring()
     from . import records as _records
 
-    caller_date = as_of
-    as_of = evaluation_date(as_of)
     deployment, book, record_notes = _records.prepare(deployment, catalog, as_of, records)
     inputs = (*inputs, *(InputFile("records", r.file, r.sha256) for r in records))
     ix = rules.Index(deployment.data)
     controls = _selected(catalog, chosen, tailoring)
+    if run_rules.cert_class is not None:
+        members = set(editions.class_controls(run_rules.cert_class))
+        added = {to_oscal(c) for c in tailoring.add}
+        controls = [c for c in controls if c.oscal_id in members or c.oscal_id in added]
     all_crms = (*tailoring.crms, *(c for c in crms if c not in tailoring.crms))
     inherited = _inheritance(deployment, tailoring, catalog, controls, all_crms)
     system_level = deployment.model.system.impact_level
@@ -153,6 +169,9 @@ def evaluate(
         if not control.is_automated:
             findings.append(_manual(control, deployment, chosen, source))
             continue
+        if run_rules.vdr and control.oscal_id in vdr.VDR_REPLACES:
+            findings.append(_replaced_by_vdr(control, deployment))
+            continue
         compiled = control.compile(chosen, overrides)
         evaluated = _evaluate_control(compiled, deployment, ix, chosen)
         if source is not None:
@@ -164,7 +183,24 @@ def evaluate(
     if evidence is not None:
         findings = evidence.adjust(findings, controls, deployment)
 
+    if run_rules.edition == "cr26":
+
+        def locate(path: tuple[str | int, ...]) -> Location:
+            return _location(deployment, path)
+
+        if run_rules.vdr:
+            infos.extend(vdr.infos(run_rules))
+            findings.extend(vdr.evaluate_vdr(deployment.data, run_rules, locate))
+        infos.extend(mas.infos(run_rules))
+        findings.extend(mas.evaluate_mas(deployment.data, locate))
+
     notes = list(record_notes)
+    if run_rules.edition == "cr26":
+        parties = mas.third_parties(deployment.data)
+        notes.append(
+            "third-party information resources (MAS-CSO-TPR): "
+            + ("; ".join(parties) if parties else "none listed")
+        )
     automated = sum(1 for f in findings if f.status in (Status.PASS, Status.FAIL, Status.ERROR))
     if automated == 0:
         notes.append(
@@ -199,6 +235,7 @@ def evaluate(
         deviations=tuple(tailoring.deviations),
         notes=tuple(notes),
         as_of=as_of.isoformat(),
+        rules=run_rules,
     )
     from .risk import rate
 
@@ -334,6 +371,26 @@ def _manual_message(control: Control, baseline: str = "high") -> str:
     if summary.lower().startswith("evidence needed"):
         return f"{summary.rstrip('.')} (no automated check)"
     return f"evidence needed: {summary.rstrip('.')} (no automated check)"
+
+
+def _replaced_by_vdr(control: Control, deployment: LoadedDeployment) -> Finding:
+    """Under CR26's VDR rules RA-5 and SI-2 take their timeframes from the VDR checks."""
+    return Finding(
+        control_id=control.id,
+        status=Status.MANUAL,
+        severity=control.severity,
+        target=deployment.system_id,
+        target_kind="system",
+        message=(
+            "under the Consolidated Rules 2026 the Rev5 scan and remediation values no longer "
+            "apply: the VDR-TFR findings judge the cadences and timeframes; evidence needed for "
+            "the rest of the control"
+        ),
+        title=control.title,
+        family=control.family,
+        location=Location(deployment.file),
+        remediation=control.remediation,
+    )
 
 
 def _manual(

@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .editions import Rules
 
 RESULT_FORMAT_VERSION = "1"
 
@@ -407,6 +410,7 @@ class Result:
     ] = ()  # each waiver with its state: applied | expired | stale
     notes: tuple[str, ...] = ()
     as_of: str = ""  # the evaluation date (YYYY-MM-DD) dated facts were judged against
+    rules: Rules | None = None  # the rule edition, its version and class (fedcheck.editions)
 
     # -- summaries ------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -466,6 +470,7 @@ class Result:
             "as_of": self.as_of_date,
             "system": self.system,
             "baseline": self.baseline,
+            "rules": self.rules.to_dict() if self.rules else None,
             "catalog": {"version": self.catalog_version, "sha256": self.catalog_sha256},
             "inputs": [i.to_dict() for i in self.inputs],
             "summary": {"by_status": self.counts(), "by_family": self.counts_by_family()},
@@ -501,4 +506,11 @@ class Result:
             waivers=tuple(data.get("waivers", [])),
             notes=tuple(data.get("notes", [])),
             as_of=str(data.get("as_of") or ""),
+            rules=_rules_from(data.get("rules")),
         )
+
+
+def _rules_from(data: Any) -> Rules | None:
+    from .editions import Rules
+
+    return Rules.from_dict(data) if isinstance(data, dict) else None

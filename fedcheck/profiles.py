@@ -124,6 +124,8 @@ class Profile:
             baseline=baseline,
             origin=self._location(("baseline",)),
             baseline_deviation=self._baseline_deviation(),
+            rules=self.data.get("rules"),
+            rules_origin=self._location(("rules",)) if "rules" in self.data else None,
         )
 
     def _baseline_deviation(self) -> dict[str, Any] | None:
@@ -561,6 +563,19 @@ def _direction(stricter: str) -> str:
 
 
 __all__ = ["Profile", "compare", "load_profile", "type_problem"]
+
+
+def profile_rules(tailoring: Tailoring, requested: str | None) -> str:
+    """The rule edition of a run with a profile that names one; ``--rules`` may not contradict it."""
+    chosen = tailoring.rules
+    assert chosen is not None
+    if requested is not None and requested != chosen:
+        raise UsageError(
+            f"--rules {requested} contradicts the profile, which selects the {chosen} rules "
+            f"({tailoring.rules_origin or 'the profile'})",
+            "drop --rules, or change the profile's rules",
+        )
+    return chosen
 
 
 def profile_baseline(tailoring: Tailoring, requested: str | None, deployment: Any) -> str:

@@ -228,6 +228,17 @@ components:
         moderate: 90
         low: 180
       authenticated_scans: true
+      # CR26 VDR (judged under --rules cr26): Class D's cadences and response hours, which
+      # meet every class.
+      likely_to_drift: false         # EDIT: true for mutable servers (weekly scans at Class D)
+      sample_detection_days: 1
+      machine_validation_days: 30
+      response_hours:
+        n2: {irv_lev: 576, nirv_lev: 2304, nlev: 4608}
+        n3: {irv_lev: 192, nirv_lev: 384, nlev: 1536}
+        n4: {irv_lev: 48, nirv_lev: 192, nlev: 768}
+        n5: {irv_lev: 12, nirv_lev: 24, nlev: 192}
+      kev_cisa_due_dates: true
     # CM-2, CM-3, CM-6.
     configuration: &configuration
       baseline_managed: true
@@ -292,6 +303,7 @@ data_flows:
     encryption:
       tls_min_version: "1.2"
       fips_validated: true
+    description: The web application calls the external service.  # EDIT
 
   - id: web-app-to-audit-log
     from: web-app
@@ -302,6 +314,7 @@ data_flows:
     encryption:
       tls_min_version: "1.2"
       fips_validated: true
+    description: The web application sends its audit records to the central log store.
 
 # --- Inherited controls: what a leveraged FedRAMP-authorized provider implements -------------
 # Your customer responsibility matrix (CRM), for example:

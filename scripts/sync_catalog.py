@@ -52,6 +52,21 @@ Severity of a manual control
 
     No control gets ``critical``: that level is kept for automated findings that show a
     concrete exposure (for instance unencrypted high-impact data).
+
+Rule editions (``fedcheck/_editions/cr26.json``)
+    Both modes also handle the data of the FedRAMP Consolidated Rules 2026, read from
+    ``fedramp-20x/`` of the reference: create mode (re)writes the file (it is generated, never
+    edited by hand), check mode reports any drift from what the reference gives. It holds the
+    Rev5 Class B/C/D control lists (FRC-CSF-BSL), CR26's ``CTL`` parameter values and guidance
+    resolved per class, the VDR timeframes per class, the KSIs with their control lists and the
+    map from legacy KSI ids. Control ids are normalised to the OSCAL form (``AC-02 (01)``,
+    ``AC-02-01`` and ``ac-2.1`` are one control). Editions data is a single JSON file beside the
+    package, not keys in the control files: it is one generated fact set per edition, and the
+    control files stay the hand-written source of the Rev5 facts.
+
+    Two readings are conventions of this script, stated here because the reference leaves them:
+    a timeframe of N months is N x 30 days (FedRAMP's "monthly" is 30 days in Rev5 RA-5 too),
+    and response timeframes are kept in hours (Class D's N5 internet-reachable one is 12 hours).
 """
 
 from __future__ import annotations
@@ -71,6 +86,23 @@ from fedcheck.errors import FedcheckError  # noqa: E402
 from fedcheck.loading import load_file  # noqa: E402
 
 REFERENCE_FILE = Path("fedramp") / "fedramp-rev5-baselines.json"
+CR26_FILE = Path("fedramp-20x") / "fedramp-consolidated-rules.json"
+FRMR_FILE = Path("fedramp-20x") / "FRMR.documentation.json"
+EDITION_PATH = REPO / "fedcheck" / "_editions" / "cr26.json"
+# KSIs of the 20x Phase 2 rules (FRMR 0.9.43-beta) that CR26 merged into one of its own. The
+# rules file records no crosswalk, so this is read off the texts: KSI-CED-RAT's statement names
+# general, role-specific, development and response training (the four CED KSIs it replaces);
+# KSI-IAM-APM holds all eight controls of KSI-IAM-MFA and its phishing-resistant MFA; KSI-SVC-SIN
+# holds all ten of KSI-SVC-SNT. --check verifies that every source and target exists.
+KSI_MERGES = {
+    "KSI-CED-DET": "KSI-CED-RAT",
+    "KSI-CED-RGT": "KSI-CED-RAT",
+    "KSI-CED-RRT": "KSI-CED-RAT",
+    "KSI-CED-RST": "KSI-CED-RAT",
+    "KSI-IAM-MFA": "KSI-IAM-APM",
+    "KSI-SVC-SNT": "KSI-SVC-SIN",
+}
+HOURS = {"hours": 1, "days": 24, "months": 30 * 24}
 SCHEMA_LINE = "# yaml-language-server: $schema=../../schemas/control.schema.json"
 BASELINES = ("low", "moderate", "high")
 # The baselines fedcheck evaluates; differs_in keeps only these (see the module docstring).
@@ -314,6 +346,192 @@ def create(root: Path, refs: list[dict[str, Any]]) -> list[Path]:
     return created
 
 
+# --- rule editions ---------------------------------------------------------------------------
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(
+            f"sync_catalog: cannot read {path}: {exc}\n"
+            "    fix: pass --reference DIR, the directory that holds fedramp-20x/",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None
+
+
+def _ordered(ids: Any) -> list[str]:
+    from fedcheck.catalog import sort_key
+    from fedcheck.editions import normalize_control_id
+
+    return sorted({normalize_control_id(i) for i in ids}, key=sort_key)
+
+
+def _days(entry: dict[str, Any]) -> int:
+    hours = entry["timeframe_num"] * HOURS[entry["timeframe_type"]]
+    if hours % 24:
+        raise SystemExit(f"sync_catalog: a detection timeframe of {entry} is not whole days")
+    return int(hours // 24)
+
+
+def _frr(rules: dict[str, Any], family: str, rule_id: str) -> dict[str, Any]:
+    for subsets in rules["FRR"][family]["data"].values():
+        for subset in subsets.values():
+            if rule_id in subset:
+                found: dict[str, Any] = subset[rule_id]
+                return found
+    raise SystemExit(f"sync_catalog: {rule_id} is not in the rules file")
+
+
+def _vdr(rules: dict[str, Any], cert_class: str) -> dict[str, Any]:
+    def cadence(rule_id: str) -> dict[str, Any]:
+        r = _frr(rules, "VDR", rule_id)
+        v = r["varies_by_class"][cert_class]
+        return {"rule": rule_id, "name": r["name"], "force": v["force"], "days": _days(v)}
+
+    pvr = _frr(rules, "VDR", "VDR-TFR-PVR")["varies_by_class"][cert_class]
+    response = {
+        f"n{rating}": {
+            kind: int(t["timeframe_num"] * HOURS[t["timeframe_type"]]) for kind, t in row.items()
+        }
+        for rating, row in sorted(pvr["pain_timeframes"].items())
+        if row
+    }
+    kev = _frr(rules, "VDR", "VDR-TFR-KEV")
+    return {
+        "drift_detection": cadence("VDR-TFR-PDD"),
+        "complete_detection": cadence("VDR-TFR-PCD"),
+        "sample_detection": cadence("VDR-TFR-PSD"),
+        "machine_validation": cadence("VDR-TFR-MVF"),
+        "response": {"rule": "VDR-TFR-PVR", "force": pvr["force"], "hours": response},
+        "kev": {"rule": "VDR-TFR-KEV", "force": kev["force"], "reference": kev["reference"]},
+    }
+
+
+def _ctl(rules: dict[str, Any], cert_class: str, members: set[str]) -> tuple[dict[str, Any], ...]:
+    from fedcheck.editions import normalize_control_id
+
+    parameters: dict[str, Any] = {}
+    guidance: dict[str, Any] = {}
+    for family in rules["CTL"].values():
+        for key, entry in family.items():
+            oscal = normalize_control_id(key)
+            if oscal not in members:
+                continue
+            own = entry.get("varies_by_class", {}).get(cert_class, {})
+            params = own.get("parameters", entry.get("parameters"))
+            notes = own.get("guidance", entry.get("guidance"))
+            if params:
+                parameters[oscal] = [
+                    {"parameterId": p["parameterId"], "value": p["value"]} for p in params
+                ]
+            if notes:
+                guidance[oscal] = list(notes)
+    return dict(sorted(parameters.items())), dict(sorted(guidance.items()))
+
+
+def _ksi(rules: dict[str, Any], frmr: dict[str, Any]) -> dict[str, Any]:
+    mfr = _frr(rules, "FRC", "FRC-CLA-MFR")
+    class_a = sorted(r for r in mfr["related"] if r.startswith("KSI-"))
+    indicators = []
+    for family in rules["KSI"].values():
+        for ksi_id, k in family["indicators"].items():
+            by_class = k.get("varies_by_class", {})
+            statement = k.get("statement") or by_class.get("c", {}).get("statement", "")
+            optional = sorted(
+                c for c, v in by_class.items() if v.get("statement", "").startswith("**Optional:**")
+            )
+            classes = ["b", "c"] if ksi_id not in class_a else ["a", "b", "c"]
+            indicators.append(
+                {
+                    "id": ksi_id,
+                    "name": k["name"],
+                    "family": family["id"],
+                    "family_name": family["name"],
+                    "statement": statement,
+                    "controls": _ordered(k.get("controls", [])),
+                    "classes": classes,
+                    "optional_in": optional,
+                }
+            )
+    indicators.sort(key=lambda i: i["id"])
+    current = {i["id"] for i in indicators}
+    legacy: dict[str, str] = {}
+    withdrawn: dict[str, str] = {}
+    for family in frmr["KSI"].values():
+        for old_id, k in family["indicators"].items():
+            target = old_id if old_id in current else KSI_MERGES.get(old_id)
+            names = [old_id] + ([k["fka"]] if k.get("fka") else [])
+            for name in names:
+                if target is not None:
+                    if name != target:
+                        legacy[name] = target
+                else:
+                    withdrawn[name] = (
+                        f"{old_id} {k['name']} became part of the FedRAMP rules (FRR), not a KSI"
+                    )
+    for source, target in KSI_MERGES.items():
+        if target not in current or source not in legacy:
+            raise SystemExit(f"sync_catalog: KSI merge {source} -> {target} names an unknown KSI")
+    return {
+        "class_a": class_a,
+        "indicators": indicators,
+        "legacy": dict(sorted(legacy.items())),
+        "withdrawn": dict(sorted(withdrawn.items())),
+    }
+
+
+def edition_data(reference: Path) -> dict[str, Any]:
+    """The CR26 edition data, derived from the reference (see the module docstring)."""
+    rules = _read_json(reference / CR26_FILE)
+    frmr = _read_json(reference / FRMR_FILE)
+    baselines = _read_json(reference / REFERENCE_FILE)
+    bsl = _frr(rules, "FRC", "FRC-CSF-BSL")["varies_by_class"]
+    classes = {}
+    for cert_class in ("b", "c", "d"):
+        members = _ordered(i for ids in bsl[cert_class]["rev5_controls_list"].values() for i in ids)
+        parameters, guidance = _ctl(rules, cert_class, set(members))
+        classes[cert_class] = {
+            "controls": members,
+            "parameters": parameters,
+            "guidance": guidance,
+        }
+    return {
+        "generated_by": "scripts/sync_catalog.py from ../shared/reference/fedramp-20x",
+        "title": rules["info"]["title"],
+        "version": rules["info"]["version"],
+        "last_updated": rules["info"]["last_updated"],
+        "rev5_version": baselines["_meta"]["fedramp_version"],
+        "effective": {
+            "rev5": rules["FRR"]["FRC"]["info"]["rev5"]["effective"]["date"]["maintain"],
+            "vdr": rules["FRR"]["VDR"]["info"]["effective"]["date"]["obtain"],
+        },
+        "classes": classes,
+        "vdr": {c: _vdr(rules, c) for c in ("b", "c", "d")},
+        "ksi": _ksi(rules, frmr),
+        "mas": {
+            r: _frr(rules, "MAS", r)["name"] for r in ("MAS-CSO-IIR", "MAS-CSO-FLO", "MAS-CSO-TPR")
+        },
+    }
+
+
+def edition_text(reference: Path) -> str:
+    return json.dumps(edition_data(reference), indent=1, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def check_edition(reference: Path, path: Path = EDITION_PATH) -> list[str]:
+    """How the committed edition data differs from what the reference gives (empty: none)."""
+    want = edition_text(reference)
+    try:
+        have = path.read_text(encoding="utf-8")
+    except OSError:
+        return [f"{path.name}: missing; run scripts/sync_catalog.py without --check"]
+    if have == want:
+        return []
+    return [f"{path.name}: differs from the reference; run scripts/sync_catalog.py without --check"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -336,7 +554,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     refs = read_reference(args.reference)
     if args.check:
-        mismatches = check(args.controls, refs)
+        mismatches = check(args.controls, refs) + check_edition(args.reference)
         for line in mismatches:
             print(line)
         print(
@@ -345,6 +563,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1 if mismatches else 0
     created = create(args.controls, refs)
+    EDITION_PATH.parent.mkdir(exist_ok=True)
+    EDITION_PATH.write_text(edition_text(args.reference), encoding="utf-8", newline="\n")
     for path in created:
         print(path.relative_to(REPO).as_posix() if path.is_relative_to(REPO) else path)
     print(

@@ -118,6 +118,7 @@ def test_bash_completes_commands_options_and_choices() -> None:
         "junit",
         "oscal",
         "poam",
+        "sdr",
     }
     assert "--fail-on" in _bash_complete(["fedcheck", "check", "--f"])
     assert _bash_complete(["fedcheck", "controls", ""]) == ["list"]

@@ -211,7 +211,8 @@ def test_cli_refuses_results_of_another_system(runs, capsys) -> None:
     code = main(["diff", saved(tmp_path, "old", old), saved(tmp_path, "other", other)])
     assert code == 2
     assert (
-        "the previous result is for system 'sys', this one for system 'other'" in capsys.readouterr().err
+        "the previous result is for system 'sys', this one for system 'other'"
+        in capsys.readouterr().err
     )
 
 

@@ -283,6 +283,8 @@ def build_context(result: Result) -> dict[str, Any]:
         "system": system,
         "scope": {
             "baseline": result.baseline,
+            "rules": result.rules.label if result.rules else "",
+            "as_of": result.as_of or "",
             "catalog_version": result.catalog_version,
             "catalog_sha256": result.catalog_sha256,
             "controls": len(result.controls),

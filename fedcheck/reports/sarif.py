@@ -188,6 +188,7 @@ def build_sarif(result: Result) -> dict[str, Any]:
         "properties": {
             "baseline": result.baseline,
             "evaluationDate": result.as_of_date,
+            "rules": result.rules.to_dict() if result.rules else None,
             "system": result.system.get("id"),
             "catalogVersion": result.catalog_version,
             "catalogSha256": result.catalog_sha256,

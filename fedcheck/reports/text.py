@@ -112,6 +112,10 @@ def render_text(result: Result, *, color: bool = False, quiet: bool = False) -> 
         f"fedcheck {_clean(result.tool_version)}: {name} "
         f"({_clean(str(system.get('id', '')))}), FedRAMP {_clean(result.baseline)} baseline, "
         f"evaluated as of {_clean(result.as_of_date)}",
+    ]
+    if result.rules is not None:
+        lines.append(f"rules: {_clean(result.rules.label)}")
+    lines += [
         "",
     ]
     for (target, kind), findings in _groups(result).items():

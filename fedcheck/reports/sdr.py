@@ -1,0 +1,136 @@
+"""Build a FedRAMP Security Decision Record (SDR, schema 2026-06-24) from a CR26 Result.
+
+Status mapping, failing closed (a control's findings on every target decide it):
+
+* any ``fail``, ``error`` or ``waived`` finding -> ``Not Implemented`` (a waiver accepts the
+  risk of a failure, it does not implement the control);
+* every finding ``pass`` or ``not_applicable``, at least one ``pass`` -> ``Implemented``;
+* some automated ``pass`` and some ``manual`` or ``inherited`` -> ``Partially Implemented``;
+* nothing verified automatically (only ``manual``, ``inherited`` or ``not_applicable``) ->
+  ``Not Implemented``: the description alone backs no claim, evidence has to be attached.
+
+FedRAMP rules judged by the run (VDR, MAS) go to ``fedRampRequirements`` with the same mapping.
+``parameterValues`` are the effective values of the run (with their source) and CR26's ``CTL``
+values for the class. ``keySecurityIndicators`` come from the KSI lens (fedcheck.ksi) for
+Classes B and C, the classes with KSIs; its ``evidence needed`` becomes ``Not Implemented``. Each
+KSI's evidence is the run's inputs (the description, then profile, waivers, plans or records
+when given), each named by its path and SHA-256 digest.
+
+``fedcheck check --rules cr26 --format sdr --cpo-uri URI`` writes it: the URI of the provider's
+Certification Package Overview is required by the schema and not stated in a description.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..editions import KSI_CLASSES, ctl_parameters
+from ..findings import Finding, Result, Status
+
+
+def sdr_status(findings: list[Finding]) -> str:
+    statuses = {f.status for f in findings}
+    if statuses & {Status.FAIL, Status.ERROR, Status.WAIVED}:
+        return "Not Implemented"
+    if Status.PASS not in statuses:
+        return "Not Implemented"
+    if statuses <= {Status.PASS, Status.NOT_APPLICABLE}:
+        return "Implemented"
+    return "Partially Implemented"
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, list):
+        return ", ".join(_value(x) for x in v)
+    return str(v)
+
+
+def build_sdr(result: Result, cpo_uri: str) -> dict[str, Any]:
+    """The SDR of a CR26 ``result``; ``cpo_uri`` locates the Certification Package Overview."""
+    if result.rules is None or result.rules.edition != "cr26" or result.rules.cert_class is None:
+        raise ValueError("an SDR is written from a run under --rules cr26 with a class")
+    by_control: dict[str, list[Finding]] = {}
+    for f in result.findings:
+        by_control.setdefault(f.control_id, []).append(f)
+    controls = []
+    requirements = []
+    for info in result.controls:
+        findings = by_control.get(info.id, [])
+        status = sdr_status(findings)
+        lines = [f"- {f.status.value} {f.target}: {f.message}" for f in findings]
+        if info.family in ("VDR", "MAS"):
+            requirements.append(
+                {
+                    "frrID": info.id,
+                    "frrImplementationStatus": status,
+                    "frrImplementation": lines or ["not judged on this description"],
+                }
+            )
+            continue
+        params = [
+            {"parameterId": name, "parameterValue": _value(v)}
+            for name, v in sorted(info.parameters.items())
+        ]
+        params += [
+            {"parameterId": p["parameterId"], "parameterValue": p["value"]}
+            for p in ctl_parameters(result.rules.cert_class, info.oscal_id)
+        ]
+        entry: dict[str, Any] = {
+            "controlId": info.id,
+            "controlImplementationStatus": status,
+            "controlImplementationDescription": "\n".join(lines) or info.summary,
+        }
+        if params:
+            entry["parameterValues"] = params
+        controls.append(entry)
+    sdr: dict[str, Any] = {
+        "certificationPackageOverviewUri": cpo_uri,
+        "securityControls": controls,
+        "fedRampRequirements": requirements,
+    }
+    if result.rules.cert_class in KSI_CLASSES:
+        sdr["keySecurityIndicators"] = ksi_entries(result, result.rules.cert_class)
+    return sdr
+
+
+def evidence(result: Result) -> list[dict[str, Any]]:
+    """The run's inputs as SDR evidence entries, each with its SHA-256 digest."""
+    return [
+        {
+            "evidenceType": "Configuration",
+            "evidenceDescription": f"{i.role} read by fedcheck {result.tool_version}",
+            "evidenceLocation": i.path,
+            "evidenceText": f"sha256:{i.sha256}",
+        }
+        for i in result.inputs
+    ]
+
+
+def ksi_entries(result: Result, ksi_class: str) -> list[dict[str, Any]]:
+    """The KSI lens of ``ksi_class`` in the SDR's shape (never Implemented from a description)."""
+    from ..ksi import ksi_lens
+
+    entries = []
+    attached = evidence(result)
+    for k in ksi_lens(result, ksi_class):
+        status = "Not Implemented" if k["status"] == "evidence needed" else k["status"]
+        implementation = [f"{k['status']}: {k['name']}"] + [f"- failing: {f}" for f in k["failing"]]
+        entries.append(
+            {
+                "ksiId": k["id"],
+                "ksiImplementationStatus": status,
+                "ksiImplementation": implementation,
+                "ksiValidation": [
+                    "checked from the deployment description: "
+                    + (", ".join(k["checked"]) or "nothing (no related automated control)")
+                ],
+                "ksiAssessment": [
+                    "needs evidence from the running system: " + (", ".join(k["manual"]) or "-")
+                ],
+                "ksiTests": [f"fedcheck check of {c}" for c in k["checked"]],
+                "ksiEvidence": attached,
+            }
+        )
+    return entries
