@@ -167,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="an extra directory of control YAML files (repeatable)",
     )
+    _dated(check)
     _rules_flags(check)
     check.add_argument(
         "--cpo-uri",
@@ -175,7 +176,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--profile", metavar="FILE", help="a tailoring profile (YAML)")
     check.add_argument("--waivers", metavar="FILE", help="a waiver file (YAML)")
-    _dated(check)
     check.add_argument(
         "--crm",
         action="append",
