@@ -123,9 +123,10 @@ class Control:
         ``sources`` names the origin of each overridden value ("profile agency-x", "deviation
         DEV-1"); an override without one is attributed to "the profile". A value the control
         file itself sets comes from its ``source`` document when FedRAMP sets no number, else
-        from the FedRAMP baseline ("FedRAMP High")."""
+        from the FedRAMP baseline ("FedRAMP High"); a custom control's from the control itself."""
         values = self.parameter_values(baseline, overrides)
-        fedramp = f"FedRAMP {baseline.capitalize()}"
+        # A custom control's own values are its organization's, not FedRAMP's.
+        fedramp = f"FedRAMP {baseline.capitalize()}" if self.bundled else f"control {self.id}"
         bound = {}
         for name, value in values.items():
             param = self.parameters.get(name)
@@ -310,6 +311,7 @@ class CompiledControl:
 
 
 def _bind_message(
+    control: Control,
     text: str | None,
     bound: dict[str, BoundParameter],
     baseline: str,
@@ -324,14 +326,18 @@ def _bind_message(
     if "{source}" in text:
         names = [n for n in _referenced_parameters(check.get("assert")) if n in bound]
         sources = list(dict.fromkeys(bound[n].source for n in names))
-        text = text.replace("{source}", " and ".join(sources) or f"FedRAMP {baseline.capitalize()}")
+        default = f"FedRAMP {baseline.capitalize()}" if control.bundled else f"control {control.id}"
+        text = text.replace("{source}", " and ".join(sources) or default)
     return text.replace("{baseline}", baseline)
 
 
 def _compile_control(
     control: Control, baseline: str, bound: dict[str, BoundParameter]
 ) -> CompiledControl:
-    params = {name: b.value for name, b in bound.items()}
+    params = rules.Parameters(
+        {name: b.value for name, b in bound.items()},
+        {name: b.source for name, b in bound.items()},
+    )
     try:
         summary = bind_prose(control.summary, bound, ("summary",))
         remediation = bind_prose(control.remediation, bound, ("remediation",))
@@ -369,9 +375,11 @@ def _compile_control(
                         check.get("name", f"check-{j + 1}"),
                         rules.compile_expression(check["assert"], start, params, [*at, "assert"]),
                         _bind_message(
-                            check.get("message"), bound, baseline, check, [*at, "message"]
+                            control, check.get("message"), bound, baseline, check, [*at, "message"]
                         ),
-                        _bind_message(check.get("fix"), bound, baseline, check, [*at, "fix"]),
+                        _bind_message(
+                            control, check.get("fix"), bound, baseline, check, [*at, "fix"]
+                        ),
                         rules.compile_expression(
                             check["where"], start, params, [*at, "where"], scope=True
                         )
@@ -382,7 +390,7 @@ def _compile_control(
         except rules.CompileError as exc:
             raise _compile_problem(control, exc) from None
         compiled.append(CompiledRule(target, where, checks))
-    return CompiledControl(control, params, compiled, bound, summary, remediation)
+    return CompiledControl(control, dict(params), compiled, bound, summary, remediation)
 
 
 def _compile_problem(control: Control, exc: rules.CompileError) -> InputError:

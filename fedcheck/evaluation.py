@@ -615,7 +615,7 @@ def _evidence(
                 r.expected,
                 loc,
                 r.missing,
-                r.sentence or evidence_statement(path, actual, r.expected, r.missing),
+                r.sentence or evidence_statement(path, actual, r.expected, r.missing, r.source),
             )
         )
     return out

@@ -103,8 +103,13 @@ def show_value(value: Any) -> str:
     return str(value)
 
 
-def evidence_statement(path: str, actual: Any, expected: str, missing: bool) -> str:
-    """One sentence about the deployment: what the field says and what it should say."""
+def evidence_statement(
+    path: str, actual: Any, expected: str, missing: bool, source: str = ""
+) -> str:
+    """One sentence about the deployment: what the field says and what it should say (and who
+    says so, when a parameter sets the expected value)."""
+    if source and expected:
+        expected = f"{expected} ({source})"
     if missing:
         if not expected or expected == "a stated value":
             return f"{path} is not stated"

@@ -114,6 +114,7 @@ class Profile:
             inherited=tuple(inherited),
             baseline=baseline,
             origin=self._location(("baseline",)),
+            name=self.name,
         )
 
     def _added(self, catalog: Catalog) -> list[str]:
@@ -258,6 +259,7 @@ class Profile:
             deviations.append(
                 {
                     "kind": "parameter",
+                    **({"id": item["id"]} if item.get("id") else {}),
                     "control": control.id,
                     "title": control.title,
                     "parameter": name,

@@ -392,6 +392,20 @@ def _chain(getters: tuple[Getter, ...], multi: bool) -> Getter:
 # --- values ----------------------------------------------------------------------------------
 
 
+class Parameters(dict[str, Any]):
+    """A control's parameter values for one compilation, with where each value comes from
+    ("FedRAMP High", "profile agency-x"), so that an expectation names its source."""
+
+    def __init__(self, values: dict[str, Any], sources: dict[str, str] | None = None) -> None:
+        super().__init__(values)
+        self.sources = dict(sources or {})
+
+
+def _source_of(params: dict[str, Any], name: str) -> str:
+    sources: dict[str, str] = getattr(params, "sources", {})
+    return sources.get(name, "")
+
+
 @dataclass(eq=False)
 class Value:
     """The right-hand side of a comparison: a constant, or read from the document."""
@@ -402,6 +416,7 @@ class Value:
     get: Getter | None = None
     aggregate: str | None = None  # max | min
     path: CompiledPath | None = None
+    source: str = ""  # for a $parameter: where its value comes from
 
 
 def _rank_of(type_: FieldType) -> dict[str, int] | None:
@@ -479,7 +494,7 @@ def compile_value(
             )
         value = params[name]
         _check_literal(value, type_, where, f"parameter ${name}")
-        return Value(f"{value}", const=value)
+        return Value(f"{value}", const=value, source=_source_of(params, name))
     if isinstance(raw, dict):
         if len(raw) == 1 and "field" in raw:
             path = compile_path(raw["field"], start, [*where, "field"])
@@ -545,6 +560,7 @@ class Reason:
     missing: bool = False
     extension: bool = False
     sentence: str = ""  # says it all, when path/actual/expected would not read as a sentence
+    source: str = ""  # where the expected value comes from, when a parameter sets it
 
 
 class Node(ABC):
@@ -594,12 +610,14 @@ class Leaf(Node):
         const_set: Any = None,
         *,
         scope: bool = False,
+        source: str = "",
     ):
         self.path = path
         self.op = op
         self.value = value
         self.const_set = const_set
         self.scope = scope
+        self.source = source or (value.source if value is not None else "")
         self.switched_off = path.members[-1].zero_disables
         self.reads = (path.text,) + ((value.path.text,) if value and value.path else ())
         self.test = self._guarded(self._build())
@@ -772,6 +790,7 @@ class Leaf(Node):
                     self.expected_text(d, ix),
                     missing=True,
                     extension=self.path.extension,
+                    source=self.source,
                 )
             )
         if self.value is not None and not self.value.is_const and self.value.path is not None:
@@ -798,6 +817,7 @@ class Leaf(Node):
                     actual,
                     self.expected_text(d, ix),
                     extension=self.path.extension,
+                    source="" if self.is_switched_off(d, ix) else self.source,
                 )
             )
         return reasons
@@ -1193,7 +1213,7 @@ def compile_expression(
         values = _resolve_list(arg if op != "contains" else [arg], params, owhere)
         for i, v in enumerate(values):
             _check_literal(v, ftype.item, [*owhere, i] if op != "contains" else owhere, "the item")
-        return Leaf(path, op, None, tuple(values), scope=scope)
+        return Leaf(path, op, None, tuple(values), scope=scope, source=_list_source(arg, params))
     if ftype.kind in ("list", "object"):
         raise CompileError(
             owhere,
@@ -1204,7 +1224,7 @@ def compile_expression(
         values = _resolve_list(arg, params, owhere)
         for i, v in enumerate(values):
             _check_literal(v, ftype, [*owhere, i], "the item")
-        return Leaf(path, op, None, tuple(values), scope=scope)
+        return Leaf(path, op, None, tuple(values), scope=scope, source=_list_source(arg, params))
     if op in _COMPARE_OPS and ftype.kind not in ("int", "float", "level", "tls"):
         raise CompileError(
             owhere,
@@ -1219,6 +1239,12 @@ def compile_expression(
         )
     value = compile_value(arg, ftype, start, params, owhere)
     return Leaf(path, op, value, scope=scope)
+
+
+def _list_source(arg: Any, params: dict[str, Any]) -> str:
+    if isinstance(arg, str) and arg.startswith("$") and not arg.startswith("$$"):
+        return _source_of(params, arg[1:])
+    return ""
 
 
 def _resolve_list(arg: Any, params: dict[str, Any], where: Sequence[str | int]) -> list[Any]:

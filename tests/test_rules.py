@@ -109,7 +109,8 @@ def test_comparison_against_a_parameter_points_at_the_value(tmp_path: Path) -> N
     assert f["slow"].status is Status.FAIL
     assert (
         f["slow"].message
-        == "components[slow].access.session_timeout_minutes is 30; expected at most 15"
+        == "components[slow].access.session_timeout_minutes is 30; expected at most 15 "
+        "(control ORG-1)"
     )
     assert (f["slow"].location.line, f["slow"].location.column) == (5, 50)
     assert f["unstated"].status is Status.FAIL  # a contract field left out fails closed
