@@ -883,7 +883,14 @@ class AnyOf(Node):
             return []
         out: list[Reason] = []
         for p in self.parts:
+            # A branch "the field is left out" is an exemption, not something to fix: the
+            # other branches say what the target must state.
+            if isinstance(p, Leaf) and p.op == "present" and not p.const_set:
+                continue
             out.extend(p.explain(d, ix))
+        if not out:
+            for p in self.parts:
+                out.extend(p.explain(d, ix))
         return out
 
 
