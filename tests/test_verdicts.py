@@ -300,3 +300,28 @@ def test_a_result_written_before_these_fields_still_reads(bad_result: Result) ->
     old = Result.from_dict(data)
     assert len(old.findings) == len(bad_result.findings)
     assert old.root_causes == bad_result.root_causes
+
+
+#: Controls whose parameters still carry an explanation as their `source` (the controls
+#: engineer's files of issue 11); `source` is the short name of a document, shown in messages.
+LONG_SOURCES_ELSEWHERE = {"AC-7", "AU-2", "CP-9", "CP-9(1)", "SC-12"}
+
+
+def _long_sources(control: Any) -> list[str]:
+    return [
+        f"{control.id} {name}"
+        for name, param in control.parameters.items()
+        if param.source and ("\n" in param.source.strip() or len(param.source) > 60)
+    ]
+
+
+def test_a_parameter_source_is_the_short_name_of_a_document() -> None:
+    long = [
+        hit
+        for control in CATALOG
+        if control.id not in LONG_SOURCES_ELSEWHERE
+        for hit in _long_sources(control)
+    ]
+    assert not long, "move the explanation to the description: " + ", ".join(long)
+    clean = sorted(c for c in LONG_SOURCES_ELSEWHERE if not _long_sources(CATALOG.get(c)))
+    assert not clean, f"remove {clean} from LONG_SOURCES_ELSEWHERE"

@@ -61,6 +61,7 @@ def _evidence(e: Evidence) -> dict[str, Any]:
         "expected": e.expected,
         "missing": e.missing,
         "location": _location(e.location),
+        "statement": e.statement,
     }
 
 
