@@ -883,9 +883,11 @@ class AnyOf(Node):
             return []
         out: list[Reason] = []
         for p in self.parts:
-            # A branch "the field is left out" is an exemption, not something to fix: the
-            # other branches say what the target must state.
-            if isinstance(p, Leaf) and p.op == "present" and not p.const_set:
+            # A branch "the field is left out" or "not ..." is an exemption, not something to
+            # fix: the other branches say what the target must state.
+            if isinstance(p, Not) or (
+                isinstance(p, Leaf) and p.op == "present" and not p.const_set
+            ):
                 continue
             out.extend(p.explain(d, ix))
         if not out:
@@ -921,7 +923,7 @@ class Not(Node):
                 d,
                 leaf.path.text,
                 leaf.path.get(d, ix),
-                f"not {leaf.expected_text(d, ix)}",
+                f"anything but {leaf.expected_text(d, ix)}",
                 extension=leaf.path.extension,
             )
         ]
@@ -1031,7 +1033,7 @@ class Quantifier(Node):
                         x,
                         leaf.path.text,
                         leaf.path.get(x, ix),
-                        f"not {leaf.expected_text(x, ix)}",
+                        f"anything but {leaf.expected_text(x, ix)}",
                         missing=leaf.path.get(x, ix) is None,
                         extension=leaf.path.extension,
                     )
