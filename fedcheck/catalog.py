@@ -143,37 +143,86 @@ class Control:
             values.update(overrides)
         return values
 
-    def info(self, baseline: str, overrides: dict[str, Any] | None = None) -> ControlInfo:
+    def bind(
+        self,
+        baseline: str,
+        overrides: dict[str, Any] | None = None,
+        sources: dict[str, str] | None = None,
+    ) -> dict[str, BoundParameter]:
+        """The effective value of every parameter and where it comes from.
+
+        ``sources`` names the origin of each overridden value ("profile agency-x", "deviation
+        DEV-1"); an override without one is attributed to "the profile". A value the control
+        file itself sets comes from its ``source`` document when FedRAMP sets no number, else
+        from the FedRAMP baseline ("FedRAMP High"); a custom control's from the control itself."""
+        values = self.parameter_values(baseline, overrides)
+        # A custom control's own values are its organization's, not FedRAMP's.
+        fedramp = f"FedRAMP {baseline.capitalize()}" if self.bundled else f"control {self.id}"
+        bound = {}
+        for name, value in values.items():
+            param = self.parameters.get(name)
+            if overrides and name in overrides:
+                source = (sources or {}).get(name) or "the profile"
+            elif param is not None and param.source:
+                source = param.source
+            else:
+                source = fedramp
+            bound[name] = BoundParameter(name, value, source)
+        return bound
+
+    def info(
+        self,
+        baseline: str,
+        overrides: dict[str, Any] | None = None,
+        sources: dict[str, str] | None = None,
+    ) -> ControlInfo:
+        compiled = self.compile(baseline, overrides, sources)
         return ControlInfo(
             id=self.id,
             oscal_id=self.oscal_id,
             title=self.title,
             family=self.family,
             severity=self.severity,
-            summary=self.summary,
-            remediation=self.remediation,
+            summary=compiled.summary,
+            remediation=compiled.remediation,
             automated=self.is_automated,
             baselines=self.baselines,
-            parameters=self.parameter_values(baseline, overrides),
+            parameters=dict(compiled.params),
         )
 
     def reads(self) -> list[tuple[str, str]]:
         """The (target kind, field path) pairs the control's checks read, for documentation."""
         out: list[tuple[str, str]] = []
         for compiled in self.compile("high").rules:
-            nodes = ([compiled.where] if compiled.where else []) + [c.node for c in compiled.checks]
+            nodes = ([compiled.where] if compiled.where else []) + [
+                node
+                for c in compiled.checks
+                for node in ((c.where, c.node) if c.where is not None else (c.node,))
+            ]
             for node in nodes:
                 for path in node.reads:
                     if (compiled.target, path) not in out:
                         out.append((compiled.target, path))
         return out
 
-    def compile(self, baseline: str, overrides: dict[str, Any] | None = None) -> CompiledControl:
-        params = self.parameter_values(baseline, overrides)
-        key = (baseline, json.dumps(params, sort_keys=True, default=str))
+    def compile(
+        self,
+        baseline: str,
+        overrides: dict[str, Any] | None = None,
+        sources: dict[str, str] | None = None,
+    ) -> CompiledControl:
+        """The control's checks for one baseline and tailoring, with every parameter's value
+        and source bound into its prose; compiled once per (baseline, values, sources)."""
+        bound = self.bind(baseline, overrides, sources)
+        key = (
+            baseline,
+            json.dumps(
+                {n: [b.value, b.source] for n, b in bound.items()}, sort_keys=True, default=str
+            ),
+        )
         cached = self._compiled.get(key)
         if cached is None:
-            cached = _compile_control(self, params)
+            cached = _compile_control(self, baseline, bound)
             self._compiled[key] = cached
         return cached
 
@@ -182,12 +231,97 @@ class Control:
         return {}
 
 
+@dataclass(frozen=True)
+class BoundParameter:
+    """A parameter's effective value for one compilation, and where that value comes from."""
+
+    name: str
+    value: Any
+    source: str  # "FedRAMP High", "profile agency-x", "deviation DEV-1", "NIST SP 800-52r2"
+
+
+_PROSE_PLACEHOLDER = re.compile(r"\{\$([A-Za-z0-9_]*)(\.[A-Za-z0-9_]*)?\}")
+
+
+def format_value(value: Any) -> str:
+    """A parameter value as prose: ``15``, ``1.2``, ``waf, load_balancer``."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(rules._fmt(v) for v in value)
+    return rules._fmt(value)
+
+
+def bind_prose(text: str, bound: dict[str, BoundParameter], where: Sequence[str | int] = ()) -> str:
+    """Fill ``{$name}`` with a parameter's effective value and ``{$name.source}`` with where it
+    comes from; a placeholder naming no parameter is a CompileError at ``where``."""
+    if "{$" not in text:
+        return text
+
+    def fill(m: re.Match[str]) -> str:
+        name, attribute = m.group(1), m.group(2)
+        param = bound.get(name)
+        if param is None:
+            raise rules.CompileError(
+                where,
+                f"{m.group(0)} names no parameter of the control",
+                rules._suggest(name, list(bound))
+                if bound
+                else "declare the parameter under the control's parameters",
+            )
+        if attribute is None:
+            return format_value(param.value)
+        if attribute == ".source":
+            return param.source
+        raise rules.CompileError(
+            where,
+            f"{m.group(0)}: a parameter placeholder is {{${name}}} or {{${name}.source}}",
+            f"write {{${name}}} for its value or {{${name}.source}} for where it comes from",
+        )
+
+    return _PROSE_PLACEHOLDER.sub(fill, text)
+
+
+def generic_prose(control: Control, text: str) -> str:
+    """Prose for a page about the control rather than a run: ``{$name}`` gives FedRAMP's value
+    for each baseline ("30 (High), 90 (Moderate)") and ``{$name.source}`` "FedRAMP" or the
+    parameter's source document."""
+    if "{$" not in text:
+        return text
+    bound: dict[str, BoundParameter] = {}
+    for name, param in control.parameters.items():
+        shown = {b: format_value(param.value_for(b)) for b in control.baselines or ("high",)}
+        if len(set(shown.values())) == 1:
+            value = next(iter(shown.values()))
+        else:
+            value = ", ".join(f"{v} ({b.capitalize()})" for b, v in reversed(shown.items()))
+        bound[name] = BoundParameter(name, value, param.source or "FedRAMP")
+    try:
+        return bind_prose(text, bound)
+    except rules.CompileError:
+        return text
+
+
+def _referenced_parameters(raw: Any) -> list[str]:
+    """The ``$name`` parameters an expression compares with, in the order written."""
+    found: list[str] = []
+    if isinstance(raw, str):
+        if raw.startswith("$") and not raw.startswith("$$"):
+            found.append(raw[1:])
+    elif isinstance(raw, dict):
+        for value in raw.values():
+            found.extend(_referenced_parameters(value))
+    elif isinstance(raw, list):
+        for value in raw:
+            found.extend(_referenced_parameters(value))
+    return found
+
+
 @dataclass
 class CompiledCheck:
     name: str
     node: rules.Node
-    message: str | None
-    fix: str | None = None
+    message: str | None  # parameters bound; {actual}, {expected}, {path}, {target} left
+    fix: str | None = None  # parameters bound
+    where: rules.Node | None = None  # the check's own scope, within the rule's
 
 
 @dataclass
@@ -202,6 +336,9 @@ class CompiledControl:
     control: Control
     params: dict[str, Any]
     rules: list[CompiledRule]
+    bound: dict[str, BoundParameter] = field(default_factory=dict)
+    summary: str = ""  # parameters bound
+    remediation: str = ""  # parameters bound
 
 
 #: Quantifiers (every/some/none) nested deeper than this multiply the work of a check by the
@@ -240,7 +377,39 @@ def _check_cost(raw: Any, where: list[str | int]) -> None:
             stack.extend((v, [*path, i], depth) for i, v in enumerate(node))
 
 
-def _compile_control(control: Control, params: dict[str, Any]) -> CompiledControl:
+def _bind_message(
+    control: Control,
+    text: str | None,
+    bound: dict[str, BoundParameter],
+    baseline: str,
+    check: dict[str, Any],
+    where: Sequence[str | int],
+) -> str | None:
+    """A check's message or fix with its parameters, ``{source}`` (where the values the check
+    compares with come from) and ``{baseline}`` bound."""
+    if text is None:
+        return None
+    text = bind_prose(text, bound, where)
+    if "{source}" in text:
+        names = [n for n in _referenced_parameters(check.get("assert")) if n in bound]
+        sources = list(dict.fromkeys(bound[n].source for n in names))
+        default = f"FedRAMP {baseline.capitalize()}" if control.bundled else f"control {control.id}"
+        text = text.replace("{source}", " and ".join(sources) or default)
+    return text.replace("{baseline}", baseline)
+
+
+def _compile_control(
+    control: Control, baseline: str, bound: dict[str, BoundParameter]
+) -> CompiledControl:
+    params = rules.Parameters(
+        {name: b.value for name, b in bound.items()},
+        {name: b.source for name, b in bound.items()},
+    )
+    try:
+        summary = bind_prose(control.summary, bound, ("summary",))
+        remediation = bind_prose(control.remediation, bound, ("remediation",))
+    except rules.CompileError as exc:
+        raise _compile_problem(control, exc) from None
     compiled: list[CompiledRule] = []
     seen: set[str] = set()
     for i, rule in enumerate(control.rules):
@@ -263,25 +432,36 @@ def _compile_control(control: Control, params: dict[str, Any]) -> CompiledContro
             for j, check in enumerate(rule["checks"]):
                 _check_cost(check["assert"], [*where_path, "checks", j, "assert"])
             where = (
-                rules.compile_expression(rule["where"], start, params, [*where_path, "where"])
+                rules.compile_expression(
+                    rule["where"], start, params, [*where_path, "where"], scope=True
+                )
                 if "where" in rule
                 else None
             )
-            checks = [
-                CompiledCheck(
-                    check.get("name", f"check-{j + 1}"),
-                    rules.compile_expression(
-                        check["assert"], start, params, [*where_path, "checks", j, "assert"]
-                    ),
-                    check.get("message"),
-                    check.get("fix"),
+            checks = []
+            for j, check in enumerate(rule["checks"]):
+                at: list[str | int] = [*where_path, "checks", j]
+                checks.append(
+                    CompiledCheck(
+                        check.get("name", f"check-{j + 1}"),
+                        rules.compile_expression(check["assert"], start, params, [*at, "assert"]),
+                        _bind_message(
+                            control, check.get("message"), bound, baseline, check, [*at, "message"]
+                        ),
+                        _bind_message(
+                            control, check.get("fix"), bound, baseline, check, [*at, "fix"]
+                        ),
+                        rules.compile_expression(
+                            check["where"], start, params, [*at, "where"], scope=True
+                        )
+                        if "where" in check
+                        else None,
+                    )
                 )
-                for j, check in enumerate(rule["checks"])
-            ]
         except rules.CompileError as exc:
             raise _compile_problem(control, exc) from None
         compiled.append(CompiledRule(target, where, checks))
-    return CompiledControl(control, params, compiled)
+    return CompiledControl(control, dict(params), compiled, bound, summary, remediation)
 
 
 def _compile_problem(control: Control, exc: rules.CompileError) -> InputError:

@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from . import rules
-from .catalog import BASELINES, Catalog, Control, load_catalog
+from .catalog import BASELINES, Catalog, Control, generic_prose, load_catalog
 from .crm import json_schema as crm_schema
 from .deployment import json_schema
 from .families import FAMILY_TITLES
@@ -142,7 +142,7 @@ def control_section(control: Control) -> list[str]:
         "",
     ]
     if control.summary:
-        lines += [control.summary, ""]
+        lines += [generic_prose(control, control.summary), ""]
     if control.rationale:
         lines += ["**Why it matters.** " + " ".join(control.rationale.split()), ""]
     if control.fedramp_values:
@@ -191,9 +191,12 @@ def control_section(control: Control) -> list[str]:
     if control.records:
         lines += _records_section(control)
     if control.remediation:
-        lines += ["**How to fix.** " + " ".join(control.remediation.split()), ""]
+        lines += [
+            "**How to fix.** " + " ".join(generic_prose(control, control.remediation).split()),
+            "",
+        ]
     fixes = [
-        (rule["target"], check.get("name"), check["fix"])
+        (rule["target"], check.get("name"), generic_prose(control, check["fix"]))
         for rule in control.rules
         for check in rule["checks"]
         if check.get("fix")

@@ -30,7 +30,21 @@ from .catalog import (
 )
 from .dates import evaluation_date
 from .errors import InputError, UsageError
-from .findings import ControlInfo, Evidence, Finding, InputFile, Location, Result, Severity, Status
+from .findings import (
+    WEAKNESS_MISSING,
+    WEAKNESS_STATED,
+    ControlInfo,
+    Evidence,
+    FailedCheck,
+    Finding,
+    InputFile,
+    Location,
+    Result,
+    Severity,
+    Status,
+    evidence_statement,
+    show_value,
+)
 from .inputs import LoadedDeployment, deployment_from_model, display_path
 
 if TYPE_CHECKING:
@@ -55,6 +69,7 @@ class Tailoring:
     baseline_deviation: dict[str, Any] | None = None  # a declared baseline below the impact level
     rules: str | None = None  # the rule edition the profile selects (rev5 | cr26), if any
     rules_origin: Location | None = None  # where the profile selects it
+    name: str | None = None  # the profile's name, the source of the values it tightens
 
 
 class EvidenceHook(Protocol):
@@ -157,22 +172,23 @@ def evaluate(
     inherited = _inheritance(deployment, tailoring, catalog, controls, all_crms)
     system_level = deployment.model.system.impact_level
 
+    sources = parameter_sources(tailoring)
     findings: list[Finding] = []
     infos: list[ControlInfo] = []
     for control in controls:
         overrides = tailoring.parameters.get(control.oscal_id)
-        infos.append(control.info(chosen, overrides))
+        compiled = control.compile(chosen, overrides, sources.get(control.oscal_id))
+        infos.append(control.info(chosen, overrides, sources.get(control.oscal_id)))
         source = inherited.get(control.oscal_id)
         if source is not None and source.responsibility == "provider":
             findings.append(_inherited(control, source, system_level, deployment))
             continue
         if not control.is_automated:
-            findings.append(_manual(control, deployment, chosen, source))
+            findings.append(_manual(compiled, deployment, chosen, source))
             continue
         if run_rules.vdr and control.oscal_id in vdr.VDR_REPLACES:
             findings.append(_replaced_by_vdr(control, deployment))
             continue
-        compiled = control.compile(chosen, overrides)
         evaluated = _evaluate_control(compiled, deployment, ix, chosen)
         if source is not None:
             evaluated = _shared(evaluated, source)
@@ -248,6 +264,27 @@ def dated_note(as_of: date) -> str:
         f"evaluated as of {as_of.isoformat()}, a date set by the caller (--as-of), not the "
         "day of the run: dated facts such as waiver expiries were judged against that day"
     )
+
+
+def parameter_sources(tailoring: Tailoring) -> dict[str, dict[str, str]]:
+    """Where each value a profile sets comes from, by control (oscal id) and parameter: the
+    deviation that loosens it ("deviation DEV-1"), else the profile that tightens it."""
+    profile = f"profile {tailoring.name}" if tailoring.name else "the profile"
+    out: dict[str, dict[str, str]] = {
+        oscal: {name: profile for name in values} for oscal, values in tailoring.parameters.items()
+    }
+    for deviation in tailoring.deviations:
+        if deviation.get("kind") != "parameter":
+            continue
+        try:
+            oscal = to_oscal(str(deviation.get("control", "")))
+        except ValueError:
+            continue
+        ident = deviation.get("id")
+        out.setdefault(oscal, {})[str(deviation.get("parameter"))] = (
+            f"deviation {ident}" if ident else f"a deviation in {profile}"
+        )
+    return out
 
 
 def _selected(catalog: Catalog, baseline: str, tailoring: Tailoring) -> list[Control]:
@@ -360,8 +397,9 @@ def _fedramp_values(control: Control, baseline: str) -> str:
     return "; ".join(parts)
 
 
-def _manual_message(control: Control, baseline: str = "high") -> str:
-    summary = control.summary or control.title
+def _manual_message(compiled: CompiledControl, baseline: str = "high") -> str:
+    control = compiled.control
+    summary = compiled.summary or control.title
     values = _fedramp_values(control, baseline)
     if values and "at the FedRAMP values below" in summary:
         summary = summary.replace(
@@ -394,12 +432,13 @@ def _replaced_by_vdr(control: Control, deployment: LoadedDeployment) -> Finding:
 
 
 def _manual(
-    control: Control,
+    compiled: CompiledControl,
     deployment: LoadedDeployment,
     baseline: str = "high",
     shared: Inheritance | None = None,
 ) -> Finding:
-    message = _manual_message(control, baseline)
+    control = compiled.control
+    message = _manual_message(compiled, baseline)
     if shared is not None:
         message = (
             f"evidence needed for the customer's part of {control.id}, shared with "
@@ -416,7 +455,8 @@ def _manual(
         title=control.title,
         family=control.family,
         location=shared.location if shared is not None else Location(deployment.file),
-        remediation=control.remediation,
+        remediation=compiled.remediation,
+        weakness=WEAKNESS_MISSING,
     )
 
 
@@ -497,7 +537,7 @@ def _evaluate_control(
                     title=control.title,
                     family=control.family,
                     location=Location(deployment.file),
-                    remediation=control.remediation,
+                    remediation=compiled.remediation,
                 )
             )
             continue
@@ -507,8 +547,8 @@ def _evaluate_control(
         tests = tuple(check.node.test for check in rule.checks)
         locations: dict[int, Location] = ix.__dict__.setdefault("_locations", {})
         cid, severity, title, family = control.id, control.severity, control.title, control.family
-        remediation, kind = control.remediation, rule.target
-        pass_message = control.summary or "passes"
+        remediation, kind = compiled.remediation, rule.target
+        pass_message = compiled.summary or "passes"
         append = out.append
         na_message = "does not apply to this " + kind
         for target in targets:
@@ -572,7 +612,7 @@ def _evaluate_control(
                         title=control.title,
                         family=control.family,
                         location=_target_location(deployment, ix, target),
-                        remediation=control.remediation,
+                        remediation=compiled.remediation,
                     )
                 )
     return out
@@ -586,6 +626,12 @@ def _judge(
     ix: rules.Index,
     baseline: str,
 ) -> Finding:
+    """The finding of one rule on one target that did not simply pass.
+
+    Scope is three-valued like the checks: a rule (or check) whose ``where`` is false does not
+    apply; one whose ``where`` is unknown, because the target leaves out a field it reads,
+    applies all the same (an unstated fact never takes a target out of a control). Each check
+    that does not hold is reported with its own message and fix."""
     control = compiled.control
     ident = target["id"]
     common = dict(
@@ -595,8 +641,9 @@ def _judge(
         target_kind=rule.target,
         title=control.title,
         family=control.family,
-        remediation=control.remediation,
+        remediation=compiled.remediation,
     )
+    scope_reasons: list[rules.Reason] = []
     if rule.where is not None:
         applies = rule.where.test(target, ix)
         if applies is False:
@@ -607,89 +654,107 @@ def _judge(
                 **common,
             )
         if applies is None:
-            reasons = rule.where.explain(target, ix)
-            evidence = _evidence(reasons, deployment, ix)
-            status = (
-                Status.FAIL
-                if any(r.missing and not r.extension for r in reasons)
-                else Status.MANUAL
-            )
-            missing = ", ".join(e.path for e in evidence if e.missing)
-            return Finding(
-                status=status,
-                message=f"cannot tell whether the control applies: {missing} not stated",
-                location=evidence[0].location if evidence else None,
-                evidence=tuple(evidence),
-                **common,
-            )
-    failed: list[tuple[CompiledCheck, list[rules.Reason]]] = []
-    unknown = False
+            scope_reasons = rule.where.explain(target, ix)
+    failed: list[tuple[CompiledCheck, list[rules.Reason], list[rules.Reason]]] = []
     hard_fail = False
+    ran = 0
     for check in rule.checks:
+        check_scope: list[rules.Reason] = []
+        if check.where is not None:
+            in_scope = check.where.test(target, ix)
+            if in_scope is False:
+                continue
+            if in_scope is None:
+                check_scope = check.where.explain(target, ix)
+        ran += 1
         outcome = check.node.test(target, ix)
         if outcome is True:
             continue
-        if outcome is None:
-            unknown = True
-        else:
+        if outcome is False:
             hard_fail = True
-        failed.append((check, check.node.explain(target, ix)))
+        failed.append((check, check.node.explain(target, ix), check_scope))
     if not failed:
+        if ran == 0:
+            return Finding(
+                status=Status.NOT_APPLICABLE,
+                message="does not apply to this " + rule.target,
+                location=_target_location(deployment, ix, target),
+                **common,
+            )
         return Finding(
             status=Status.PASS,
-            message=control.summary or "passes",
+            message=compiled.summary or "passes",
             location=_target_location(deployment, ix, target),
             **common,
         )
-    all_reasons = [r for _, reasons in failed for r in reasons]
-    evidence = _evidence(all_reasons, deployment, ix)
-    missing_contract = any(r.missing and not r.extension for r in all_reasons)
-    if hard_fail or missing_contract:
-        status = Status.FAIL
-    else:
-        status = Status.MANUAL
-    assert unknown or hard_fail
-    messages = []
-    index = 0
-    for check, reasons in failed:
-        count = len(reasons)
-        ev = evidence[index : index + count]
-        index += count
-        messages.append(_message(check.message, ev, ident, baseline))
-    message = messages[0] + (f" (and {len(messages) - 1} more)" if len(messages) > 1 else "")
+    check_reasons = [r for _, reasons, _ in failed for r in reasons]
+    missing_contract = any(r.missing and not r.extension for r in check_reasons)
+    status = Status.FAIL if hard_fail or missing_contract else Status.MANUAL
+    evidence: list[Evidence] = []
+    checks: list[FailedCheck] = []
+    for check, reasons, check_scope in failed:
+        ev = _evidence(reasons, deployment, ix)
+        evidence.extend(ev)
+        message = _message(check.message, ev, ident)
+        unstated_scope = _evidence(check_scope, deployment, ix)
+        if unstated_scope:
+            evidence.extend(unstated_scope)
+            message += _applies_anyway(unstated_scope)
+        checks.append(
+            FailedCheck(
+                check.name,
+                message,
+                (check.fix or compiled.remediation).strip(),
+                ev[0].location if ev else _target_location(deployment, ix, target),
+                WEAKNESS_STATED if any(not r.missing for r in reasons) else WEAKNESS_MISSING,
+            )
+        )
+    message = "; ".join(c.message for c in checks)
+    scope_evidence = _evidence(scope_reasons, deployment, ix)
+    if scope_evidence:
+        evidence.extend(scope_evidence)
+        message += _applies_anyway(scope_evidence)
     if status is Status.MANUAL:
         message = f"evidence needed: {message}"
-    fix = failed[0][0].fix
-    if fix:
-        common["remediation"] = fix.strip()
+    common["remediation"] = "\n\n".join(dict.fromkeys(c.fix for c in checks if c.fix))
     return Finding(
         status=status,
         message=message,
-        location=evidence[0].location if evidence else None,
+        location=checks[0].location,
         evidence=tuple(evidence),
+        weakness=WEAKNESS_STATED
+        if any(c.weakness == WEAKNESS_STATED for c in checks)
+        else WEAKNESS_MISSING,
+        failed_checks=tuple(checks),
         **common,
     )
 
 
-_PLACEHOLDER = re.compile(r"\{(actual|expected|path|target|baseline)\}")
+def _applies_anyway(scope: Sequence[Evidence]) -> str:
+    unstated = [e.path for e in scope if e.missing]
+    if not unstated:
+        return ""
+    return f" (it applies: {', '.join(dict.fromkeys(unstated))} not stated)"
 
 
-def _message(template: str | None, evidence: Sequence[Evidence], target: str, baseline: str) -> str:
+_PLACEHOLDER = re.compile(r"\{(actual|expected|path|target)\}")
+
+
+def _message(template: str | None, evidence: Sequence[Evidence], target: str) -> str:
+    """A failed check's message: its template (parameters already bound at compile time) with
+    the values read filled in; a field that is not stated always gets the standard sentence."""
     first = evidence[0] if evidence else None
     if first is None:
         return template or "the check failed"
-    values = {
-        "actual": rules._fmt(first.actual),
-        "expected": first.expected,
-        "path": first.path,
-        "target": target,
-        "baseline": baseline,
-    }
     if template and not first.missing:
+        values = {
+            "actual": show_value(first.actual),
+            "expected": first.expected,
+            "path": first.path,
+            "target": target,
+        }
         return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
-    if first.missing:
-        return f"{first.path} is not stated; expected {first.expected}"
-    return f"{first.path} is {values['actual']}; expected {first.expected}"
+    return first.sentence
 
 
 def _evidence(
@@ -702,7 +767,17 @@ def _evidence(
         actual = r.actual
         if isinstance(actual, tuple):
             actual = list(actual)
-        out.append(Evidence(loc.path or r.path, actual, r.expected, loc, r.missing))
+        path = loc.path or r.path
+        out.append(
+            Evidence(
+                path,
+                actual,
+                r.expected,
+                loc,
+                r.missing,
+                r.sentence or evidence_statement(path, actual, r.expected, r.missing, r.source),
+            )
+        )
     return out
 
 

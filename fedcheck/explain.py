@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from .catalog import BASELINES, Catalog, Control, to_display, to_oscal
+from .catalog import BASELINES, Catalog, Control, generic_prose, to_display, to_oscal
 from .errors import UsageError
 
 
@@ -79,12 +79,12 @@ def describe(control: Control) -> dict[str, Any]:
         "baselines": list(control.baselines),
         "severity": control.severity.value,
         "automated": control.is_automated,
-        "summary": control.summary.strip(),
+        "summary": generic_prose(control, control.summary).strip(),
         "rationale": control.rationale.strip(),
         "fedramp_values": [dict(v) for v in control.fedramp_values],
         "parameters": parameters,
         "reads": [{"target": t, "field": f} for t, f in control.reads()],
-        "remediation": control.remediation.strip(),
+        "remediation": generic_prose(control, control.remediation).strip(),
         "references": list(control.references),
         "examples": examples,
         "file": _shown_file(control),

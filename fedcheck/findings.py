@@ -93,6 +93,35 @@ class Location:
         return text
 
 
+def show_value(value: Any) -> str:
+    """A value of the deployment as a sentence shows it: ``true``, ``15``, ``waf, vpn``."""
+    if value is None:
+        return "not stated"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(show_value(v) for v in value) if value else "empty"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {show_value(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def evidence_statement(
+    path: str, actual: Any, expected: str, missing: bool, source: str = ""
+) -> str:
+    """One sentence about the deployment: what the field says and what it should say (and who
+    says so, when a parameter sets the expected value)."""
+    if source and expected:
+        expected = f"{expected} ({source})"
+    if missing:
+        if not expected or expected == "a stated value":
+            return f"{path} is not stated"
+        return f"{path} is not stated; expected {expected}"
+    if not expected:
+        return f"{path} is {show_value(actual)}"
+    return f"{path} is {show_value(actual)}; expected {expected}"
+
+
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """One fact behind a verdict: the field read, its value, and what was expected of it."""
@@ -110,6 +139,17 @@ class Evidence:
     def source_label(self) -> str:
         return self.source or "declared"
 
+    statement: str = ""  # the fact as a sentence about the deployment (made when left out)
+
+    def __post_init__(self) -> None:
+        if not self.statement:
+            sentence = evidence_statement(self.path, self.actual, self.expected, self.missing)
+            object.__setattr__(self, "statement", sentence)
+
+    @property
+    def sentence(self) -> str:
+        return self.statement
+
     def to_dict(self) -> dict[str, Any]:
         data = {
             "path": self.path,
@@ -117,6 +157,7 @@ class Evidence:
             "expected": self.expected,
             "missing": self.missing,
             "location": self.location.to_dict() if self.location else None,
+            "statement": self.sentence,
         }
         if self.source is not None:
             data["source"] = self.source
@@ -132,6 +173,44 @@ class Evidence:
             Location.from_dict(loc) if loc else None,
             bool(data.get("missing", False)),
             data.get("source"),
+            str(data.get("statement") or ""),
+        )
+
+
+#: What a failing or manual finding rests on: a fact the description does not state (evidence
+#: missing), or a stated value that falls short (a confirmed weakness).
+WEAKNESS_MISSING = "missing"
+WEAKNESS_STATED = "stated"
+
+
+@dataclass(frozen=True, slots=True)
+class FailedCheck:
+    """One check of a control that did not hold on a target, with its own message and fix."""
+
+    name: str
+    message: str
+    fix: str
+    location: Location | None = None
+    weakness: str = WEAKNESS_STATED  # missing | stated
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "message": self.message,
+            "fix": self.fix,
+            "location": self.location.to_dict() if self.location else None,
+            "weakness": self.weakness,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FailedCheck:
+        loc = data.get("location")
+        return cls(
+            str(data.get("name", "")),
+            str(data.get("message", "")),
+            str(data.get("fix", "")),
+            Location.from_dict(loc) if loc else None,
+            str(data.get("weakness") or WEAKNESS_STATED),
         )
 
 
@@ -282,10 +361,17 @@ class Finding:
     remediation: str = ""
     waiver: Waiver | None = None
     risk: Risk | None = None  # the FedRAMP risk rating, set on failing and waived findings
+    weakness: str | None = None  # for fail and manual findings: missing | stated
+    failed_checks: tuple[FailedCheck, ...] = ()  # each check that did not hold, in order
 
     @property
     def is_failing(self) -> bool:
         return self.status.is_failing
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What identifies the finding in a result: its control and its target."""
+        return self.control_id, self.target
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -302,6 +388,8 @@ class Finding:
             "remediation": self.remediation,
             "waiver": self.waiver.to_dict() if self.waiver else None,
             **({"risk": self.risk.to_dict()} if self.risk is not None else {}),
+            "weakness": self.weakness,
+            "failed_checks": [c.to_dict() for c in self.failed_checks],
         }
 
     @classmethod
@@ -323,7 +411,70 @@ class Finding:
             remediation=data.get("remediation", ""),
             waiver=Waiver.from_dict(waiver) if waiver else None,
             risk=Risk.from_dict(risk) if risk else None,
+            weakness=data.get("weakness"),
+            failed_checks=tuple(FailedCheck.from_dict(c) for c in data.get("failed_checks", [])),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class RootCause:
+    """One field of one target that several controls' findings rest on: one fix, one work item.
+
+    The per-control findings stay, each with its own status, for the assessment results."""
+
+    path: str  # the field, e.g. components[web-ui].logging.events
+    location: Location | None
+    targets: tuple[str, ...]  # the targets of the findings (usually one)
+    controls: tuple[str, ...]  # the related control ids, in result order
+    findings: tuple[tuple[str, str], ...]  # the keys (control id, target) of the findings
+    weakness: str  # missing | stated: whether the field is left out or stated and wrong
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "location": self.location.to_dict() if self.location else None,
+            "target": self.targets[0] if len(self.targets) == 1 else None,
+            "targets": list(self.targets),
+            "controls": list(self.controls),
+            "findings": [{"control_id": c, "target": t} for c, t in self.findings],
+            "weakness": self.weakness,
+        }
+
+
+_ROOT_CAUSE_STATUSES = (Status.FAIL, Status.MANUAL, Status.ERROR)
+
+
+def root_causes(findings: tuple[Finding, ...] | list[Finding]) -> tuple[RootCause, ...]:
+    """Group the failing and evidence-needed findings by the field they rest on; a field read by
+    findings of two or more controls is a root cause. In the order the fields first appear."""
+    groups: dict[tuple[str, str], list[tuple[Finding, Evidence]]] = {}
+    for f in findings:
+        if f.status not in _ROOT_CAUSE_STATUSES or not f.evidence:
+            continue
+        seen: set[tuple[str, str]] = set()
+        for e in f.evidence:
+            key = (e.location.file if e.location else "", e.path)
+            if key in seen:
+                continue
+            seen.add(key)
+            groups.setdefault(key, []).append((f, e))
+    out = []
+    for (_, path), items in groups.items():
+        controls = tuple(dict.fromkeys(f.control_id for f, _ in items))
+        if len(controls) < 2:
+            continue
+        first = items[0][1]
+        out.append(
+            RootCause(
+                path=path,
+                location=first.location,
+                targets=tuple(dict.fromkeys(f.target for f, _ in items)),
+                controls=controls,
+                findings=tuple(dict.fromkeys(f.key for f, _ in items)),
+                weakness=WEAKNESS_MISSING if all(e.missing for _, e in items) else WEAKNESS_STATED,
+            )
+        )
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,6 +606,15 @@ class Result:
         return self.as_of
 
     @property
+    def root_causes(self) -> tuple[RootCause, ...]:
+        """Fields that findings of several controls rest on (see ``root_causes``)."""
+        cached: tuple[RootCause, ...] | None = self.__dict__.get("_root_causes")
+        if cached is None:
+            cached = root_causes(self.findings)
+            object.__setattr__(self, "_root_causes", cached)
+        return cached
+
+    @property
     def automated_evaluated(self) -> int:
         """How many findings came from an automated check that reached a verdict."""
         return sum(
@@ -477,6 +637,7 @@ class Result:
             "deviations": list(self.deviations),
             "waivers": list(self.waivers),
             "notes": list(self.notes),
+            "root_causes": [r.to_dict() for r in self.root_causes],
             "controls": [c.to_dict() for c in self.controls],
         }
         if include_findings:

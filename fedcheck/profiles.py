@@ -126,6 +126,7 @@ class Profile:
             baseline_deviation=self._baseline_deviation(),
             rules=self.data.get("rules"),
             rules_origin=self._location(("rules",)) if "rules" in self.data else None,
+            name=self.name,
         )
 
     def _baseline_deviation(self) -> dict[str, Any] | None:
@@ -287,6 +288,7 @@ class Profile:
             deviations.append(
                 {
                     "kind": "parameter",
+                    **({"id": item["id"]} if item.get("id") else {}),
                     "control": control.id,
                     "title": control.title,
                     "parameter": name,

@@ -78,6 +78,7 @@ class Member:
     extension: bool = False
     relation: bool = False  # reaches another object of the document (not a nested value)
     description: str = ""
+    zero_disables: bool = False  # 0 switches the safeguard off: it never satisfies a check
 
 
 @dataclass(eq=False)
@@ -128,6 +129,13 @@ def _plain_getter(key: str) -> Getter:
     return get
 
 
+#: Fields of the contract whose value 0 switches their safeguard off (a lock of no time at all):
+#: such a value is stated, but no check on the field is satisfied by it.
+ZERO_DISABLES: frozenset[tuple[type[BaseModel], str]] = frozenset(
+    {(dm.Access, "session_timeout_minutes"), (dm.Lockout, "lock_minutes")}
+)
+
+
 def _object_type(model: type[BaseModel], cache: dict[type, ObjectType]) -> ObjectType:
     if model in cache:
         return cache[model]
@@ -142,6 +150,7 @@ def _object_type(model: type[BaseModel], cache: dict[type, ObjectType]) -> Objec
             _plain_getter(key),
             extension=bool(extra.get("x-fedcheck-extension")),
             description=str(info.description or extra.get("description") or ""),
+            zero_disables=(model, key) in ZERO_DISABLES,
         )
     return obj
 
@@ -383,6 +392,20 @@ def _chain(getters: tuple[Getter, ...], multi: bool) -> Getter:
 # --- values ----------------------------------------------------------------------------------
 
 
+class Parameters(dict[str, Any]):
+    """A control's parameter values for one compilation, with where each value comes from
+    ("FedRAMP High", "profile agency-x"), so that an expectation names its source."""
+
+    def __init__(self, values: dict[str, Any], sources: dict[str, str] | None = None) -> None:
+        super().__init__(values)
+        self.sources = dict(sources or {})
+
+
+def _source_of(params: dict[str, Any], name: str) -> str:
+    sources: dict[str, str] = getattr(params, "sources", {})
+    return sources.get(name, "")
+
+
 @dataclass(eq=False)
 class Value:
     """The right-hand side of a comparison: a constant, or read from the document."""
@@ -393,6 +416,7 @@ class Value:
     get: Getter | None = None
     aggregate: str | None = None  # max | min
     path: CompiledPath | None = None
+    source: str = ""  # for a $parameter: where its value comes from
 
 
 def _rank_of(type_: FieldType) -> dict[str, int] | None:
@@ -470,7 +494,7 @@ def compile_value(
             )
         value = params[name]
         _check_literal(value, type_, where, f"parameter ${name}")
-        return Value(f"{value}", const=value)
+        return Value(f"{value}", const=value, source=_source_of(params, name))
     if isinstance(raw, dict):
         if len(raw) == 1 and "field" in raw:
             path = compile_path(raw["field"], start, [*where, "field"])
@@ -535,6 +559,8 @@ class Reason:
     expected: str
     missing: bool = False
     extension: bool = False
+    sentence: str = ""  # says it all, when path/actual/expected would not read as a sentence
+    source: str = ""  # where the expected value comes from, when a parameter sets it
 
 
 class Node(ABC):
@@ -576,13 +602,54 @@ _EXPECT_WORDS = {
 
 
 class Leaf(Node):
-    def __init__(self, path: CompiledPath, op: str, value: Value | None, const_set: Any = None):
+    def __init__(
+        self,
+        path: CompiledPath,
+        op: str,
+        value: Value | None,
+        const_set: Any = None,
+        *,
+        scope: bool = False,
+        source: str = "",
+    ):
         self.path = path
         self.op = op
         self.value = value
         self.const_set = const_set
+        self.scope = scope
+        self.source = source or (value.source if value is not None else "")
+        self.switched_off = path.members[-1].zero_disables
         self.reads = (path.text,) + ((value.path.text,) if value and value.path else ())
-        self.test = self._build()
+        self.test = self._guarded(self._build())
+
+    def _guarded(self, test: Callable[[Any, Index], Outcome]) -> Callable[[Any, Index], Outcome]:
+        """Two rules that hold whatever the operator. In a scope (a ``where``), a field the
+        target does not state makes the condition unknown, never false: an unstated fact cannot
+        take a target out of a control. And a value that switches its safeguard off (a lock
+        time of 0) satisfies no check."""
+        get = self.path.get
+        if self.scope:
+
+            def scoped(d: Any, ix: Index) -> Outcome:
+                return None if get(d, ix) is None else test(d, ix)
+
+            return scoped
+        if self.switched_off:
+
+            def guarded(d: Any, ix: Index) -> Outcome:
+                v = get(d, ix)
+                if v == 0 and not isinstance(v, bool):
+                    return False
+                return test(d, ix)
+
+            return guarded
+        return test
+
+    def is_switched_off(self, d: Any, ix: Index) -> bool:
+        if not self.switched_off or self.scope:
+            return False
+        v = self.path.get(d, ix)
+        return v == 0 and not isinstance(v, bool)
 
     # The fast path: a closure specialised on the operator and on whether the value is constant.
     def _build(self) -> Callable[[Any, Index], Outcome]:
@@ -670,10 +737,12 @@ class Leaf(Node):
 
     def expected_text(self, d: Any, ix: Index) -> str:
         op = self.op
+        if self.is_switched_off(d, ix):
+            return "a value above 0 (0 switches the safeguard off)"
         if op == "present":
-            return "to be stated" if self.const_set else "not to be stated"
+            return "a stated value" if self.const_set else "no value"
         if op == "empty":
-            return "to be empty" if self.const_set else "at least one entry"
+            return "no entries" if self.const_set else "at least one entry"
         if op in ("in", "not_in"):
             joined = ", ".join(_fmt(x) for x in self.const_set)
             return f"one of {joined}" if op == "in" else f"none of {joined}"
@@ -721,6 +790,7 @@ class Leaf(Node):
                     self.expected_text(d, ix),
                     missing=True,
                     extension=self.path.extension,
+                    source=self.source,
                 )
             )
         if self.value is not None and not self.value.is_const and self.value.path is not None:
@@ -734,7 +804,7 @@ class Leaf(Node):
                         d,
                         self.value.path.text,
                         None,
-                        "to be stated",
+                        "a stated value",
                         missing=True,
                         extension=self.value.path.extension,
                     )
@@ -747,6 +817,7 @@ class Leaf(Node):
                     actual,
                     self.expected_text(d, ix),
                     extension=self.path.extension,
+                    source="" if self.is_switched_off(d, ix) else self.source,
                 )
             )
         return reasons
@@ -812,7 +883,16 @@ class AnyOf(Node):
             return []
         out: list[Reason] = []
         for p in self.parts:
+            # A branch "the field is left out" or "not ..." is an exemption, not something to
+            # fix: the other branches say what the target must state.
+            if isinstance(p, Not) or (
+                isinstance(p, Leaf) and p.op == "present" and not p.const_set
+            ):
+                continue
             out.extend(p.explain(d, ix))
+        if not out:
+            for p in self.parts:
+                out.extend(p.explain(d, ix))
         return out
 
 
@@ -835,11 +915,18 @@ class Not(Node):
             return self.inner.explain(d, ix)
         if r is False:
             return []
-        reads = self.inner.reads
-        path = reads[0] if reads else ""
-        getter = _first_leaf(self.inner)
-        actual = getter.path.get(d, ix) if getter else None
-        return [Reason(d, path, actual, f"not {_describe_source(self.source)}")]
+        leaf = _first_leaf(self.inner)
+        if leaf is None:  # pragma: no cover - every expression has a leaf
+            return [Reason(d, "", None, "", sentence="the condition holds; it must not")]
+        return [
+            Reason(
+                d,
+                leaf.path.text,
+                leaf.path.get(d, ix),
+                f"anything but {leaf.expected_text(d, ix)}",
+                extension=leaf.path.extension,
+            )
+        ]
 
 
 def _first_leaf(node: Node) -> Leaf | None:
@@ -852,14 +939,6 @@ def _first_leaf(node: Node) -> Leaf | None:
                 return leaf
     inner = getattr(node, "inner", None)
     return _first_leaf(inner) if inner else None
-
-
-def _describe_source(src: Any) -> str:
-    if isinstance(src, dict) and "field" in src:
-        ops = [k for k in src if k != "field"]
-        if ops:
-            return f"{src['field']} {ops[0].replace('_', ' ')} {_fmt(src[ops[0]])}"
-    return "the condition"
 
 
 class Quantifier(Node):
@@ -884,18 +963,15 @@ class Quantifier(Node):
                     return None
                 unknown = False
                 for x in xs:
-                    if cond is not None:
-                        c = cond(x, ix)
-                        if c is False:
-                            continue
-                        if c is None:
-                            unknown = True
-                            continue
+                    c = True if cond is None else cond(x, ix)
+                    if c is False:
+                        continue
                     r = test_body(x, ix)
-                    if r is False:
+                    if r is True:
+                        continue  # holds whether or not the item is in scope
+                    if r is False and c is True:
                         return False
-                    if r is None:
-                        unknown = True
+                    unknown = True
                 return None if unknown else True
 
             self.test = every
@@ -908,18 +984,15 @@ class Quantifier(Node):
                     return None
                 unknown = False
                 for x in xs:
-                    if cond is not None:
-                        c = cond(x, ix)
-                        if c is False:
-                            continue
-                        if c is None:
-                            unknown = True
-                            continue
+                    c = True if cond is None else cond(x, ix)
+                    if c is False:
+                        continue
                     r = test_body(x, ix)
-                    if r is True:
+                    if r is False:
+                        continue  # fails whether or not the item is in scope
+                    if r is True and c is True:
                         return False if negate else True
-                    if r is None:
-                        unknown = True
+                    unknown = True
                 if unknown:
                     return None
                 return True if negate else False
@@ -936,58 +1009,88 @@ class Quantifier(Node):
                     d,
                     self.path.text,
                     None,
-                    "to be stated",
+                    "a stated value",
                     missing=True,
                     extension=self.path.extension,
                 )
             ]
         out: list[Reason] = []
         for x in xs:
-            if self.where is not None:
-                c = self.where.test(x, ix)
-                if c is False:
-                    continue
-                if c is None:
-                    out.extend(self.where.explain(x, ix))
-                    continue
+            c = True if self.where is None else self.where.test(x, ix)
+            if c is False:
+                continue
             r = self.body.test(x, ix)
             if self.kind == "every" and r is not True:
                 out.extend(self.body.explain(x, ix))
-            elif self.kind == "none" and r is True:
+                if c is None:
+                    out.extend(self.where.explain(x, ix) if self.where else [])
+            elif self.kind == "none" and r is None:
+                # An entry that leaves a field out: its missing field is the reason (a
+                # contract field left out fails, an extension field makes it manual).
+                out.extend(self.body.explain(x, ix))
+            elif self.kind == "none" and r is not False:
                 leaf = _first_leaf(self.body)
+                if leaf is None:  # pragma: no cover - every body has a leaf
+                    continue
                 out.append(
                     Reason(
                         x,
-                        leaf.path.text if leaf else self.path.text,
-                        leaf.path.get(x, ix) if leaf else None,
-                        f"no entry of {self.path.text} to match",
+                        leaf.path.text,
+                        leaf.path.get(x, ix),
+                        f"anything but {leaf.expected_text(x, ix)}",
+                        missing=leaf.path.get(x, ix) is None,
+                        extension=leaf.path.extension,
                     )
                 )
-            elif self.kind in ("some", "none") and r is None:
-                # An entry that leaves a field out: its missing field is the reason (a
-                # contract field left out fails, an extension field makes it manual).
+            elif self.kind == "some" and r is not True:
                 out.extend(self.body.explain(x, ix))
         if not out:
             out.append(
                 Reason(
                     d,
                     self.path.text,
-                    f"{len(xs)} entries",
-                    "at least one entry to satisfy the condition"
-                    if self.kind == "some"
-                    else "the condition on every entry",
+                    None,
+                    "",
+                    sentence=f"{self.path.text} has no entries"
+                    if not xs
+                    else f"none of the {len(xs)} entries of {self.path.text} is in scope",
+                )
+            )
+        if self.kind == "some" and len(out) > _SOME_SHOWN:
+            more = len(out) - _SOME_SHOWN
+            out = out[:_SOME_SHOWN]
+            out.append(
+                Reason(
+                    d,
+                    self.path.text,
+                    None,
+                    "",
+                    sentence=f"{more} more entries of {self.path.text} fall short the same way",
                 )
             )
         return out
+
+
+#: How many failing entries a ``some`` that no entry satisfies explains one by one.
+_SOME_SHOWN = 3
 
 
 # --- compiling -----------------------------------------------------------------------------
 
 
 def compile_expression(
-    raw: Any, start: ObjectType, params: dict[str, Any], where: Sequence[str | int]
+    raw: Any,
+    start: ObjectType,
+    params: dict[str, Any],
+    where: Sequence[str | int],
+    *,
+    scope: bool = False,
 ) -> Node:
-    """Type-check and compile one expression; every problem is a CompileError at its path."""
+    """Type-check and compile one expression; every problem is a CompileError at its path.
+
+    With ``scope`` the expression decides applicability (a rule's or a check's ``where``, a
+    quantifier's filter): a condition on a field the target does not state is then unknown,
+    whatever its operator, so that an unstated fact never takes a target out of scope."""
     where = list(where)
     if not isinstance(raw, dict):
         raise CompileError(
@@ -1014,7 +1117,7 @@ def compile_expression(
                 )
             return cls(
                 [
-                    compile_expression(x, start, params, [*where, combinator, i])
+                    compile_expression(x, start, params, [*where, combinator, i], scope=scope)
                     for i, x in enumerate(items)
                 ]
             )
@@ -1025,7 +1128,9 @@ def compile_expression(
                 "'not' cannot be combined with other keys in one mapping",
                 "wrap the other conditions in all: [...]",
             )
-        return Not(compile_expression(raw["not"], start, params, [*where, "not"]), raw["not"])
+        return Not(
+            compile_expression(raw["not"], start, params, [*where, "not"], scope=scope), raw["not"]
+        )
     for quant in ("every", "some", "none"):
         if quant in keys:
             if keys != {quant}:
@@ -1067,11 +1172,13 @@ def compile_expression(
                 )
             item = path.type.item.obj
             cond = (
-                compile_expression(spec["where"], item, params, [*qwhere, "where"])
+                compile_expression(spec["where"], item, params, [*qwhere, "where"], scope=True)
                 if "where" in spec
                 else None
             )
-            body = compile_expression(spec["assert"], item, params, [*qwhere, "assert"])
+            body = compile_expression(
+                spec["assert"], item, params, [*qwhere, "assert"], scope=scope
+            )
             return Quantifier(quant, path, cond, body)
     if "field" not in keys:
         bad = sorted(keys)[0] if keys else ""
@@ -1104,7 +1211,7 @@ def compile_expression(
     if op == "present":
         if not isinstance(arg, bool):
             raise CompileError(owhere, "present takes true or false", "write present: true")
-        return Leaf(path, op, None, arg)
+        return Leaf(path, op, None, arg, scope=scope)
     if op in _LIST_OPS:
         if ftype.kind != "list" or ftype.item is None:
             raise CompileError(
@@ -1115,11 +1222,11 @@ def compile_expression(
         if op == "empty":
             if not isinstance(arg, bool):
                 raise CompileError(owhere, "empty takes true or false", "write empty: false")
-            return Leaf(path, op, None, arg)
+            return Leaf(path, op, None, arg, scope=scope)
         values = _resolve_list(arg if op != "contains" else [arg], params, owhere)
         for i, v in enumerate(values):
             _check_literal(v, ftype.item, [*owhere, i] if op != "contains" else owhere, "the item")
-        return Leaf(path, op, None, tuple(values))
+        return Leaf(path, op, None, tuple(values), scope=scope, source=_list_source(arg, params))
     if ftype.kind in ("list", "object"):
         raise CompileError(
             owhere,
@@ -1130,7 +1237,7 @@ def compile_expression(
         values = _resolve_list(arg, params, owhere)
         for i, v in enumerate(values):
             _check_literal(v, ftype, [*owhere, i], "the item")
-        return Leaf(path, op, None, tuple(values))
+        return Leaf(path, op, None, tuple(values), scope=scope, source=_list_source(arg, params))
     if op in _COMPARE_OPS and ftype.kind not in ("int", "float", "level", "tls"):
         raise CompileError(
             owhere,
@@ -1144,7 +1251,13 @@ def compile_expression(
             owhere, f"'is' tests a boolean; '{path.text}' is {ftype.describe()}", "use equals"
         )
     value = compile_value(arg, ftype, start, params, owhere)
-    return Leaf(path, op, value)
+    return Leaf(path, op, value, scope=scope)
+
+
+def _list_source(arg: Any, params: dict[str, Any]) -> str:
+    if isinstance(arg, str) and arg.startswith("$") and not arg.startswith("$$"):
+        return _source_of(params, arg[1:])
+    return ""
 
 
 def _resolve_list(arg: Any, params: dict[str, Any], where: Sequence[str | int]) -> list[Any]:

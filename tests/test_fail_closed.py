@@ -71,8 +71,8 @@ def _break_control(monkeypatch: pytest.MonkeyPatch, control_id: str, target_id: 
     """Make every compiled check of one control raise on one target, in this test only."""
     original = catalog_module._compile_control
 
-    def compile_then_break(control: Any, params: dict[str, Any]) -> Any:
-        compiled = original(control, params)
+    def compile_then_break(control: Any, *args: Any) -> Any:
+        compiled = original(control, *args)
         if control.id != control_id:
             return compiled
         for rule in compiled.rules:

@@ -63,6 +63,7 @@ def _evidence(e: Evidence) -> dict[str, Any]:
         "missing": e.missing,
         "location": _location(e.location),
         "source": e.source_label,  # declared, or the plan resource that evidences it
+        "statement": e.statement,
     }
 
 

@@ -33,7 +33,13 @@ class _FindingEncoder:
         self._files = {}
 
     def __call__(self, finding: Any) -> str:
-        if finding.evidence or finding.waiver is not None or finding.risk is not None:
+        if (
+            finding.evidence
+            or finding.waiver is not None
+            or finding.risk is not None
+            or finding.failed_checks
+            or finding.weakness is not None
+        ):
             return _COMPACT.encode(finding.to_dict())
         key = (
             finding.control_id,
@@ -62,7 +68,8 @@ class _FindingEncoder:
                 f'"message": {encode(finding.message)}, "location": '
             )
             tail = (
-                f', "evidence": [], "remediation": {encode(finding.remediation)}, "waiver": null}}'
+                f', "evidence": [], "remediation": {encode(finding.remediation)}, "waiver": null'
+                ', "weakness": null, "failed_checks": []}'
             )
             parts = self._parts[key] = (head + ', "target": ', middle, tail)
         location = finding.location

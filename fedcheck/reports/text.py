@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..findings import Finding, Result, Status
+from ..findings import WEAKNESS_MISSING, WEAKNESS_STATED, Finding, Location, Result, Status
 from ._common import STATUS_WORDS, by_urgency, first_sentence, one_line, summary_line, visible
 
 _RESET = "\x1b[0m"
@@ -32,17 +32,57 @@ def _clean(text: str) -> str:
     return visible(one_line(text))
 
 
-def _finding_line(f: Finding, paint: _Painter) -> str:
-    where = f"{_clean(str(f.location))}: " if f.location else ""
+_WEAKNESS = {WEAKNESS_STATED: "confirmed weakness", WEAKNESS_MISSING: "evidence missing"}
+
+
+def _finding_line(
+    f: Finding,
+    paint: _Painter,
+    location: Location | None = None,
+    message: str | None = None,
+    weakness: str | None = None,
+) -> str:
+    location = location or f.location
+    where = f"{_clean(str(location))}: " if location else ""
     label = paint(f.status, _LABELS[f.status])
-    return f"{where}{label} {_clean(f.control_id)} {_clean(f.target)}: {_clean(f.message)}"
+    text = _clean(f.message if message is None else message)
+    kind = _WEAKNESS.get(weakness or f.weakness or "") if f.status is not Status.ERROR else None
+    tail = f" [{kind}]" if kind else ""
+    return f"{where}{label} {_clean(f.control_id)} {_clean(f.target)}: {text}{tail}"
 
 
 def _failing_lines(f: Finding, paint: _Painter) -> list[str]:
+    """One line per check that did not hold, each with its own fix."""
+    if f.failed_checks and f.status is not Status.WAIVED:
+        lines = []
+        prefix = "evidence needed: " if f.status is Status.MANUAL else ""
+        for check in f.failed_checks:
+            lines.append(
+                "  "
+                + _finding_line(f, paint, check.location, prefix + check.message, check.weakness)
+            )
+            if check.fix:
+                lines.append("      " + paint("dim", f"fix: {visible(first_sentence(check.fix))}"))
+        return lines
     lines = ["  " + _finding_line(f, paint)]
     if f.remediation:
         lines.append("      " + paint("dim", f"fix: {visible(first_sentence(f.remediation))}"))
     return lines
+
+
+def _root_cause_lines(result: Result) -> list[str]:
+    """Fields that several controls' findings rest on: one fix each clears them all."""
+    causes = result.root_causes
+    if not causes:
+        return []
+    lines = ["shared root causes (fixing the field answers every control listed):"]
+    for cause in causes:
+        where = f"{_clean(str(cause.location))}: " if cause.location else ""
+        lines.append(
+            f"  {where}{_clean(cause.path)} [{_WEAKNESS[cause.weakness]}]: "
+            f"{', '.join(_clean(c) for c in cause.controls)}"
+        )
+    return [*lines, ""]
 
 
 def _waived_lines(f: Finding, paint: _Painter) -> list[str]:
@@ -121,6 +161,7 @@ def render_text(result: Result, *, color: bool = False, quiet: bool = False) -> 
     for (target, kind), findings in _groups(result).items():
         lines += _target_block(target, kind, findings, paint)
         lines.append("")
+    lines += _root_cause_lines(result)
     if result.notes:
         lines.append("notes:")
         lines += [f"  {_clean(note)}" for note in result.notes]
