@@ -388,6 +388,16 @@ class VulnerabilityManagement(_Model):
     authenticated_scans: bool | None = Field(
         None, json_schema_extra=_ext("Scans run with privileged (authenticated) access (RA-5(5)).")
     )
+    update_install_days: int | None = Field(
+        None,
+        ge=0,
+        le=_MAX_DAYS,
+        json_schema_extra=_ext(
+            "Most days between the release of a security-relevant software or firmware update "
+            "and its installation on the component, counted from the release, not from when a "
+            "scan finds the flaw (SI-2). Absent: evidence is needed."
+        ),
+    )
 
 
 class Configuration(_Model):
