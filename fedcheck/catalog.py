@@ -2,13 +2,16 @@
 
 The bundled catalog (``controls/`` in the source tree, ``fedcheck/_catalog`` once installed)
 holds every control of the FedRAMP Rev5 baselines; a profile or ``--controls DIR`` adds custom
-controls in the same format. Validated control data is cached (see ``_cache_path``), keyed by
-the names, sizes and modification times of the files, so that a run does not re-validate
-hundreds of files; the SHA-256 of the catalog is always that of the files' contents.
+controls in the same format. Validated control data is cached (see ``_load_directory``), keyed
+by the resolved directory and the names and content digests of its files, so that a run does not
+re-parse hundreds of files; the cache is private to the user, pruned, and its contents are
+validated again on every use (they decide verdicts). The SHA-256 of the catalog is always that
+of the files' contents.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -70,8 +73,32 @@ class Parameter:
             return self.values[baseline]
         if "*" in self.values:
             return self.values["*"]
-        # A control added to a baseline it does not belong to takes its strictest stated value.
-        return self.values.get("high", next(iter(self.values.values())))
+        # A control added to a baseline it does not belong to (or a value stated for some
+        # baselines only) takes its strictest stated value, never its first (often loosest).
+        return _strictest(self.stricter, list(self.values.values()))
+
+
+def _strictest(stricter: str, values: list[Any]) -> Any:
+    from .deployment import LEVEL_RANK, TLS_RANK
+
+    def rank(v: Any) -> Any:
+        for scale in (LEVEL_RANK, TLS_RANK):
+            if isinstance(v, str) and v in scale:
+                return scale[v]
+        return v
+
+    try:
+        if stricter == "lower":
+            return min(values, key=rank)
+        if stricter == "higher":
+            return max(values, key=rank)
+        if stricter == "superset":
+            return max(values, key=len)
+        if stricter == "subset":
+            return min(values, key=len)
+    except TypeError:
+        pass
+    return values[-1]  # equal: values are stated low to high; the highest baseline's
 
 
 @dataclass
@@ -93,12 +120,16 @@ class Control:
     rules: tuple[dict[str, Any], ...] = ()
     examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     file: str = ""
+    records: tuple[dict[str, Any], ...] = ()  # dated-evidence rules (fedcheck.records)
     source: SourceMap | None = None
     bundled: bool = True
+    # The customer configures it itself (its own encryption, MFA, logging, backups): no CRM can
+    # make it inherited in full (see fedcheck.crm).
+    customer_configured: bool = False
 
     @property
     def is_automated(self) -> bool:
-        return bool(self.rules)
+        return bool(self.rules) or bool(self.records)
 
     @property
     def has_examples(self) -> bool:
@@ -173,6 +204,42 @@ class CompiledControl:
     rules: list[CompiledRule]
 
 
+#: Quantifiers (every/some/none) nested deeper than this multiply the work of a check by the
+#: length of a list per level (and its explanation by more): refused when the catalog loads.
+MAX_QUANTIFIER_DEPTH = 2
+#: The most conditions (mappings) one where or assert may hold.
+MAX_EXPRESSION_NODES = 200
+
+
+def _check_cost(raw: Any, where: list[str | int]) -> None:
+    """Bound what one expression may cost to evaluate, before it is compiled."""
+    nodes = 0
+    stack: list[tuple[Any, list[str | int], int]] = [(raw, where, 0)]
+    while stack:
+        node, path, depth = stack.pop()
+        if isinstance(node, dict):
+            nodes += 1
+            if nodes > MAX_EXPRESSION_NODES:
+                raise rules.CompileError(
+                    where,
+                    f"the expression holds more than {MAX_EXPRESSION_NODES} conditions",
+                    "split the check into several checks or rules",
+                )
+            quantifier = next((q for q in ("every", "some", "none") if q in node), None)
+            if quantifier is not None:
+                depth += 1
+                if depth > MAX_QUANTIFIER_DEPTH:
+                    raise rules.CompileError(
+                        [*path, quantifier],
+                        f"quantifiers nested {depth} deep (at most {MAX_QUANTIFIER_DEPTH}): "
+                        "each level multiplies the work by the length of a list",
+                        "flatten the check: test the inner list in a rule of its own target",
+                    )
+            stack.extend((v, [*path, k], depth) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, [*path, i], depth) for i, v in enumerate(node))
+
+
 def _compile_control(control: Control, params: dict[str, Any]) -> CompiledControl:
     compiled: list[CompiledRule] = []
     seen: set[str] = set()
@@ -191,6 +258,10 @@ def _compile_control(control: Control, params: dict[str, Any]) -> CompiledContro
         seen.add(target)
         start = rules.TARGETS[target]
         try:
+            if "where" in rule:
+                _check_cost(rule["where"], [*where_path, "where"])
+            for j, check in enumerate(rule["checks"]):
+                _check_cost(check["assert"], [*where_path, "checks", j, "assert"])
             where = (
                 rules.compile_expression(rule["where"], start, params, [*where_path, "where"])
                 if "where" in rule
@@ -330,6 +401,8 @@ def control_from_data(
         file=file,
         source=source,
         bundled=bundled,
+        records=tuple(data.get("records", ())),
+        customer_configured=bool(data.get("customer_configured", False)),
     )
 
 
@@ -361,6 +434,10 @@ def load_control_file(
     control = control_from_data(doc.data, path, doc.source, bundled)
     if check:
         _check_parameters(control)
+        if control.records:
+            from .records import check_rules
+
+            check_rules(control)
         for baseline in control.baselines or ("high",):
             control.compile(baseline)
     return control
@@ -460,7 +537,13 @@ def _control_data(c: Control) -> dict[str, Any]:
         },
         "rules": list(c.rules),
         "examples": c.examples,
+        **({"records": list(c.records)} if c.records else {}),
+        **({"customer_configured": True} if c.customer_configured else {}),
     }
+
+
+#: How many catalog cache entries are kept (the most recently used).
+CACHE_ENTRIES = 16
 
 
 def _cache_dir() -> Path | None:
@@ -471,29 +554,96 @@ def _cache_dir() -> Path | None:
     return root / "fedcheck"
 
 
-def _stat_key(directory: Path, files: Sequence[Path]) -> str:
-    h = hashlib.sha256(f"{__version__}\0{directory}\0".encode())
-    for p in files:
-        st = p.stat()
-        h.update(f"{p.relative_to(directory)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
-    schema = _schema_path("control.schema.json").stat()
-    h.update(f"{schema.st_size}\0{schema.st_mtime_ns}".encode())
+def _private(directory: Path, *, create: bool) -> bool:
+    """Is ``directory`` ours alone (created 0700 when asked)? A cache that someone else can
+    write decides verdicts for them, so it is not used at all."""
+    try:
+        if create:
+            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        st = directory.lstat()
+    except OSError:
+        return False
+    import stat
+
+    if not stat.S_ISDIR(st.st_mode):
+        return False
+    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+        return False
+    if st.st_mode & 0o077:
+        try:
+            os.chmod(directory, 0o700)
+        except OSError:
+            return False
+    return True
+
+
+def _content_key(directory: Path, files: Sequence[Path], digests: Sequence[str]) -> str:
+    """The cache key: fedcheck's version, the resolved directory, and every file's name and
+    content digest (never sizes or times: ``cp -p`` and ``rsync -a`` keep those across edits)."""
+    h = hashlib.sha256(f"{__version__}\0{directory.resolve()}\0".encode())
+    for p, digest in zip(files, digests, strict=True):
+        h.update(f"{p.relative_to(directory)}\0{digest}\0".encode())
+    h.update(hashlib.sha256(_schema_path("control.schema.json").read_bytes()).digest())
     return h.hexdigest()[:32]
+
+
+def _from_cache(
+    cached: Path, files: Sequence[Path], digests: Sequence[str], limits: Limits, bundled: bool
+) -> tuple[list[Control], str] | None:
+    """The controls of a cache entry, or None when it is missing or not exactly what the files
+    would give. Its contents are untrusted: read within the run's limits, every control
+    validated against the control schema and compiled, one control per file, each file's
+    digest as on disk."""
+    from .loading import parse_text
+
+    try:
+        if cached.lstat().st_size > limits.max_file_bytes:
+            return None
+        text = cached.read_text(encoding="utf-8")
+        # The entry nests each control's data three levels below its top.
+        within = dataclasses.replace(limits, max_depth=limits.max_depth + 3)
+        blob, _ = parse_text(text, str(cached), within, as_json=True)
+        entries = blob["controls"]
+        if not isinstance(entries, list) or len(entries) != len(files):
+            return None
+        controls = []
+        validator = schema_validator("control.schema.json")
+        for (name, digest, data), path, expected in zip(entries, files, digests, strict=True):
+            if name != str(path) or digest != expected or not validator.is_valid(data):
+                return None
+            control = control_from_data(data, name, None, bundled)
+            _check_parameters(control)
+            for baseline in control.baselines or ("high",):
+                control.compile(baseline)
+            controls.append(control)
+        os.utime(cached)  # most recently used: kept longest by the pruning
+        return controls, ""  # the catalog's digest is always computed from the files
+    except (OSError, ValueError, KeyError, TypeError, InputError, UnicodeError):
+        return None
 
 
 def _load_directory(directory: Path, limits: Limits, bundled: bool) -> tuple[list[Control], str]:
     """Load every control file of a directory; returns the controls and the SHA-256 of the files."""
     files = _control_files(directory)
     cache = _cache_dir()
-    key = _stat_key(directory, files) if cache else ""
+    raws: dict[Path, bytes] = {}
+    digests: list[str] = []
     if cache is not None:
-        cached = cache / f"catalog-{key}.json"
-        try:
-            blob = json.loads(cached.read_text(encoding="utf-8"))
-            controls = [control_from_data(d, f, None, bundled) for f, d in blob["controls"]]
-            return controls, blob["sha256"]
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+        for p in files:
+            try:
+                _, raws[p] = read_text(str(p), limits)
+            except InputError:
+                cache = None  # the file is refused below, with its position
+                break
+            digests.append(hashlib.sha256(raws[p]).hexdigest())
+    if cache is not None and _private(cache, create=False):
+        key = _content_key(directory, files, digests)
+        hit = _from_cache(cache / f"catalog-{key}.json", files, digests, limits, bundled)
+        if hit is not None:
+            digest = hashlib.sha256()
+            for p in files:
+                digest.update(str(p.relative_to(directory)).encode() + b"\0" + raws[p] + b"\0")
+            return hit[0], digest.hexdigest()
     digest = hashlib.sha256()
     controls = []
     problems: list[Problem] = []
@@ -501,18 +651,19 @@ def _load_directory(directory: Path, limits: Limits, bundled: bool) -> tuple[lis
     for p in files:
         digest.update(str(p.relative_to(directory)).encode() + b"\0")
         try:
-            _, raw = read_text(str(p), limits)
+            raw = raws[p] if p in raws else read_text(str(p), limits)[1]
             digest.update(raw + b"\0")
             control = load_control_file(str(p), limits, bundled=bundled)
         except InputError as exc:
             problems.extend(exc.problems)
             continue
         controls.append(control)
-        raw_data.append((str(p), _raw(control)))
+        raw_data.append((str(p), hashlib.sha256(raw).hexdigest(), _raw(control)))
     if problems:
         raise InputErrors(problems)
     sha = digest.hexdigest()
-    if cache is not None:
+    if cache is not None and len(digests) == len(files):
+        key = _content_key(directory, files, digests)
         _write_cache(cache, f"catalog-{key}.json", {"sha256": sha, "controls": raw_data})
     return controls, sha
 
@@ -541,18 +692,47 @@ def _raw(c: Control) -> dict[str, Any]:
         },
         "rules": list(c.rules),
         "examples": c.examples,
+        **({"records": list(c.records)} if c.records else {}),
+        **({"customer_configured": True} if c.customer_configured else {}),
     }
 
 
 def _write_cache(directory: Path, name: str, blob: Any) -> None:
+    """Write one entry (0600, in a 0700 directory of the user's own), then prune old ones."""
+    if not _private(directory, create=True):
+        return
     try:
-        directory.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(blob, handle)
-        os.replace(tmp, directory / name)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(blob, handle)
+            os.replace(tmp, directory / name)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
     except OSError:
-        pass  # a cache that cannot be written only costs time
+        return  # a cache that cannot be written only costs time
+    _prune(directory)
+
+
+def _prune(directory: Path, keep: int = CACHE_ENTRIES) -> None:
+    """Keep the ``keep`` most recently used entries; drop the rest and stale temporary files."""
+    import time
+
+    try:
+        entries = sorted(
+            directory.glob("catalog-*.json"), key=lambda p: p.stat().st_mtime, reverse=True
+        )
+        for old in entries[keep:]:
+            old.unlink()
+        for tmp in directory.glob(".tmp-*.json"):
+            if time.time() - tmp.stat().st_mtime > 3600:
+                tmp.unlink()
+    except OSError:
+        pass
 
 
 def load_catalog(
@@ -579,7 +759,9 @@ def load_catalog(
     controls: dict[str, Control] = {}
     digests = []
     for directory, bundled in directories:
-        loaded, sha = _load_directory(directory, limits, bundled)
+        # The bundled catalog is part of the installation, read with the default limits; the
+        # run's limits (which a pipeline may lower for untrusted input) apply to the rest.
+        loaded, sha = _load_directory(directory, DEFAULT_LIMITS if bundled else limits, bundled)
         digests.append(sha)
         for control in loaded:
             if control.oscal_id in controls:

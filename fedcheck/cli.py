@@ -80,7 +80,8 @@ EXAMPLES = {
   fedcheck check deploy.yaml
   fedcheck check deploy.yaml --format sarif --output fedcheck.sarif --format html --output report.html
   fedcheck check deploy.yaml --profile profile.yaml --waivers waivers.yaml --fail-on high
-  fedcheck check deployments/            # every .yaml/.yml/.json file in the directory""",
+  fedcheck check deployments/            # every .yaml/.yml/.json file in the directory
+  fedcheck check deploy.yaml --evidence plan.json --tf-dir infra/   # cross-check a Terraform plan""",
     "controls": """examples:
   fedcheck controls list --baseline high
   fedcheck controls list --baseline moderate --format json""",
@@ -100,10 +101,15 @@ EXAMPLES = {
     "test-controls": """examples:
   fedcheck test-controls my-controls/
   fedcheck test-controls my-controls/ --format json""",
+    "due": """examples:
+  fedcheck due deploy.yaml                      # what is overdue or due within 30 days
+  fedcheck due deploy.yaml --records records.yaml --as-of 2026-12-01 --within 60
+  fedcheck due deploy.yaml --format ics --output fedcheck.ics""",
     "init": """examples:
   fedcheck init                               # writes fedcheck.yaml for a Moderate system
   fedcheck init --impact-level high deploy/fedcheck.yaml
-  fedcheck init --force fedcheck.yaml         # replace an existing file""",
+  fedcheck init --force fedcheck.yaml         # replace an existing file
+  fedcheck init --from-plan plan.json --impact-level high   # components from a Terraform plan""",
     "explain": """examples:
   fedcheck explain AC-11
   fedcheck explain ac-2.3 --format json""",
@@ -155,10 +161,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--profile", metavar="FILE", help="a tailoring profile (YAML)")
     check.add_argument("--waivers", metavar="FILE", help="a waiver file (YAML)")
+    _dated(check)
+    check.add_argument(
+        "--crm",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a leveraged provider's customer responsibility matrix, which backs claims of "
+        "inherited controls (repeatable)",
+    )
     check.add_argument(
         "--baseline-result",
         metavar="OLD.json",
         help="gate only on failures that are new since this saved JSON result",
+    )
+    check.add_argument(
+        "--poam-history",
+        metavar="POAM.json",
+        help="a POA&M fedcheck wrote before: keep each weakness's original detection date",
     )
     check.add_argument(
         "--format",
@@ -181,7 +201,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--fail-on",
         choices=SEVERITIES,
         default=None,
-        help="fail only on failures at or above this severity (errors always fail)",
+        help="fail only on failures at or above this FedRAMP risk exposure (low, moderate, "
+        "high; critical means high); errors always fail",
+    )
+    check.add_argument(
+        "--evidence",
+        action="append",
+        default=[],
+        metavar="PLAN.json",
+        help="a Terraform plan (terraform show -json plan.out) to cross-check the components' "
+        "iac: bindings against (repeatable; docs/terraform.md)",
+    )
+    check.add_argument(
+        "--tf-dir",
+        metavar="DIR",
+        help="the Terraform configuration of the plan, to point findings at .tf file:line "
+        "(needs the optional extra fedcheck[hcl])",
     )
     _common(check)
 
@@ -202,7 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(listing)
 
     schema = command("schema", "Print the JSON Schema of an input format.")
-    schema.add_argument("kind", choices=("deployment", "control", "profile", "waivers"))
+    schema.add_argument(
+        "kind", choices=("deployment", "control", "profile", "waivers", "records", "crm")
+    )
 
     report = command("report", "Render a saved JSON result in another format, without evaluating.")
     report.add_argument("result", metavar="RESULT.json")
@@ -239,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument(
         "--kind",
-        choices=("control", "profile", "waivers", "deployment"),
+        choices=("control", "profile", "waivers", "deployment", "records", "crm"),
         help="the kind of every file (default: told by its top-level keys)",
     )
     validate.add_argument(
@@ -278,6 +315,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="moderate",
         help="the system's FIPS 199 impact level (default: moderate)",
     )
+    init.add_argument(
+        "--from-plan",
+        metavar="PLAN.json",
+        help="build the components from a Terraform plan: one per resource group, evidenced "
+        "fields filled in, iac: bindings written (docs/terraform.md)",
+    )
     init.add_argument("--force", action="store_true", help="replace PATH if it exists")
     init.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
 
@@ -297,9 +340,44 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--format", choices=("text", "json"), default="text")
     _common(explain)
 
+    due = command("due", "List dated obligations and their due dates; exit 1 when one is overdue.")
+    due.add_argument("deployment", metavar="DEPLOYMENT", help="a deployment description")
+    due.add_argument("--baseline", choices=("low", "moderate", "high"))
+    due.add_argument("--controls", action="append", default=[], metavar="DIR")
+    due.add_argument("--profile", metavar="FILE", help="a tailoring profile (YAML)")
+    _dated(due)
+    due.add_argument(
+        "--within",
+        type=int,
+        default=30,
+        metavar="DAYS",
+        help="report as due what falls due within DAYS of the evaluation date (default 30)",
+    )
+    due.add_argument("--format", choices=("text", "json", "ics"), default="text")
+    due.add_argument("--output", metavar="PATH", help="write to PATH instead of stdout")
+    _common(due)
+
     completion = command("completion", "Print a shell completion script.")
     completion.add_argument("shell", choices=("bash", "zsh", "fish"))
     return parser
+
+
+def _dated(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--as-of",
+        type=_as_of,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the evaluation date that dated evidence and waiver expiries are judged against "
+        "(default: today, UTC)",
+    )
+    p.add_argument(
+        "--records",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a file of dated evidence records (repeatable)",
+    )
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -322,8 +400,126 @@ def _common(p: argparse.ArgumentParser) -> None:
 # --- helpers ---------------------------------------------------------------------------------
 
 
+def _as_of(text: str) -> Any:
+    from .dates import parse_date
+
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{exc} (write a day such as 2026-01-31)") from None
+
+
 def _err(text: str) -> None:
-    sys.stderr.write(text.rstrip("\n") + "\n")
+    from .text import neutralize
+
+    try:
+        sys.stderr.write(neutralize(text.rstrip("\n"), multiline=True) + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass  # standard error is gone too: the exit code still says what happened
+
+
+class _Stdout:
+    """Standard output that records, instead of raising, output that cannot be delivered: a
+    reader that went away (``| head``), a closed descriptor, a full disk, an encoding that
+    cannot carry the text. The command still computes its verdict, and ``main`` keeps it."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.failure: tuple[str, str] | None = None
+
+    def write(self, text: str) -> int:
+        if self.failure is None:
+            if self.stream is None:
+                self.failure = (
+                    "standard output is closed, so the report could not be written",
+                    "run with standard output open, or write the report with --output PATH",
+                )
+            else:
+                self._guard(lambda: self.stream.write(text))
+        return len(text)
+
+    def flush(self) -> None:
+        if self.failure is None and self.stream is not None:
+            self._guard(self.stream.flush)
+
+    def _guard(self, action: Any) -> None:
+        try:
+            action()
+        except BrokenPipeError:
+            self.failure = (
+                "the reader of standard output went away before the report was written",
+                "read the whole output, or write the report with --output PATH",
+            )
+            self._silence()
+        except UnicodeEncodeError as exc:
+            self.failure = (
+                f"standard output uses the encoding {getattr(self.stream, 'encoding', '?')}, "
+                f"which cannot write the character U+{ord(exc.object[exc.start]):04X}",
+                "set PYTHONIOENCODING=utf-8 (or a UTF-8 locale), or write the report with "
+                "--output PATH",
+            )
+        except (OSError, ValueError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            self.failure = (
+                f"cannot write to standard output: {reason}",
+                "check where standard output goes (a full disk?), or write with --output PATH",
+            )
+            self._silence()
+
+    def _silence(self) -> None:
+        # Python flushes stdout once more at exit; point the descriptor at /dev/null so that
+        # this last flush cannot fail again with a second message.
+        try:
+            fd = self.stream.fileno()
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, fd)
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def isatty(self) -> bool:
+        return bool(self.stream is not None and getattr(self.stream, "isatty", lambda: False)())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+class _Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwind (removing temporary files) and exit 128 + signal."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum: int, frame: Any) -> None:
+    raise _Terminated(signum)
+
+
+def _install_signals() -> list[tuple[int, Any]]:
+    import signal
+
+    previous = []
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is None:
+            continue
+        try:
+            previous.append((number, signal.signal(number, _on_signal)))
+        except (ValueError, OSError):  # not the main thread
+            pass
+    return previous
+
+
+def _restore_signals(previous: list[tuple[int, Any]]) -> None:
+    import signal
+
+    for number, handler in previous:
+        try:
+            signal.signal(number, handler)
+        except (ValueError, OSError, TypeError):
+            pass
 
 
 def _use_color(args: argparse.Namespace, stream: Any) -> bool:
@@ -336,48 +532,9 @@ def _use_color(args: argparse.Namespace, stream: Any) -> bool:
 
 def write_atomic(path: str, text: str | Iterable[str]) -> None:
     """Write a file so that a reader never sees it half-written: temp file, then rename."""
-    import stat
-    import tempfile
+    from .outputs import write_atomic as _write_atomic
 
-    from .errors import UsageError
-
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        mode = None
-    if mode is not None and not stat.S_ISREG(mode):
-        # /dev/null, /dev/stdout, a named pipe: no rename (it would replace the device with a
-        # regular file); write to it directly.
-        if stat.S_ISDIR(mode):
-            raise UsageError(f"cannot write {path}: it is a directory", "name a file")
-        with open(path, "w", encoding="utf-8", newline="\n") as handle:
-            _write_all(handle, text)
-        return
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise UsageError(
-            f"cannot write {path}: the directory {directory} does not exist",
-            "create the directory first",
-        )
-    try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".fedcheck-", suffix=".tmp")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}", "check the permissions") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            _write_all(handle, text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    _write_atomic(path, text)
 
 
 def _write_all(handle: Any, text: str | Iterable[str]) -> None:
@@ -423,33 +580,74 @@ def _limits(args: argparse.Namespace) -> Any:
 
 
 def _emit(result: Any, outputs: list[tuple[str, str | None]], args: argparse.Namespace) -> None:
-    for fmt, path in outputs:
-        from .reports import render
+    """Write every report of a run: the files all or none, then standard output."""
+    from .outputs import Artifact, write_all
+    from .reports import render
 
-        if fmt == "json":
-            # Streamed: a large system's result is hundreds of megabytes of JSON.
-            from .reports.json import iter_json
+    def renderer(fmt: str, to_stdout: bool) -> Any:
+        def produce() -> str | Iterable[str]:
+            if fmt == "json":
+                # Streamed: a large system's result is hundreds of megabytes of JSON.
+                from .reports.json import iter_json
 
-            if path is None:
-                _write_all(sys.stdout, iter_json(result))
-            else:
-                write_atomic(path, iter_json(result))
-                if not args.quiet:
-                    _err(f"fedcheck: wrote {fmt} report to {path}")
-            continue
-        text = render(
-            result,
-            fmt,
-            template=getattr(args, "template", None),
-            color=path is None and _use_color(args, sys.stdout),
-            quiet=args.quiet and path is None,
+                return iter_json(result)
+            return render(
+                result,
+                fmt,
+                template=getattr(args, "template", None),
+                color=to_stdout and _use_color(args, sys.stdout),
+                quiet=args.quiet and to_stdout,
+            )
+
+        return produce
+
+    artifacts = [Artifact(fmt, path, renderer(fmt, False)) for fmt, path in outputs if path]
+    to_stdout = [fmt for fmt, path in outputs if path is None]  # at most one (see _outputs)
+    # The standard output report is rendered before any file is renamed into place, so that a
+    # failing renderer leaves nothing written; only JSON is streamed (it cannot fail midway).
+    text = renderer(to_stdout[0], True)() if to_stdout else None
+    write_all(artifacts)
+    if not args.quiet:
+        for artifact in artifacts:
+            _err(f"fedcheck: wrote {artifact.fmt} report to {artifact.path}")
+    if text is not None:
+        _write_all(sys.stdout, text)
+
+
+def _plan(outputs: list[tuple[str, str | None]], inputs: Iterable[str | None]) -> None:
+    from .outputs import plan
+
+    plan(outputs, [p for p in inputs if p])
+
+
+def _check_template(
+    args: argparse.Namespace, outputs: list[tuple[str, str | None]], *, several: bool = False
+) -> None:
+    """A ``--template`` is applied or refused, never silently ignored."""
+    template = getattr(args, "template", None)
+    if template is None:
+        return
+    from .errors import UsageError
+    from .reports import TEMPLATED_FORMATS
+
+    if not any(fmt in TEMPLATED_FORMATS for fmt, _ in outputs):
+        raise UsageError(
+            f"--template {template} applies to the markdown and html reports, and this run "
+            f"writes only {', '.join(fmt for fmt, _ in outputs)}",
+            "add --format markdown or --format html, or drop --template",
         )
-        if path is None:
-            sys.stdout.write(text)
-        else:
-            write_atomic(path, text)
-            if not args.quiet:
-                _err(f"fedcheck: wrote {fmt} report to {path}")
+    if several:
+        raise UsageError(
+            f"--template {template} applies to a report written with --output, and several "
+            "deployments print their reports to standard output without it",
+            "check one deployment per run to use a template",
+        )
+    if not os.path.isfile(template):
+        raise UsageError(
+            f"--template {template}: no such file"
+            + (" (it is a directory)" if os.path.isdir(template) else ""),
+            "name a Jinja2 template file",
+        )
 
 
 def _expand(paths: Sequence[str]) -> list[str]:
@@ -485,8 +683,25 @@ def cmd_check(args: argparse.Namespace) -> int:
     outputs = _outputs(args)
     files = _expand(args.deployments)
     limits = _limits(args)
-    catalog, tailoring, profile_inputs = load_catalog_for(args.controls, args.profile, limits)
+    _check_template(args, outputs, several=len(files) > 1)
+    named = [*files, args.waivers, args.profile, args.baseline_result, args.template, *args.crm]
+    _plan(outputs, named)
+    catalog, tailoring, profile_inputs = load_catalog_for(
+        args.controls, args.profile, limits, crms=args.crm
+    )
+    _plan(outputs, [*named, *(c.file for c in catalog if not c.bundled)])
     fail_on = Severity(args.fail_on) if args.fail_on else None
+    if (args.evidence or args.tf_dir) and len(files) != 1:
+        from .errors import UsageError
+
+        raise UsageError(
+            "--evidence and --tf-dir cross-check one deployment description",
+            "check one deployment per run when you give a plan",
+        )
+    if args.tf_dir and not args.evidence:
+        from .errors import UsageError
+
+        raise UsageError("--tf-dir needs --evidence PLAN.json", "add the plan of that directory")
     if len(files) == 1:
         result, code = check_file(
             files[0],
@@ -495,9 +710,14 @@ def cmd_check(args: argparse.Namespace) -> int:
             tailoring=tailoring,
             waivers=args.waivers,
             baseline_result=args.baseline_result,
+            poam_history=args.poam_history,
             fail_on=fail_on,
             limits=limits,
             extra_inputs=profile_inputs,
+            as_of=args.as_of,
+            records=args.records,
+            evidence=args.evidence,
+            tf_dir=args.tf_dir,
         )
         _emit(result, outputs, args)
         return code
@@ -540,9 +760,12 @@ def _check_many(
                 tailoring=tailoring,
                 waivers=args.waivers,
                 baseline_result=args.baseline_result,
+                poam_history=args.poam_history,
                 fail_on=fail_on,
                 limits=limits,
                 extra_inputs=profile_inputs,
+                as_of=args.as_of,
+                records=args.records,
             )
         except FedcheckError as exc:
             _err(exc.render())
@@ -592,10 +815,15 @@ def cmd_controls(args: argparse.Namespace) -> int:
         ]
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return EXIT_OK
-    width = max((len(c.id) for c in controls), default=6)
+    from .text import neutralize
+
+    width = max((len(neutralize(c.id)) for c in controls), default=6)
     for c in controls:
         kind = "automated" if c.is_automated else "manual"
-        sys.stdout.write(f"{c.id:<{width}}  {kind:<9}  {','.join(c.baselines):<18}  {c.title}\n")
+        sys.stdout.write(
+            f"{neutralize(c.id):<{width}}  {kind:<9}  {','.join(c.baselines):<18}  "
+            f"{neutralize(c.title)}\n"
+        )
     if not args.quiet:
         automated = sum(c.is_automated for c in controls)
         _err(f"{len(controls)} controls, {automated} automated, {len(controls) - automated} manual")
@@ -617,6 +845,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .findings import Severity
 
     outputs = _outputs(args)
+    _check_template(args, outputs)
+    _plan(outputs, [args.result, getattr(args, "template", None)])
     result = load_result(args.result)
     _emit(result, outputs, args)
     return exit_code(result, Severity(args.fail_on) if args.fail_on else None)
@@ -709,6 +939,16 @@ def cmd_test_controls(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    if args.from_plan:
+        from .terraform.scaffold import write_from_plan
+
+        write_from_plan(args.from_plan, args.path, args.impact_level, force=args.force)
+        if not args.quiet:
+            _err(
+                f"fedcheck: wrote {args.path} from {args.from_plan}; set the fields marked TODO, "
+                f"then run: fedcheck check {args.path} --evidence {args.from_plan}"
+            )
+        return EXIT_OK
     from .scaffold import write_starter
 
     write_starter(args.path, args.impact_level, force=args.force)
@@ -731,8 +971,66 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
     else:
-        sys.stdout.write(render_text(data))
+        sys.stdout.write(render_text(_neutral(data)))
     return EXIT_OK
+
+
+def cmd_due(args: argparse.Namespace) -> int:
+    from .api import load_catalog_for
+    from .due import due_calendar, render_json, render_text
+    from .errors import UsageError
+    from .ics import render_ics
+    from .inputs import load_deployment
+    from .records import load_records
+
+    if args.within < 0:
+        raise UsageError(f"--within {args.within} is negative", "give a number of days >= 0")
+    limits = _limits(args)
+    catalog, tailoring, _ = load_catalog_for(args.controls, args.profile, limits)
+    deployment = load_deployment(args.deployment, limits)
+    baseline = args.baseline
+    if tailoring is not None and tailoring.baseline:
+        from .profiles import profile_baseline
+
+        baseline = profile_baseline(tailoring, baseline, deployment)
+    cal = due_calendar(
+        deployment,
+        catalog,
+        baseline=baseline,
+        tailoring=tailoring,
+        as_of=args.as_of,
+        records=[load_records(r, limits) for r in args.records],
+        within_days=args.within,
+    )
+    render = {"text": render_text, "json": render_json, "ics": render_ics}[args.format]
+    text = render(cal)
+    if args.output:
+        inputs = [args.deployment, *args.records, *([args.profile] if args.profile else [])]
+        if any(
+            os.path.exists(p) and os.path.realpath(p) == os.path.realpath(args.output)
+            for p in inputs
+        ):
+            raise UsageError(
+                f"--output {args.output} is one of the inputs; it would be overwritten",
+                "write the calendar to a file of its own",
+            )
+        write_atomic(args.output, text)
+    elif not (args.quiet and args.format == "text" and not cal.is_late):
+        sys.stdout.write(text)
+    return EXIT_FAIL if cal.is_late else EXIT_OK
+
+
+def _neutral(data: Any, key: str = "") -> Any:
+    """Every string of ``data`` neutralized (see fedcheck.text); a title or an id on one line."""
+    from .text import neutralize
+
+    if isinstance(data, str):
+        return neutralize(data, multiline=key not in ("title", "id", "oscal_id", "name"))
+    if isinstance(data, dict):
+        return {k: _neutral(v, str(k)) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_neutral(v, key) for v in data]
+    return data
 
 
 def cmd_completion(args: argparse.Namespace) -> int:
@@ -753,6 +1051,7 @@ COMMANDS = {
     "init": cmd_init,
     "explain": cmd_explain,
     "completion": cmd_completion,
+    "due": cmd_due,
 }
 
 
@@ -767,9 +1066,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     # system) without finding garbage, so it is off for the life of a command.
     import gc
 
+    gc.disable()
+    stdout = _Stdout(sys.stdout)
+    sys.stdout = stdout
+    previous = _install_signals()
+    try:
+        code = _run_command(args)
+        stdout.flush()
+    finally:
+        sys.stdout = stdout.stream
+        _restore_signals(previous)
+    if stdout.failure is not None:
+        message, fix = stdout.failure
+        _err(f"fedcheck: error: {message}\n    fix: {fix}")
+        # The verdict stands; output that could not be delivered is never a success.
+        return code if code != EXIT_OK else EXIT_USAGE
+    return code
+
+
+def _run_command(args: argparse.Namespace) -> int:
     from .errors import FedcheckError
 
-    gc.disable()
     try:
         return COMMANDS[args.command](args)
     except FedcheckError as exc:
@@ -778,8 +1095,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("fedcheck: interrupted")
         return 130
-    except BrokenPipeError:
-        return EXIT_OK
+    except _Terminated as exc:
+        import signal
+
+        _err(f"fedcheck: terminated by {signal.Signals(exc.signum).name}")
+        return 128 + exc.signum
+    except MemoryError:
+        _err(
+            "fedcheck: error: out of memory\n"
+            "    fix: lower --max-file-bytes or FEDCHECK_MAX_NODES, or give the run more memory"
+        )
+        return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - a user never sees a traceback
         if os.environ.get("FEDCHECK_DEBUG"):
             raise

@@ -8,9 +8,10 @@ that needs one of them asks for evidence (``manual``) when it is absent instead 
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 SCHEMA_ID = "https://fedcheck.dev/schemas/deployment-v1.schema.json"
 
@@ -45,12 +46,31 @@ TLS_RANK: dict[str, int] = {"1.0": 0, "1.1": 1, "1.2": 2, "1.3": 3}
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 SYSTEM_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 COUNTRY_PATTERN = r"^[a-z]{2}$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+URL_PATTERN = r"^https?://[^\s]+$"
 
 # Upper bounds keep absurd numbers (a typo of 9999999 days) from passing as "very strict".
 _MAX_DAYS = 36_500
 _MAX_MINUTES = 525_600
 _MAX_HOURS = 8_760
 _MAX_ATTEMPTS = 1_000
+
+
+def _calendar_date(value: str) -> str:
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value} is not a date of the calendar") from None
+    return value
+
+
+#: A calendar date written YYYY-MM-DD (YAML reads it as a string in fedcheck's loader).
+IsoDate = Annotated[
+    str,
+    Field(pattern=DATE_PATTERN, json_schema_extra={"format": "date"}),
+    AfterValidator(_calendar_date),
+]
 
 
 def _ext(description: str) -> dict[str, Any]:
@@ -137,6 +157,31 @@ class Network(_Model):
         max_length=64,
         description="Managed interfaces in front of the component (waf, load_balancer, "
         "private_subnet, ...); empty when none.",
+    )
+    dos_protection: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "A denial-of-service protection service or appliance (ICMP and SYN floods, slowloris, "
+            "volume attacks) stands in front of the component (SC-5)."
+        ),
+    )
+    deny_by_default: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Network traffic to and from the component is denied unless a rule allows it (SC-7(5))."
+        ),
+    )
+    egress_via_proxy: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Traffic to external networks goes only through authenticated proxy servers (SC-7(8))."
+        ),
+    )
+    isolated: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "The component sits in a network segment of its own function, apart from components that support other functions (SC-7(21))."
+        ),
     )
 
 
@@ -242,6 +287,73 @@ class Logging(_Model):
             "logging and its records (AU-9(4))."
         ),
     )
+    repositories_correlated: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Audit record repositories are analyzed and correlated across the system (AU-6(3))."
+        ),
+    )
+    realtime_analysis: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Events are analyzed in near real time by automated tools (SI-4(2))."
+        ),
+    )
+    traffic_monitoring: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Inbound and outbound traffic is monitored continuously for unusual or unauthorized activity (SI-4(4))."
+        ),
+    )
+    compromise_alerts: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Indications of compromise raise alerts to the security team (SI-4(5))."
+        ),
+    )
+    correlated: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Monitoring information from across the system is correlated (SI-4(16))."
+        ),
+    )
+    automated_review: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Audit record review, analysis and reporting are integrated by automated mechanisms (AU-6(1))."
+        ),
+    )
+
+
+class Passwords(_Model):
+    """A memorized-secret policy, as NIST SP 800-63B section 5.1.1 describes it."""
+
+    min_length: int | None = Field(
+        None,
+        ge=1,
+        le=1_000,
+        json_schema_extra=_ext("Shortest password accepted, in characters."),
+    )
+    blocklist_checked: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "New passwords are checked against lists of breached, common and expected values."
+        ),
+    )
+    composition_rules: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Composition rules (a required special character, digit or case mix) are enforced; "
+            "NIST SP 800-63B and FedRAMP say they must not be."
+        ),
+    )
+    periodic_rotation: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Passwords expire on a schedule without evidence of compromise; NIST SP 800-63B "
+            "and FedRAMP say they must not."
+        ),
+    )
 
 
 class Authentication(_Model):
@@ -260,6 +372,12 @@ class Authentication(_Model):
         json_schema_extra=_ext(
             "Authentication resists replay (a one-time or challenge-response authenticator, "
             "as NIST SP 800-63B defines it) for privileged and non-privileged accounts (IA-2(8))."
+        ),
+    )
+    passwords: Passwords | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "The memorized-secret policy, when users sign in with passwords (IA-5(1))."
         ),
     )
 
@@ -301,6 +419,56 @@ class Privileged(_Model):
     )
 
 
+class ConcurrentSessions(_Model):
+    """How many sessions one account may hold at once (AC-10)."""
+
+    privileged: int | None = Field(
+        None, ge=1, le=_MAX_ATTEMPTS, json_schema_extra=_ext("For a privileged account.")
+    )
+    non_privileged: int | None = Field(
+        None, ge=1, le=_MAX_ATTEMPTS, json_schema_extra=_ext("For a non-privileged account.")
+    )
+
+
+class NetworkDisconnect(_Model):
+    """When the network connection of a session is terminated after inactivity (SC-10)."""
+
+    privileged_minutes: int | None = Field(
+        None, ge=1, le=_MAX_MINUTES, json_schema_extra=_ext("Privileged sessions, in minutes.")
+    )
+    user_minutes: int | None = Field(
+        None, ge=1, le=_MAX_MINUTES, json_schema_extra=_ext("User sessions, in minutes.")
+    )
+
+
+class RemoteAccess(_Model):
+    """Remote (administrative or user) access to the component over external networks."""
+
+    monitored: bool | None = Field(
+        None,
+        json_schema_extra=_ext("Remote access sessions are monitored and controlled (AC-17(1))."),
+    )
+    encrypted: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Remote access sessions are protected by cryptography (a VPN, SSH, TLS) (AC-17(2))."
+        ),
+    )
+    managed_access_points: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Remote access goes only through managed access control points (a bastion, a VPN "
+            "concentrator, a session manager) (AC-17(3))."
+        ),
+    )
+    split_tunneling_blocked: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "A remote device cannot reach other networks while it is connected to the system (SC-7(7))."
+        ),
+    )
+
+
 class Access(_Model):
     """Identification, authentication and authorization of users."""
 
@@ -332,6 +500,38 @@ class Access(_Model):
         ),
     )
     privileged: Privileged | None = Field(None, description="Controls on administrators.")
+    use_notification: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "A system use notification (the approved banner) is shown before sign-in and must be "
+            "acknowledged (AC-8)."
+        ),
+    )
+    concurrent_sessions: ConcurrentSessions | None = Field(
+        None, json_schema_extra=_ext("Concurrent sessions allowed per account (AC-10).")
+    )
+    network_disconnect: NetworkDisconnect | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "When an inactive session's network connection is terminated (SC-10)."
+        ),
+    )
+    session_authenticity: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Session identifiers are random, bound to the session, protected in transit and "
+            "invalidated at sign-out (SC-23)."
+        ),
+    )
+    atypical_usage_monitoring: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Accounts are monitored for atypical use, reported to the ISSO or a similar role (AC-2(12))."
+        ),
+    )
+    remote_access: RemoteAccess | None = Field(
+        None, json_schema_extra=_ext("Remote access over external networks (AC-17).")
+    )
 
 
 class Backup(_Model):
@@ -342,7 +542,18 @@ class Backup(_Model):
         None, ge=1, le=_MAX_HOURS, description="Hours between backups."
     )
     last_restore_test_days: int | None = Field(
-        None, ge=0, le=_MAX_DAYS, description="Days since backups were last test-restored."
+        None,
+        ge=0,
+        le=_MAX_DAYS,
+        description="Days since backups were last test-restored (a day count does not age: "
+        "prefer last_restore_test).",
+    )
+    last_restore_test: IsoDate | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "The date backups were last test-restored, YYYY-MM-DD; judged against the evaluation "
+            "date (the dated form of last_restore_test_days; state one of the two)."
+        ),
     )
     alternate_site: bool | None = Field(
         None, description="Copies kept at a geographically separate site."
@@ -418,6 +629,96 @@ class Configuration(_Model):
     change_approval: bool | None = Field(
         None, json_schema_extra=_ext("Changes are approved before they reach production (CM-3).")
     )
+    least_functionality: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Only the functions, ports, protocols and services the component needs are enabled, "
+            "per the configuration settings of CM-6 (CM-7)."
+        ),
+    )
+    integrity_verification: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Unauthorized changes to software, firmware and information are detected by "
+            "integrity verification (signed images, file integrity monitoring) (SI-7)."
+        ),
+    )
+    changes_tested: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Changes are tested, validated and documented before they are implemented (CM-3(2))."
+        ),
+    )
+    change_access_restricted: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Physical and logical access to change the component is restricted to authorized people (CM-5)."
+        ),
+    )
+    execution_prevention: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Programs that are not authorized cannot run on the component (CM-7(2))."
+        ),
+    )
+    inventory_updated_on_change: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "The component inventory is updated by every installation, removal and update (CM-8(1))."
+        ),
+    )
+    input_validation: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "The component checks the validity of its information inputs (SI-10)."
+        ),
+    )
+    error_messages_sanitized: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Error messages reveal nothing exploitable to users; details go to authorized staff (SI-11)."
+        ),
+    )
+    memory_protection: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Memory is protected from unauthorized code execution (non-executable data, ASLR) (SI-16)."
+        ),
+    )
+    process_isolation: bool | None = Field(
+        None, json_schema_extra=_ext("Each process runs in its own execution domain (SC-39).")
+    )
+    fails_secure: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "The boundary protection in front of the component blocks traffic when it fails (SC-7(18))."
+        ),
+    )
+    known_state_on_failure: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "The component fails to a known state and keeps the information to restart (SC-24)."
+        ),
+    )
+
+
+class MalwareProtection(_Model):
+    """Malicious code protection of a component (SI-3)."""
+
+    enabled: bool | None = Field(
+        None,
+        json_schema_extra=_ext("Signature and non-signature based malicious code protection runs."),
+    )
+    scan_frequency_days: int | None = Field(
+        None,
+        ge=1,
+        le=_MAX_DAYS,
+        json_schema_extra=_ext("How often the component is scanned for malicious code, in days."),
+    )
+    blocks_and_quarantines: bool | None = Field(
+        None,
+        json_schema_extra=_ext("Malicious code found is blocked and quarantined."),
+    )
 
 
 class Component(_Model):
@@ -448,6 +749,20 @@ class Component(_Model):
     )
     configuration: Configuration | None = Field(
         None, json_schema_extra=_ext("Configuration management of the component.")
+    )
+    malware_protection: MalwareProtection | None = Field(
+        None, json_schema_extra=_ext("Malicious code protection of the component (SI-3).")
+    )
+    iac: list[str] | None = Field(
+        None,
+        max_length=10_000,
+        json_schema_extra=_ext(
+            "Terraform resource addresses that implement the component, in full "
+            '(module.db.aws_db_instance.main, aws_s3_bucket.logs["audit"]); [*] stands for every '
+            "instance of a count or for_each resource or module (aws_s3_bucket.logs[*]). "
+            "fedcheck check --evidence PLAN.json reads their values from the plan "
+            "(docs/terraform.md)."
+        ),
     )
 
 
@@ -514,13 +829,87 @@ class InheritedControls(_Model):
     package_id: str | None = Field(None, description="The provider's FedRAMP package id.")
     responsibility: Responsibility = Field(
         "full",
-        description="full: the provider implements the control entirely; shared: the system "
-        "implements the customer part (the automated checks still run).",
+        description="full: the provider implements the control entirely (as its CRM must say: a "
+        "control the customer configures is shared at most); shared: the system implements the "
+        "customer part (the automated checks still run).",
     )
     controls: list[str] = Field(
         default_factory=list,
         max_length=1_000,
         description="Control ids (AC-2(3) or ac-2.3) or whole families (PE) that are inherited.",
+    )
+
+
+RecordKind = Literal[
+    "policy",
+    "procedure",
+    "plan",
+    "plan_test",
+    "exercise",
+    "training",
+    "assessment",
+    "risk_assessment",
+    "scan",
+    "penetration_test",
+    "review",
+    "agreement",
+    "screening",
+    "poam",
+    "report",
+    "inventory",
+    "other",
+]
+
+
+class Artifact(_Model):
+    """The document a record stands for: a file beside the description, or a URL."""
+
+    path: str | None = Field(
+        None,
+        min_length=1,
+        max_length=1024,
+        description="The artifact's path, relative to the file that holds the record; fedcheck "
+        "verifies its SHA-256.",
+    )
+    sha256: str | None = Field(
+        None,
+        pattern=SHA256_PATTERN,
+        description="SHA-256 of the artifact file (64 lowercase hex digits); required with path.",
+    )
+    url: str | None = Field(
+        None,
+        pattern=URL_PATTERN,
+        max_length=2048,
+        description="Where the artifact is kept (recorded in reports, never fetched).",
+    )
+
+
+class Record(_Model):
+    """A dated piece of evidence: a policy approved, a plan tested, a training held, a scan run."""
+
+    id: str = Field(..., pattern=ID_PATTERN, max_length=128, description="Unique among records.")
+    kind: RecordKind = Field(
+        ...,
+        description="policy | procedure | plan | plan_test | exercise | training | assessment | "
+        "risk_assessment | scan | penetration_test | review | agreement | screening | poam | "
+        "report | inventory | other.",
+    )
+    controls: list[str] = Field(
+        ...,
+        min_length=1,
+        max_length=1_000,
+        description="The controls it evidences (AC-1, ac-2.3, or a family code such as PS).",
+    )
+    date: IsoDate = Field(
+        ...,
+        description="When it was performed or approved, YYYY-MM-DD; not after the evaluation date.",
+    )
+    approved_by: str = Field(
+        ..., min_length=1, max_length=256, description="The role that approved it, e.g. ISSO."
+    )
+    title: str | None = Field(None, max_length=512, description="What the record is, in a line.")
+    artifact: Artifact | None = Field(
+        None, description="The document itself: a path with its SHA-256, or a URL."
     )
 
 
@@ -549,8 +938,17 @@ class Deployment(_Model):
     inherited_controls: list[InheritedControls] = Field(
         default_factory=list,
         json_schema_extra=_ext(
-            "Controls inherited from leveraged FedRAMP-authorized providers (a customer "
-            "responsibility matrix)."
+            "Controls claimed as inherited from leveraged FedRAMP-authorized providers. A claim "
+            "counts only as far as the provider's customer responsibility matrix, given to the "
+            "run (--crm FILE or a profile's crms), allows; a claim that none backs is an error."
+        ),
+    )
+    records: list[Record] = Field(
+        default_factory=list,
+        max_length=10_000,
+        json_schema_extra=_ext(
+            "Dated evidence records (policies, plans, tests, trainings, assessments, scans...), "
+            "judged against the evaluation date; see docs/records.md."
         ),
     )
 

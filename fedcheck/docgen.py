@@ -25,6 +25,7 @@ import yaml
 
 from . import rules
 from .catalog import BASELINES, Catalog, Control, load_catalog
+from .crm import json_schema as crm_schema
 from .deployment import json_schema
 from .families import FAMILY_TITLES
 
@@ -187,6 +188,8 @@ def control_section(control: Control) -> list[str]:
         for target, path, is_ext in reads:
             lines.append(f"- {target}: {code(path)}" + (" *(extension)*" if is_ext else ""))
         lines.append("")
+    if control.records:
+        lines += _records_section(control)
     if control.remediation:
         lines += ["**How to fix.** " + " ".join(control.remediation.split()), ""]
     fixes = [
@@ -209,10 +212,32 @@ def control_section(control: Control) -> list[str]:
     return lines
 
 
+def _records_section(control: Control) -> list[str]:
+    """The dated evidence a records rule asks for, with its period in every baseline."""
+    from .records import obligations, period_text
+
+    lines = [
+        "**Dated evidence** (records listing the control, judged against the evaluation date; "
+        "see [records](../records.md)):",
+        "",
+    ]
+    rows = []
+    for ob in obligations(control.records):
+        periods = []
+        for b in BASELINES:
+            every = ob.period(control.parameter_values(b))
+            periods.append(f"every {period_text(every, ob.unit)}" if every and ob.unit else "once")
+        rows.append([code(ob.name), ob.what, ", ".join(code(k) for k in ob.kinds), *periods])
+    lines += table(["Obligation", "What the record shows", "Kinds", *BASELINES], rows) + [""]
+    return lines
+
+
 def _example(example: dict[str, Any], label: str) -> list[str]:
     title = f"**{label}: `{example['name']}`**"
     if example.get("baseline"):
         title += f" (baseline {example['baseline']})"
+    if example.get("as_of"):
+        title += f" (as of {example['as_of']})"
     lines = [title, ""]
     if example.get("description"):
         lines += [" ".join(str(example["description"]).split()), ""]
@@ -311,38 +336,116 @@ def index_page(catalog: Catalog) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: Families whose controls a leveraged infrastructure provider implements (data centre, hardware,
+#: media): a manual control there is typically inherited through the provider's customer
+#: responsibility matrix (``inherited_controls``).
+_INHERITABLE_FAMILIES = frozenset({"PE", "MA", "MP"})
+
+#: Why a manual control of a family is manual: what it asks that neither a field of the
+#: deployment description nor a dated record can show.
+_MANUAL_REASONS: dict[str, str] = {
+    "AC": "how the application enforces access (flow rules, separation of duties, attribute "
+    "checks) is in its code and its identity provider's configuration, not in a field",
+    "AT": "the content of a training and who must take it are judged by reading the material",
+    "AU": "what is logged, reviewed and acted upon per event is shown by the logs and the review "
+    "process, not by a yes/no field",
+    "CA": "the assessment, authorization and monitoring decisions are documents an assessor reads",
+    "CM": "the change and configuration process is shown by its tickets and reviews, case by case",
+    "CP": "the plan's content (roles, priorities, alternate sites' agreements) is read in the plan",
+    "IA": "identifier and authenticator handling varies by user population and is shown by the "
+    "identity provider's configuration and procedures",
+    "IR": "how incidents are handled is shown by the plan and by incident records, case by case",
+    "MA": "maintenance of hardware is the data centre operator's; inherit it or collect its records",
+    "MP": "media handling is physical; inherit it from the provider or collect its procedures",
+    "PE": "physical and environmental protection is the data centre's; inherit it through the "
+    "provider's CRM",
+    "PL": "the plans' content is read by an assessor; only their review dates are dated records",
+    "PS": "decisions about individuals (screening results, terminations, transfers) are personnel "
+    "records outside the system description",
+    "RA": "risk decisions and their rationale are read in the assessment itself",
+    "SA": "acquisition and development practices are shown by contracts and developer evidence "
+    "that no field states",
+    "SC": "the protection mechanism is internal to the component (its code, kernel or appliance) "
+    "and no contract field states it yet",
+    "SI": "the monitoring and integrity mechanisms' configuration and outcomes are shown by tool "
+    "output, not by a field",
+    "SR": "supply chain practices are shown by supplier agreements and inspections, case by case",
+}
+
+
+def _is_by_record(c: Control) -> bool:
+    return bool(c.records) and not c.rules
+
+
 def coverage_page(catalog: Catalog) -> str:
     high = [c for c in catalog if "high" in c.baselines]
     by_family: dict[str, list[Control]] = {}
     for c in high:
         by_family.setdefault(c.family, []).append(c)
     automated_total = sum(c.is_automated for c in high)
+    by_setting_total = sum(bool(c.rules) for c in high)
+    by_record_total = sum(_is_by_record(c) for c in high)
+    manual = [c for c in high if not c.is_automated]
+    inheritable_total = sum(c.family in _INHERITABLE_FAMILIES for c in manual)
     lines = [
         GENERATED,
         "",
         "# Coverage of the FedRAMP Rev5 High baseline",
         "",
         f"The High baseline has {len(high)} controls. fedcheck checks {automated_total} of them "
-        f"automatically from the deployment description; the other {len(high) - automated_total} "
-        "are in the catalog as manual controls, so a report accounts for the whole baseline and "
-        "lists what still needs evidence.",
+        f"automatically: {by_setting_total} by a setting of the deployment description, "
+        f"{by_record_total} by a dated evidence record judged against the evaluation date "
+        "([records](records.md)). The other "
+        f"{len(high) - automated_total} are in the catalog as manual controls, so a report "
+        "accounts for the whole baseline and lists what still needs evidence; "
+        f"{inheritable_total} of those are physical, hardware or media controls that a leveraged "
+        "provider implements and its customer responsibility matrix (`inherited_controls`) "
+        "assigns.",
+        "",
+        "A control with both a setting check and a records rule counts as *by setting*.",
         "",
     ]
     rows = []
     for family in sorted(by_family):
         controls = by_family[family]
-        automated = sum(c.is_automated for c in controls)
+        setting = sum(bool(c.rules) for c in controls)
+        record = sum(_is_by_record(c) for c in controls)
+        fam_manual = [c for c in controls if not c.is_automated]
+        inheritable = len(fam_manual) if family in _INHERITABLE_FAMILIES else 0
         rows.append(
             [
                 f"[{family}](controls/{family.lower()}.md)",
                 family_title(family),
                 len(controls),
-                automated,
-                len(controls) - automated,
+                setting,
+                record,
+                inheritable,
+                len(fam_manual),
             ]
         )
-    rows.append(["**Total**", "", len(high), automated_total, len(high) - automated_total])
-    lines += table(["Family", "Title", "Controls", "Automated", "Manual"], rows)
+    rows.append(
+        [
+            "**Total**",
+            "",
+            len(high),
+            by_setting_total,
+            by_record_total,
+            inheritable_total,
+            len(manual),
+        ]
+    )
+    lines += table(
+        [
+            "Family",
+            "Title",
+            "Controls",
+            "By setting",
+            "By dated record",
+            "Inheritable (CRM)",
+            "Manual",
+        ],
+        rows,
+    )
     lines += ["", "## Fields read by the automated controls", "", CONTRACT_NOTE, ""]
     any_automated = False
     for family in sorted(by_family):
@@ -358,12 +461,35 @@ def coverage_page(catalog: Catalog) -> str:
                 f"{target}: {code(path)}" + (" *(extension)*" if is_ext else "")
                 for target, path, is_ext in reads
             )
+            if c.records:
+                from .records import obligations
+
+                kinds = sorted({k for ob in obligations(c.records) for k in ob.kinds})
+                fields = "; ".join(
+                    x for x in (fields, "records: " + ", ".join(code(k) for k in kinds)) if x
+                )
             rows.append(
                 [f"[{c.id}](controls/{family.lower()}.md#{anchor(c)})", c.title, fields or "—"]
             )
-        lines += table(["Control", "Title", "Fields read"], rows) + [""]
+        lines += table(["Control", "Title", "Evidence read"], rows) + [""]
     if not any_automated:
         lines += ["No automated control yet.", ""]
+    lines += [
+        "## Why the manual controls are manual",
+        "",
+        "For each family, what its manual controls ask that neither a field of the deployment "
+        "description nor a dated record can show; an assessor examines them.",
+        "",
+    ]
+    for family in sorted(by_family):
+        fam_manual = [c for c in by_family[family] if not c.is_automated]
+        if not fam_manual:
+            continue
+        reason = _MANUAL_REASONS.get(family, "no field of the description states it")
+        listed = ", ".join(
+            f"[{c.id}](controls/{family.lower()}.md#{anchor(c)})" for c in fam_manual
+        )
+        lines += [f"- **{family}** ({len(fam_manual)}): {reason}. {listed}", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -509,6 +635,10 @@ def generate(catalog: Catalog | None = None) -> dict[str, str]:
     files["docs/coverage.md"] = coverage_page(catalog)
     files["docs/deployment-format.md"] = deployment_format_page(schema)
     files["schemas/deployment.schema.json"] = schema_text(schema)
+    from .records import json_schema as records_schema
+
+    files["schemas/records.schema.json"] = schema_text(records_schema())
+    files["schemas/crm.schema.json"] = schema_text(crm_schema())
     return dict(sorted(files.items()))
 
 
@@ -548,8 +678,9 @@ def write(root: Path, files: dict[str, str]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m fedcheck.docgen",
-        description="Generate docs/controls, docs/coverage.md, docs/deployment-format.md and "
-        "schemas/deployment.schema.json from the controls and the deployment model.",
+        description="Generate docs/controls, docs/coverage.md, docs/deployment-format.md, "
+        "schemas/deployment.schema.json and schemas/crm.schema.json from the controls and the "
+        "deployment and CRM models.",
     )
     parser.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 naming every stale file"

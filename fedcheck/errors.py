@@ -18,7 +18,7 @@ class FedcheckError(Exception):
     """Base class of every error that a user can fix."""
 
     def render(self) -> str:
-        return f"error: {self}"
+        return f"error: {_clean(str(self))}"
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,9 @@ class Problem:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        text = f"{where}: error: {self.message}"
+        text = f"{_clean(where)}: error: {_clean(self.message)}"
         if self.fix:
-            text += f"\n    fix: {self.fix}"
+            text += f"\n    fix: {_clean(self.fix)}"
         return text
 
 
@@ -95,7 +95,15 @@ class UsageError(FedcheckError):
         self.fix = fix
 
     def render(self) -> str:
-        text = f"error: {self}"
+        text = f"error: {_clean(str(self))}"
         if self.fix:
-            text += f"\n    fix: {self.fix}"
+            text += f"\n    fix: {_clean(self.fix)}"
         return text
+
+
+def _clean(text: str) -> str:
+    # Keys, ids and values quoted in a message come from input files: no terminal escapes,
+    # no forged lines.
+    from .text import neutralize
+
+    return neutralize(text)

@@ -13,8 +13,8 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import deployment as dm
 from . import rules
@@ -28,9 +28,13 @@ from .catalog import (
     Control,
     to_oscal,
 )
+from .dates import evaluation_date
 from .errors import InputError, UsageError
 from .findings import ControlInfo, Evidence, Finding, InputFile, Location, Result, Severity, Status
 from .inputs import LoadedDeployment, deployment_from_model, display_path
+
+if TYPE_CHECKING:
+    from .crm import Claim, Crm, Inheritance
 
 _TARGET_ORDER = {"system": 0, "component": 1, "service": 2, "flow": 3}
 _SECTION = {"component": "components", "service": "external_services", "flow": "data_flows"}
@@ -44,9 +48,24 @@ class Tailoring:
     remove: dict[str, str] = field(default_factory=dict)  # control id -> justification
     parameters: dict[str, dict[str, Any]] = field(default_factory=dict)  # oscal id -> name -> value
     deviations: tuple[dict[str, Any], ...] = ()
-    inherited: tuple[dict[str, Any], ...] = ()  # same shape as deployment inherited_controls
+    inherited: tuple[Claim, ...] = ()  # the profile's claims of inheritance
+    crms: tuple[Crm, ...] = ()  # the CRMs that back claims (the profile's and --crm files)
     baseline: str | None = None  # the baseline the profile selects
     origin: Location | None = None  # where the profile selects it, for messages
+    baseline_deviation: dict[str, Any] | None = None  # a declared baseline below the impact level
+
+
+class EvidenceHook(Protocol):
+    """Evidence beyond the description (see fedcheck.terraform.crosscheck.Evidence)."""
+
+    @property
+    def inputs(self) -> tuple[InputFile, ...]: ...
+
+    def fill(self, deployment: LoadedDeployment) -> LoadedDeployment: ...
+
+    def adjust(
+        self, findings: Sequence[Finding], controls: Sequence[Control], deployment: LoadedDeployment
+    ) -> list[Finding]: ...
 
 
 def timestamp(now: datetime | None = None) -> str:
@@ -89,15 +108,37 @@ def evaluate(
     tailoring: Tailoring | None = None,
     generated_at: str | None = None,
     inputs: Sequence[InputFile] = (),
+    as_of: date | None = None,
+    records: Sequence[Any] = (),
+    evidence: EvidenceHook | None = None,
+    crms: Sequence[Crm] = (),
 ) -> Result:
-    """Evaluate the controls of a baseline against a deployment and return the Result."""
+    """Evaluate the controls of a baseline against a deployment and return the Result.
+
+    ``as_of`` is the evaluation date that waivers and dated evidence are judged against
+    (default: today, UTC); ``generated_at`` only stamps the run; ``records`` are extra record
+    files (``fedcheck.records.load_records``); ``evidence`` (fedcheck.terraform's cross-check of
+    plans) fills the fields the description leaves out and a plan evidences, then adjusts the
+    findings it bears on; ``crms`` (with the tailoring's) back the claims of inheritance, and a
+    claim that none backs is an InputError.
+    """
     if isinstance(deployment, dm.Deployment):
         deployment = deployment_from_model(deployment)
+    if evidence is not None:
+        deployment = evidence.fill(deployment)
+        inputs = (*inputs, *evidence.inputs)
     chosen = select_baseline(deployment, baseline)
     tailoring = tailoring or Tailoring()
+    from . import records as _records
+
+    caller_date = as_of
+    as_of = evaluation_date(as_of)
+    deployment, book, record_notes = _records.prepare(deployment, catalog, as_of, records)
+    inputs = (*inputs, *(InputFile("records", r.file, r.sha256) for r in records))
     ix = rules.Index(deployment.data)
     controls = _selected(catalog, chosen, tailoring)
-    inherited = _inheritance(deployment, tailoring, catalog)
+    all_crms = (*tailoring.crms, *(c for c in crms if c not in tailoring.crms))
+    inherited = _inheritance(deployment, tailoring, catalog, controls, all_crms)
     system_level = deployment.model.system.impact_level
 
     findings: list[Finding] = []
@@ -106,25 +147,35 @@ def evaluate(
         overrides = tailoring.parameters.get(control.oscal_id)
         infos.append(control.info(chosen, overrides))
         source = inherited.get(control.oscal_id)
-        if source is not None and source.get("responsibility", "full") == "full":
+        if source is not None and source.responsibility == "provider":
             findings.append(_inherited(control, source, system_level, deployment))
             continue
         if not control.is_automated:
-            findings.append(_manual(control, deployment))
+            findings.append(_manual(control, deployment, chosen, source))
             continue
         compiled = control.compile(chosen, overrides)
-        findings.extend(_evaluate_control(compiled, deployment, ix, chosen))
+        evaluated = _evaluate_control(compiled, deployment, ix, chosen)
+        if source is not None:
+            evaluated = _shared(evaluated, source)
+        findings.extend(evaluated)
+        if control.records:
+            findings.append(_records.finding(control, chosen, overrides, book, as_of, deployment))
 
-    notes = []
+    if evidence is not None:
+        findings = evidence.adjust(findings, controls, deployment)
+
+    notes = list(record_notes)
     automated = sum(1 for f in findings if f.status in (Status.PASS, Status.FAIL, Status.ERROR))
     if automated == 0:
         notes.append(
             "no automated control applied to this deployment: nothing was verified "
             "automatically, so the run does not pass"
         )
+    if caller_date is not None:
+        notes.append(dated_note(as_of))
     deployment_input = InputFile("deployment", deployment.file, deployment.sha256)
     system = deployment.model.system
-    return Result(
+    result = Result(
         findings=tuple(findings),
         system={
             "id": system.id,
@@ -140,9 +191,25 @@ def evaluate(
         catalog_sha256=catalog.digest_of(controls),
         tool_version=__version__,
         generated_at=generated_at or timestamp(),
-        inputs=(deployment_input, *inputs),
+        inputs=(
+            deployment_input,
+            *inputs,
+            *(c.input_file for c in all_crms if c.input_file not in inputs),
+        ),
         deviations=tuple(tailoring.deviations),
         notes=tuple(notes),
+        as_of=as_of.isoformat(),
+    )
+    from .risk import rate
+
+    return rate(result)  # FedRAMP risk ratings of the failures (fedcheck.risk)
+
+
+def dated_note(as_of: date) -> str:
+    """What a run dated by its caller says about its date, in every report."""
+    return (
+        f"evaluated as of {as_of.isoformat()}, a date set by the caller (--as-of), not the "
+        "day of the run: dated facts such as waiver expiries were judged against that day"
     )
 
 
@@ -155,62 +222,65 @@ def _selected(catalog: Catalog, baseline: str, tailoring: Tailoring) -> list[Con
 
 
 def _inheritance(
-    deployment: LoadedDeployment, tailoring: Tailoring, catalog: Catalog
-) -> dict[str, dict[str, Any]]:
-    """Map each inherited control (oscal id, or a family code) to its provider declaration.
+    deployment: LoadedDeployment,
+    tailoring: Tailoring,
+    catalog: Catalog,
+    controls: Sequence[Control],
+    crms: Sequence[Crm],
+) -> dict[str, Inheritance]:
+    """What each evaluated control inherits (see fedcheck.crm): the deployment's and the
+    profile's claims, each backed by a CRM, the stricter claim winning.
 
     A deployment's reference to a control or family the catalog lacks is an input error: a typo
     there would otherwise leave the control evaluated as if nothing were inherited, unnoticed.
     (A profile's references are checked when the profile is loaded.)"""
+    from .crm import Claim, resolve
+
     families = {c.family.upper() for c in catalog}
-    declared: list[tuple[dict[str, Any], tuple[str | int, ...] | None]] = []
+    claims: list[Claim] = []
     for i, item in enumerate(deployment.data.get("inherited_controls") or []):
-        declared.append((item, ("inherited_controls", i)))
-    for item in tailoring.inherited:
-        declared.append((item, None))
-    by_control: dict[str, dict[str, Any]] = {}
-    for item, path in declared:
+        at: tuple[str | int, ...] = ("inherited_controls", i)
+        refs = []
         for j, ref in enumerate(item.get("controls") or []):
-            entry = dict(item, _path=(*path, "controls", j) if path else None, _ref=ref)
             is_family = re.fullmatch(r"[A-Za-z]{2,6}", ref) is not None
             try:
-                key = f"family:{ref.upper()}" if is_family else to_oscal(ref)
-                known = ref.upper() in families if is_family else key in catalog.controls
+                known = ref.upper() in families if is_family else to_oscal(ref) in catalog.controls
             except ValueError:
                 known = False
+            location = _location(deployment, (*at, "controls", j))
             if not known:
-                if path is None:
-                    continue
-                line, column, _ = deployment.source.position(entry["_path"])
                 raise InputError(
                     deployment.file,
-                    line,
-                    column,
+                    location.line,
+                    location.column,
                     f"inherited_controls: {ref!r} is no control id or family of the catalog",
                     "write a control id such as PE-3 or a family code such as PE",
                 )
-            earlier = by_control.get(key)
-            if earlier is None or _inheritance_rank(entry) < _inheritance_rank(earlier):
-                by_control[key] = entry
-    return _ByControl(by_control)
+            refs.append((ref, location))
+        claims.append(
+            Claim(
+                provider=item["provider"],
+                fedramp_authorization=item["fedramp_authorization"],
+                package_id=item.get("package_id"),
+                responsibility=item.get("responsibility", "full"),
+                refs=tuple(refs),
+                location=_location(deployment, at),
+                where=f"inherited_controls[{i}]",
+                authorization_location=_location(deployment, (*at, "fedramp_authorization")),
+            )
+        )
+    claims.extend(tailoring.inherited)
+    if not claims:
+        return {}
+    return resolve(claims, crms, controls)
 
 
-def _inheritance_rank(entry: dict[str, Any]) -> tuple[int, str, str]:
-    """Which of two declarations of the same control counts: the weakest provider (fail closed:
-    a control claimed by a provider below the system's level must surface), whatever the order
-    in which they were written."""
-    level = dm.LEVEL_RANK.get(str(entry.get("fedramp_authorization")), 0)
-    return level, str(entry.get("provider", "")), str(entry.get("responsibility", "full"))
+def _shared(findings: Iterable[Finding], source: Inheritance) -> list[Finding]:
+    """The findings of a shared control, each saying that it checks the customer's part."""
+    from dataclasses import replace
 
-
-class _ByControl(dict[str, dict[str, Any]]):
-    """Looks a control up by its id, then by its family."""
-
-    def get(self, key: str, default: Any = None) -> Any:
-        if key in self:
-            return self[key]
-        family = key.split("-")[0].upper()
-        return super().get(f"family:{family}", default)
+    note = f" (shared with {source.crm.provider}: {source.reason}; this checks the customer's part)"
+    return [replace(f, message=f.message + note) for f in findings]
 
 
 def _location(deployment: LoadedDeployment, path: tuple[str | int, ...]) -> Location:
@@ -242,45 +312,76 @@ def _target_location(
     return location
 
 
-def _manual_message(control: Control) -> str:
+def _fedramp_values(control: Control, baseline: str) -> str:
+    """The FedRAMP values of a manual control for ``baseline``, as the evidence will be held to."""
+    parts = []
+    for v in control.fedramp_values:
+        value = (v.get("differs_in") or {}).get(baseline, v.get("value"))
+        if value:
+            text = " ".join(str(value).split())
+            parts.append(f"{v['label']}: {text}" if v.get("label") else text)
+    return "; ".join(parts)
+
+
+def _manual_message(control: Control, baseline: str = "high") -> str:
     summary = control.summary or control.title
+    values = _fedramp_values(control, baseline)
+    if values and "at the FedRAMP values below" in summary:
+        summary = summary.replace(
+            "at the FedRAMP values below",
+            f"at the FedRAMP {baseline.capitalize()} values ({values})",
+        )
     if summary.lower().startswith("evidence needed"):
         return f"{summary.rstrip('.')} (no automated check)"
     return f"evidence needed: {summary.rstrip('.')} (no automated check)"
 
 
-def _manual(control: Control, deployment: LoadedDeployment) -> Finding:
+def _manual(
+    control: Control,
+    deployment: LoadedDeployment,
+    baseline: str = "high",
+    shared: Inheritance | None = None,
+) -> Finding:
+    message = _manual_message(control, baseline)
+    if shared is not None:
+        message = (
+            f"evidence needed for the customer's part of {control.id}, shared with "
+            f"{shared.crm.provider} ({shared.reason}): {shared.customer_part.rstrip('.')} "
+            "(no automated check)"
+        )
     return Finding(
         control_id=control.id,
         status=Status.MANUAL,
         severity=control.severity,
         target=deployment.system_id,
         target_kind="system",
-        message=_manual_message(control),
+        message=message,
         title=control.title,
         family=control.family,
-        location=Location(deployment.file),
+        location=shared.location if shared is not None else Location(deployment.file),
         remediation=control.remediation,
     )
 
 
 def _inherited(
-    control: Control, source: dict[str, Any], system_level: str | None, deployment: LoadedDeployment
+    control: Control, source: Inheritance, system_level: str | None, deployment: LoadedDeployment
 ) -> Finding:
-    provider = source.get("provider", "?")
-    level = source.get("fedramp_authorization", "none")
-    path = source.get("_path")
-    location = (
-        _location(deployment, path)
-        if path
-        else source.get("_location") or Location(deployment.file)
-    )  # a profile's entry
+    """A control its provider implements in full, as its CRM says: inherited when the provider's
+    authorization is at or above the system's impact level, a failure otherwise."""
+    crm = source.crm
+    provider, level = crm.provider, crm.level
     evidence = (
         Evidence(
             "fedramp_authorization",
             level,
             f"at least {system_level}" if system_level else "stated",
-            location,
+            crm.location("fedramp_authorization"),
+        ),
+        Evidence(
+            f"controls[{crm.keys[control.oscal_id]}].responsibility",
+            "provider",
+            "provider",
+            crm.entry_location(control.oscal_id),
         ),
     )
     common = dict(
@@ -290,7 +391,7 @@ def _inherited(
         target_kind="system",
         title=control.title,
         family=control.family,
-        location=location,
+        location=source.location,
         evidence=evidence,
         remediation=control.remediation,
     )
@@ -303,7 +404,8 @@ def _inherited(
         )
     return Finding(
         status=Status.INHERITED,
-        message=f"inherited from {provider} (FedRAMP {level})",
+        message=f"inherited from {provider} (FedRAMP {level}, package {crm.model.package_id}; "
+        "its CRM puts the control on the provider)",
         **common,  # type: ignore[arg-type]
     )
 

@@ -99,15 +99,25 @@ class Evidence:
     expected: str
     location: Location | None = None
     missing: bool = False
+    #: Where the value comes from: None for the description (declared), else e.g. "evidenced by
+    #: aws_s3_bucket.logs in plan.json: ..." (the plan's SHA-256 is among the Result's inputs).
+    source: str | None = None
+
+    @property
+    def source_label(self) -> str:
+        return self.source or "declared"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "path": self.path,
             "actual": self.actual,
             "expected": self.expected,
             "missing": self.missing,
             "location": self.location.to_dict() if self.location else None,
         }
+        if self.source is not None:
+            data["source"] = self.source
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Evidence:
@@ -118,6 +128,7 @@ class Evidence:
             data.get("expected", ""),
             Location.from_dict(loc) if loc else None,
             bool(data.get("missing", False)),
+            data.get("source"),
         )
 
 
@@ -134,9 +145,15 @@ class Waiver:
     type: str = "poam"
     poam_id: str | None = None
     location: Location | None = None
+    # FedRAMP deviation details (fedcheck.waivers documents each and when it is required).
+    approver_role: str | None = None
+    evidence: str | None = None  # a false positive's evidence
+    mitigating_factors: tuple[str, ...] = ()  # a risk adjustment's
+    adjusted_likelihood: str | None = None
+    adjusted_impact: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "control": self.control,
             "target": self.target,
             "justification": self.justification,
@@ -147,6 +164,15 @@ class Waiver:
             "poam_id": self.poam_id,
             "location": self.location.to_dict() if self.location else None,
         }
+        optional = {
+            "approver_role": self.approver_role,
+            "evidence": self.evidence,
+            "mitigating_factors": list(self.mitigating_factors) or None,
+            "adjusted_likelihood": self.adjusted_likelihood,
+            "adjusted_impact": self.adjusted_impact,
+        }
+        data.update({k: v for k, v in optional.items() if v is not None})
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Waiver:
@@ -161,6 +187,73 @@ class Waiver:
             data.get("type", "poam"),
             data.get("poam_id"),
             Location.from_dict(loc) if loc else None,
+            data.get("approver_role"),
+            data.get("evidence"),
+            tuple(data.get("mitigating_factors") or ()),
+            data.get("adjusted_likelihood"),
+            data.get("adjusted_impact"),
+        )
+
+
+#: FedRAMP's risk levels (likelihood, impact and exposure), in order.
+RISK_LEVELS: tuple[str, ...] = ("low", "moderate", "high")
+
+
+@dataclass(frozen=True, slots=True)
+class Risk:
+    """The FedRAMP risk rating of a failing finding (fedcheck.risk computes it).
+
+    ``likelihood`` and ``impact`` are the initial facets, ``level`` the risk exposure they give;
+    a risk adjustment adds the ``adjusted_*`` values. ``detected`` is the original detection day
+    (kept across runs) and ``deadline`` the day remediation is due at the effective level.
+    """
+
+    likelihood: str
+    impact: str
+    level: str
+    detected: str
+    deadline: str
+    basis: str  # why the likelihood: stated-wrong | not-stated | check-error
+    rationale: str  # where the defaults come from, in words
+    adjusted_likelihood: str | None = None
+    adjusted_impact: str | None = None
+    adjusted_level: str | None = None
+
+    @property
+    def effective_level(self) -> str:
+        return self.adjusted_level or self.level
+
+    @property
+    def rank(self) -> int:
+        return RISK_LEVELS.index(self.effective_level)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "likelihood": self.likelihood,
+            "impact": self.impact,
+            "level": self.level,
+            "detected": self.detected,
+            "deadline": self.deadline,
+            "basis": self.basis,
+            "rationale": self.rationale,
+            "adjusted_likelihood": self.adjusted_likelihood,
+            "adjusted_impact": self.adjusted_impact,
+            "adjusted_level": self.adjusted_level,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Risk:
+        return cls(
+            data["likelihood"],
+            data["impact"],
+            data["level"],
+            data["detected"],
+            data["deadline"],
+            data.get("basis", ""),
+            data.get("rationale", ""),
+            data.get("adjusted_likelihood"),
+            data.get("adjusted_impact"),
+            data.get("adjusted_level"),
         )
 
 
@@ -185,6 +278,7 @@ class Finding:
     evidence: tuple[Evidence, ...] = ()
     remediation: str = ""
     waiver: Waiver | None = None
+    risk: Risk | None = None  # the FedRAMP risk rating, set on failing and waived findings
 
     @property
     def is_failing(self) -> bool:
@@ -204,12 +298,14 @@ class Finding:
             "evidence": [e.to_dict() for e in self.evidence],
             "remediation": self.remediation,
             "waiver": self.waiver.to_dict() if self.waiver else None,
+            **({"risk": self.risk.to_dict()} if self.risk is not None else {}),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
         loc = data.get("location")
         waiver = data.get("waiver")
+        risk = data.get("risk")
         return cls(
             control_id=data["control_id"],
             status=Status(data["status"]),
@@ -223,6 +319,7 @@ class Finding:
             evidence=tuple(Evidence.from_dict(e) for e in data.get("evidence", [])),
             remediation=data.get("remediation", ""),
             waiver=Waiver.from_dict(waiver) if waiver else None,
+            risk=Risk.from_dict(risk) if risk else None,
         )
 
 
@@ -287,6 +384,10 @@ class InputFile:
         return cls(data["role"], data["path"], data["sha256"])
 
 
+def _gate_rank(f: Finding) -> int:
+    return f.risk.rank if f.risk is not None else min(f.severity.rank, 2)
+
+
 @dataclass(frozen=True)
 class Result:
     """Everything one evaluation produced; every report is a function of this value."""
@@ -305,6 +406,7 @@ class Result:
         dict[str, Any], ...
     ] = ()  # each waiver with its state: applied | expired | stale
     notes: tuple[str, ...] = ()
+    as_of: str = ""  # the evaluation date (YYYY-MM-DD) dated facts were judged against
 
     # -- summaries ------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -321,16 +423,32 @@ class Result:
         }
 
     def failing(self, threshold: Severity | None = None) -> list[Finding]:
-        """Findings that fail the gate: every error, and failures at or above ``threshold``."""
+        """Findings that fail the gate: every error, and failures at or above ``threshold``.
+
+        A failure is compared by its FedRAMP risk exposure (the adjusted one after a risk
+        adjustment), or by its control's severity when it carries no rating; ``critical`` asks
+        for the top risk level, ``high``, since FedRAMP's exposure scale ends there.
+        """
         out = []
         for f in self.findings:
             if f.status is Status.ERROR:
                 out.append(f)
             elif f.status is Status.FAIL and (
-                threshold is None or f.severity.rank >= threshold.rank
+                threshold is None or _gate_rank(f) >= min(threshold.rank, 2)
             ):
                 out.append(f)
         return out
+
+    def __post_init__(self) -> None:
+        # A Result built without an evaluation date (or saved before it was recorded) was
+        # judged on the day it was generated.
+        if not self.as_of:
+            object.__setattr__(self, "as_of", self.generated_at[:10])
+
+    @property
+    def as_of_date(self) -> str:
+        """The evaluation date, ``YYYY-MM-DD``."""
+        return self.as_of
 
     @property
     def automated_evaluated(self) -> int:
@@ -345,6 +463,7 @@ class Result:
             "format_version": RESULT_FORMAT_VERSION,
             "tool": {"name": "fedcheck", "version": self.tool_version},
             "generated_at": self.generated_at,
+            "as_of": self.as_of_date,
             "system": self.system,
             "baseline": self.baseline,
             "catalog": {"version": self.catalog_version, "sha256": self.catalog_sha256},
@@ -381,4 +500,5 @@ class Result:
             deviations=tuple(data.get("deviations", [])),
             waivers=tuple(data.get("waivers", [])),
             notes=tuple(data.get("notes", [])),
+            as_of=str(data.get("as_of") or ""),
         )

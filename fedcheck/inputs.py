@@ -127,8 +127,10 @@ def _check_version(data: dict[str, Any], source: SourceMap, file: str) -> None:
     raise InputErrors([Problem(file, line, column, f"unsupported version {shown}", fix)])
 
 
-def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    model: Any = dm.Deployment
+def _model_at(
+    loc: tuple[Any, ...], root: type[BaseModel] = dm.Deployment
+) -> type[BaseModel] | None:
+    model: Any = root
     for part in loc:
         if isinstance(part, int):
             continue
@@ -205,7 +207,15 @@ def _first_errors(exc: ValidationError, count: int) -> list[dict[str, Any]]:
     return errors
 
 
-def _translate(exc: ValidationError, data: Any, source: SourceMap, file: str) -> list[Problem]:
+def _translate(
+    exc: ValidationError,
+    data: Any,
+    source: SourceMap,
+    file: str,
+    root: type[BaseModel] = dm.Deployment,
+) -> list[Problem]:
+    """Each validation error of ``root`` (the deployment model unless another input's) as a
+    Problem at its position, with a fix."""
     problems = []
     total = exc.error_count()
     # Locating every one of a million errors would take longer than reading the file; a sample
@@ -224,7 +234,7 @@ def _translate(exc: ValidationError, data: Any, source: SourceMap, file: str) ->
         fix: str | None = None
         if kind == "extra_forbidden":
             parent = loc[:-1]
-            names = _field_names(_model_at(parent))
+            names = _field_names(_model_at(parent, root))
             bad = str(loc[-1])
             close = difflib.get_close_matches(bad, names, n=1, cutoff=0.6)
             message = f"unknown field '{bad}' in {display_path(data, parent)}"

@@ -32,6 +32,10 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 Path = tuple[str | int, ...]
 
 
+#: The largest ``--max-file-bytes`` accepted: a limit beyond it is no limit.
+MAX_FILE_BYTES_CEILING = 4 * 1024**3
+
+
 @dataclass(frozen=True)
 class Limits:
     """Bounds on what an input may cost to read. Each is documented in docs/robustness.md.
@@ -72,6 +76,15 @@ class Limits:
         for name, value in overrides.items():
             if value is not None:
                 values[name] = value
+        if values.get("max_file_bytes", 0) > MAX_FILE_BYTES_CEILING:
+            raise InputError(
+                "--max-file-bytes",
+                None,
+                None,
+                f"a file size limit of {values['max_file_bytes']:,} bytes is absurd "
+                f"(at most {MAX_FILE_BYTES_CEILING:,} bytes, 4 GiB, is accepted)",
+                "give a limit a little above the largest genuine input",
+            )
         return cls(**values)
 
 
@@ -175,15 +188,37 @@ class Document:
 
 def read_text(path: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str, bytes]:
     """Read a file as UTF-8 within the size limit; every refusal is an InputError."""
+    import stat
+
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(limits.max_file_bytes + 1)
+        # Opened without blocking and checked before reading: a named pipe, a device or a
+        # socket would hang the run or never end; only a regular file is an input.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        with os.fdopen(fd, "rb") as handle:
+            st = os.fstat(handle.fileno())
+            if stat.S_ISDIR(st.st_mode):
+                raise IsADirectoryError
+            if not stat.S_ISREG(st.st_mode):
+                raise InputError(
+                    path,
+                    None,
+                    None,
+                    f"is not a regular file (it is {_file_kind(st.st_mode)})",
+                    "name a regular file; copy the input to a file first",
+                )
+            raw = handle.read(min(st.st_size, limits.max_file_bytes) + 1)
     except FileNotFoundError:
         raise InputError(path, None, None, "no such file", "check the path") from None
     except IsADirectoryError:
         raise InputError(path, None, None, "is a directory, not a file", "name a file") from None
     except OSError as exc:
-        raise InputError(path, None, None, f"cannot read the file: {exc.strerror}") from None
+        raise InputError(
+            path,
+            None,
+            None,
+            f"cannot read the file: {exc.strerror or exc}",
+            "check the path and its permissions",
+        ) from None
     if len(raw) > limits.max_file_bytes:
         raise InputError(
             path,
@@ -194,6 +229,20 @@ def read_text(path: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str, bytes]:
             "FEDCHECK_MAX_FILE_BYTES if the file is genuine",
         )
     return decode(raw, path), raw
+
+
+def _file_kind(mode: int) -> str:
+    import stat
+
+    for test, kind in (
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return kind
+    return "not a regular file"
 
 
 _OTHER_ENCODINGS = (
@@ -414,7 +463,10 @@ def _read_yaml_text(
                                 f"the YAML tag {tag!r} is not allowed on a key",
                                 "remove the tag",
                             )
-                        top[1] = event.value
+                        # A quoted "<<" is an ordinary key, not the merge key (YAML 1.1 merges
+                        # only the plain scalar).
+                        quoted = event.value == "<<" and not event.implicit[0]
+                        top[1] = _LiteralKey(event.value) if quoted else event.value
                         top[2] = event.start_mark
                         continue
                 if tag is not None and tag not in _STR_TAGS:
@@ -527,7 +579,10 @@ def _read_yaml_text(
                     )
                 key = top[1]
                 top[1] = _NOKEY
-                if key == "<<" and event_is_plain_merge(kind):
+                literal = type(key) is _LiteralKey
+                if literal:
+                    key = str(key)
+                if key == "<<" and not literal and event_is_plain_merge(kind):
                     if isinstance(value, dict):
                         top[5] = (top[5] or []) + [value]
                     elif isinstance(value, list) and all(isinstance(v, dict) for v in value):
@@ -568,6 +623,12 @@ def _read_yaml_text(
             "write a YAML mapping; a deployment description starts with 'version: 1'",
         )
     return root, SourceMap(file, root, marks if positions else None)
+
+
+class _LiteralKey(str):
+    """A key written quoted that a YAML 1.1 reader would otherwise take for the merge key."""
+
+    __slots__ = ()
 
 
 def event_is_plain_merge(kind: type) -> bool:
@@ -684,7 +745,48 @@ def _read_json_text(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> tu
         raise _json_depth_error(text, file, limits.max_depth) from None
     if _json_depth(data) > limits.max_depth:
         raise _json_depth_error(text, file, limits.max_depth)
+    if _SURROGATE_ESCAPE.search(text) and _has_surrogate(data):
+        raise _surrogate_error(text, file)
     return data, SourceMap(file, data, None, text, limits)
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_LONE = re.compile(
+    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+
+
+def _has_surrogate(data: Any) -> bool:
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if any("\ud800" <= ch <= "\udfff" for ch in node):
+                return True
+        elif isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
+def _surrogate_error(text: str, file: str) -> InputError:
+    m = _LONE.search(text) or _SURROGATE_ESCAPE.search(text)
+    line = column = None
+    escape = "a \\u escape"
+    if m is not None:
+        line = text.count("\n", 0, m.start()) + 1
+        column = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+        escape = m.group(0)
+    return InputError(
+        file,
+        line,
+        column,
+        f"the JSON escape {escape} is a lone surrogate, which is no character",
+        "write the character itself, or a complete surrogate pair (\\ud83d\\ude00)",
+    )
 
 
 def _find_key(text: str, key: str) -> tuple[int | None, int | None]:

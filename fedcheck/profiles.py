@@ -11,10 +11,11 @@ the FedRAMP value.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import deployment as dm
 from .catalog import BASELINES, Catalog, Control, Parameter, schema_problems, to_display, to_oscal
@@ -23,6 +24,10 @@ from .evaluation import Tailoring
 from .findings import Location
 from .inputs import display_path
 from .loading import DEFAULT_LIMITS, Limits, SourceMap, load_file
+from .text import is_invisible
+
+if TYPE_CHECKING:
+    from .crm import Claim
 
 _FAMILY = re.compile(r"^[A-Za-z]{2,6}$")
 
@@ -37,6 +42,7 @@ class Profile:
     sha256: str
     control_dirs: tuple[str, ...] = ()
     problems: list[Problem] = field(default_factory=list)
+    crm_files: tuple[str, ...] = ()  # its crms:, relative to the profile's directory resolved
 
     @property
     def baseline(self) -> str:
@@ -106,7 +112,10 @@ class Profile:
         if self.problems:
             problems = sorted(self.problems, key=lambda p: (p.line or 0, p.column or 0))
             raise InputErrors(problems)
+        from .crm import load_crms
+
         return Tailoring(
+            crms=load_crms(self.crm_files, catalog=catalog),
             add=tuple(add),
             remove=remove,
             parameters=parameters,
@@ -114,7 +123,25 @@ class Profile:
             inherited=tuple(inherited),
             baseline=baseline,
             origin=self._location(("baseline",)),
+            baseline_deviation=self._baseline_deviation(),
         )
+
+    def _baseline_deviation(self) -> dict[str, Any] | None:
+        item = self.data.get("baseline_deviation")
+        if item is None:
+            return None
+        return {
+            "kind": "baseline",
+            "control": None,
+            "title": "baseline below the system's impact level",
+            "parameter": None,
+            "fedramp_value": None,  # the impact level: known only with the deployment
+            "value": self.baseline,
+            "justification": item["justification"].strip(),
+            "approved_by": item.get("approved_by"),
+            "approved_on": None,
+            "location": self._location(("baseline_deviation",)).to_dict(),
+        }
 
     def _added(self, catalog: Catalog) -> list[str]:
         out = []
@@ -290,18 +317,13 @@ class Profile:
             return False
         return True
 
-    def _inherited(self, catalog: Catalog) -> list[dict[str, Any]]:
+    def _inherited(self, catalog: Catalog) -> list[Claim]:
+        from .crm import Claim
+
         families = {c.family.upper() for c in catalog}
         out = []
         for i, item in enumerate(self.data.get("inherited") or []):
-            entry = {
-                "provider": item["provider"],
-                "fedramp_authorization": item["fedramp_authorization"],
-                "responsibility": item.get("responsibility", "full"),
-                "package_id": item.get("package_id"),
-                "controls": [],
-                "_location": self._location(("inherited", i)),
-            }
+            refs: list[tuple[str, Location]] = []
             for j, ref in enumerate(item["controls"]):
                 path: tuple[str | int, ...] = ("inherited", i, "controls", j)
                 if _FAMILY.fullmatch(ref):
@@ -312,10 +334,23 @@ class Profile:
                             f"use a family code such as {', '.join(sorted(families)[:5])}",
                         )
                         continue
-                    entry["controls"].append(ref.upper())
+                    refs.append((ref.upper(), self._location(path)))
                 elif self._control(catalog, ref, path) is not None:
-                    entry["controls"].append(to_oscal(ref))
-            out.append(entry)
+                    refs.append((to_oscal(ref), self._location(path)))
+            out.append(
+                Claim(
+                    provider=item["provider"],
+                    fedramp_authorization=item["fedramp_authorization"],
+                    package_id=item.get("package_id"),
+                    responsibility=item.get("responsibility", "full"),
+                    refs=tuple(refs),
+                    location=self._location(("inherited", i)),
+                    where=f"inherited[{i}]",
+                    authorization_location=self._location(
+                        ("inherited", i, "fedramp_authorization")
+                    ),
+                )
+            )
         return out
 
     def _compile(
@@ -361,10 +396,46 @@ def load_profile(path: str, limits: Limits = DEFAULT_LIMITS) -> Profile:
     problems = schema_problems(doc.data, doc.source, "profile.schema.json")
     if problems:
         raise InputErrors(problems)
+    justifications: list[tuple[str | int, ...]] = [
+        *(("remove", i, "justification") for i in range(len(doc.data.get("remove") or []))),
+        *(("deviations", i, "justification") for i in range(len(doc.data.get("deviations") or []))),
+        *((("baseline_deviation", "justification"),) if "baseline_deviation" in doc.data else ()),
+    ]
+    for where in justifications:
+        node: Any = doc.data
+        for part in where:
+            node = node[part]
+        if is_invisible(node):
+            line, column, _ = doc.source.position(where)
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    column,
+                    "justification: the text shows nothing (only spaces, zero-width or "
+                    "control characters)",
+                    "write the justification in words a reviewer can read",
+                )
+            )
     base = Path(path).parent
     dirs = []
     for i, rel in enumerate(doc.data.get("control_dirs") or []):
         directory = base / rel
+        home = base.resolve()
+        if Path(rel).is_absolute() or not directory.resolve().is_relative_to(home):
+            # ["/"] would parse every YAML file on the machine as a control.
+            line, column, _ = doc.source.position(("control_dirs", i))
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    column,
+                    f"control_dirs: {rel!r} leaves the profile's folder",
+                    "keep custom controls in a folder under the profile's, or pass that "
+                    "directory on the command line with --controls DIR",
+                )
+            )
+            continue
         if not directory.is_dir():
             line, column, _ = doc.source.position(("control_dirs", i))
             problems.append(
@@ -377,9 +448,24 @@ def load_profile(path: str, limits: Limits = DEFAULT_LIMITS) -> Profile:
                 )
             )
         dirs.append(str(directory))
+    crm_files = []
+    for i, rel in enumerate(doc.data.get("crms") or []):
+        crm_file = base / rel
+        if not crm_file.is_file():
+            line, column, _ = doc.source.position(("crms", i))
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    column,
+                    f"crms: no file {rel!r} next to the profile",
+                    "give the CRM file's path relative to the profile file",
+                )
+            )
+        crm_files.append(str(crm_file))
     if problems:
         raise InputErrors(problems)
-    return Profile(path, doc.data, doc.source, doc.sha256, tuple(dirs))
+    return Profile(path, doc.data, doc.source, doc.sha256, tuple(dirs), crm_files=tuple(crm_files))
 
 
 # --- comparing values ------------------------------------------------------------------------
@@ -418,6 +504,11 @@ def _key(item: Any) -> str:
 
 def type_problem(fedramp: Any, value: Any) -> str | None:
     """What is wrong with the type of ``value`` given FedRAMP's, or None when it fits."""
+    for item in value if isinstance(value, list) else [value]:
+        # .inf and .nan are YAML numbers, but no limit: every JSON artifact would then carry
+        # Infinity or NaN, which JSON does not allow.
+        if isinstance(item, float) and not math.isfinite(item):
+            return f"{_show(item)} is not a finite number"
     if isinstance(fedramp, list):
         if not isinstance(value, list):
             return f"expected a list like {_show(fedramp)}, got {_show(value)}"
@@ -474,7 +565,8 @@ __all__ = ["Profile", "compare", "load_profile", "type_problem"]
 
 def profile_baseline(tailoring: Tailoring, requested: str | None, deployment: Any) -> str:
     """The baseline of a run with a profile: the profile's, which ``--baseline`` may not contradict
-    and which may not lie below the system's impact level (that would quietly weaken it)."""
+    and which may not lie below the system's impact level (that would quietly weaken it) unless
+    the profile declares it under ``baseline_deviation``."""
     chosen = tailoring.baseline
     assert chosen is not None
     origin = tailoring.origin or Location("the profile")
@@ -485,13 +577,43 @@ def profile_baseline(tailoring: Tailoring, requested: str | None, deployment: An
             "drop --baseline, or change the profile's baseline",
         )
     level = deployment.model.system.impact_level
-    if level is not None and BASELINES.index(chosen) < BASELINES.index(level):
+    below = level is not None and BASELINES.index(chosen) < BASELINES.index(level)
+    declared = tailoring.baseline_deviation
+    if below and declared is None:
         raise InputError(
             origin.file,
             origin.line,
             origin.column,
             f"the profile selects the {chosen} baseline, below the system's impact "
             f"level ({level}, in {deployment.file})",
-            f"set baseline: {level} in the profile, or correct system.impact_level",
+            f"set baseline: {level} in the profile, correct system.impact_level, or declare "
+            "the lower baseline under baseline_deviation with its justification",
+        )
+    if declared is not None and not below:
+        where = Location.from_dict(declared["location"])
+        raise InputError(
+            where.file,
+            where.line,
+            where.column,
+            f"baseline_deviation: the profile's {chosen} baseline is not below the system's "
+            f"impact level ({level or 'not stated'}, in {deployment.file}), so there is no "
+            "deviation to declare",
+            "delete baseline_deviation",
         )
     return chosen
+
+
+def baseline_below_level(requested: str | None, deployment: Any) -> None:
+    """Refuse ``--baseline`` below the system's impact level outside a profile: judging a High
+    system by the Low baseline drops most of the controls it must meet."""
+    level = deployment.model.system.impact_level
+    if requested is None or level is None or level not in BASELINES or requested not in BASELINES:
+        return
+    if BASELINES.index(requested) < BASELINES.index(level):
+        raise UsageError(
+            f"--baseline {requested} is below the system's impact level ({level}, in "
+            f"{deployment.file}): the {requested} baseline leaves out controls a {level} "
+            "system must meet",
+            f"drop --baseline (the {level} baseline is used), or declare the lower baseline "
+            "in a profile (baseline_deviation with a justification) and pass --profile",
+        )

@@ -5,7 +5,10 @@ and ``fedcheck check --baseline-result OLD`` fail only when a failure appears th
 result did not have. A finding is identified by its control and target. A finding waived in
 the previous result counts as not failing there, so a waiver that has since expired shows as a
 new failure. An ``error`` finding (a check that broke) always fails the gate, old or new:
-nothing was verified.
+nothing was verified. So an ``error`` in the previous result never excuses the same finding
+failing now: only a previous ``fail`` makes a failure "unchanged". A new result that verified
+nothing fails the gate, and two results of different baselines or catalog versions are not
+compared (the controls one leaves out would look "resolved").
 """
 
 from __future__ import annotations
@@ -37,10 +40,11 @@ class Diff:
     unchanged: tuple[Finding, ...]
     errors: tuple[Finding, ...]  # error findings of the new result: they always fail the gate
     waived: tuple[Finding, ...] = ()  # failing before, accepted by a waiver now
+    verified: bool = True  # did the new result verify anything automatically?
 
     @property
     def fails_gate(self) -> bool:
-        return bool(self.new or self.errors)
+        return bool(self.new or self.errors) or not self.verified
 
     @property
     def exit_code(self) -> int:
@@ -84,6 +88,7 @@ class Diff:
             "unchanged": rows(self.unchanged),
             "errors": rows(self.errors),
             "waived": rows(self.waived),
+            "verified": self.verified,
             "gate": "fail" if self.fails_gate else "pass",
         }
 
@@ -91,17 +96,32 @@ class Diff:
 def diff(old: Result, new: Result, fail_on: Severity | None = None) -> Diff:
     """Failures of ``new`` (at or above ``fail_on``) against every failure of ``old``."""
     before = {_key(f): f for f in old.findings if f.status in (Status.FAIL, Status.ERROR)}
+    # Only a failure judged before is "unchanged": an error verified nothing, so it cannot
+    # excuse the same finding failing now.
+    failed_before = {k for k, f in before.items() if f.status is Status.FAIL}
     now = [f for f in new.failing(fail_on) if f.status is Status.FAIL]
     now_keys = {_key(f) for f in new.findings if f.status in (Status.FAIL, Status.ERROR)}
     waived = [f for f in new.findings if f.status is Status.WAIVED and _key(f) in before]
     waived_keys = {_key(f) for f in waived}
     return Diff(
-        new=tuple(f for f in now if _key(f) not in before),
+        new=tuple(f for f in now if _key(f) not in failed_before),
         resolved=tuple(f for k, f in before.items() if k not in now_keys | waived_keys),
-        unchanged=tuple(f for f in now if _key(f) in before),
+        unchanged=tuple(f for f in now if _key(f) in failed_before),
         errors=tuple(f for f in new.findings if f.status is Status.ERROR),
         waived=tuple(waived),
+        verified=_verified(new),
     )
+
+
+def _verified(result: Result) -> bool:
+    return any(
+        f.status in (Status.PASS, Status.FAIL, Status.ERROR, Status.WAIVED) for f in result.findings
+    )
+
+
+def _system_name(system_id: object) -> str:
+    """A system as a message names it: its id, or that the result states none."""
+    return f"system '{system_id}'" if system_id else "a system with no id"
 
 
 def check_comparable(old: Result, new: Result, source: str | None = None) -> None:
@@ -112,8 +132,28 @@ def check_comparable(old: Result, new: Result, source: str | None = None) -> Non
             source or "previous result",
             None,
             None,
-            f"the previous result is for system '{a}', this one for '{b}'",
+            f"the previous result is for {_system_name(a)}, this one for {_system_name(b)}",
             "compare results of the same system",
+        )
+    if old.baseline != new.baseline:
+        raise InputError(
+            source or "previous result",
+            None,
+            None,
+            f"the previous result judged the {old.baseline} baseline, this one the "
+            f"{new.baseline} baseline: the controls only one of them holds would look new or "
+            "resolved",
+            "compare two results of the same baseline",
+        )
+    if old.catalog_version != new.catalog_version:
+        raise InputError(
+            source or "previous result",
+            None,
+            None,
+            f"the previous result used catalog version {old.catalog_version}, this one "
+            f"{new.catalog_version}: controls added or dropped by the catalog would look new "
+            "or resolved",
+            "produce both results with the same fedcheck version (regenerate the previous one)",
         )
 
 
@@ -124,10 +164,7 @@ def gate_on_new(
     run that verified nothing); the Result gains a note that says what was compared."""
     check_comparable(previous, result, source)
     d = diff(previous, result, fail_on)
-    verified = any(
-        f.status in (Status.PASS, Status.FAIL, Status.ERROR, Status.WAIVED) for f in result.findings
-    )
-    code = 1 if d.fails_gate or not verified else 0
+    code = 1 if d.fails_gate else 0
     note = (
         f"compared with the previous result of {previous.generated_at}: "
         f"{len(d.new)} new failing, {len(d.resolved)} resolved, {len(d.unchanged)} unchanged; "
@@ -163,6 +200,8 @@ def render_text(d: Diff, old: Result, new: Result) -> str:
         if d.new
         else "FAIL: checks that broke"
         if d.errors
+        else "FAIL: the new result verified nothing automatically"
+        if not d.verified
         else "ok: no new failures"
     )
     out.append(

@@ -963,7 +963,9 @@ class Quantifier(Node):
                         f"no entry of {self.path.text} to match",
                     )
                 )
-            elif self.kind == "some" and r is None:
+            elif self.kind in ("some", "none") and r is None:
+                # An entry that leaves a field out: its missing field is the reason (a
+                # contract field left out fails, an extension field makes it manual).
                 out.extend(self.body.explain(x, ix))
         if not out:
             out.append(

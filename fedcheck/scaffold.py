@@ -12,6 +12,7 @@ owner) that no control judges.
 from __future__ import annotations
 
 import os
+import shlex
 from string import Template
 
 from .deployment import SCHEMA_ID
@@ -42,6 +43,9 @@ TODO_FIELDS: tuple[str, ...] = (
     "external_services[external-service].interconnection_agreement",
     "external_services[external-service].trains_on_customer_data",
     "data_flows[web-app-to-external-service].data.types",
+    # Every dated obligation of the baseline (a policy review, a plan test, a training ...)
+    # fails with no record until a record of it is added.
+    "records",
 )
 
 # Values that differ by FIPS 199 level; everything else is the same at every level.
@@ -112,6 +116,8 @@ system:
 components:
   - id: web-app
     name: Web application            # EDIT
+    iac: []                          # Terraform addresses that implement it, for --evidence
+                                     # (docs/terraform.md), e.g. [aws_lb.web, aws_ecs_service.web]
     type: web_app                    # web_app | api | compute | database | object_storage | queue
                                      # | network | identity_provider | logging | ai_model | other
     data:
@@ -129,6 +135,10 @@ components:
       public:                        # TODO: true if reachable from the internet
       boundary_protection: []        # TODO: managed interfaces in front (waf, load_balancer,
                                      # private_subnet, ...)
+      dos_protection: true           # SC-5: DDoS protection in front of a public endpoint
+      deny_by_default: true          # SC-7(5)
+      egress_via_proxy: true         # SC-7(8)
+      isolated: true                 # SC-7(21)
     # SC-13, SC-28, SC-8: FIPS 140 validated encryption at rest and TLS 1.2 or later in transit.
     encryption: &encryption
       at_rest:
@@ -156,6 +166,12 @@ components:
       record_content: [event_type, timestamp, location, source, outcome, identity]   # AU-3
       cryptographic_integrity: true  # AU-9(3)
       restricted_access: true        # AU-9(4)
+      repositories_correlated: true  # AU-6(3)
+      realtime_analysis: true        # SI-4(2)
+      traffic_monitoring: true       # SI-4(4)
+      compromise_alerts: true        # SI-4(5)
+      correlated: true               # SI-4(16)
+      automated_review: true         # AU-6(1)
     # AC-2, AC-6, AC-7, AC-11, AC-12, IA-2 (phishing-resistant MFA: OMB M-22-09).
     access: &access
       authentication:
@@ -164,6 +180,11 @@ components:
         piv: true
         sso: true
         replay_resistant: true       # IA-2(8)
+        passwords:                   # IA-5(1), NIST SP 800-63B, where passwords are used
+          min_length: 12
+          blocklist_checked: true
+          composition_rules: false
+          periodic_rotation: false
       authorization: rbac
       session_timeout_minutes: 15    # AC-11
       session_max_lifetime_hours: 12 # AC-12; NIST SP 800-63B reauthentication at AAL2/AAL3
@@ -178,11 +199,26 @@ components:
         separate_accounts: true
         actions_logged: true
         review_frequency_days: $privileged_review    # AC-2, AC-6(7)
+      use_notification: true         # AC-8: the approved banner before sign-in
+      concurrent_sessions:           # AC-10: FedRAMP High allows 3 privileged, 2 others
+        privileged: 3
+        non_privileged: 2
+      network_disconnect:            # SC-10: 10 minutes privileged, 15 minutes user
+        privileged_minutes: 10
+        user_minutes: 15
+      session_authenticity: true     # SC-23
+      atypical_usage_monitoring: true   # AC-2(12)
+      remote_access:                 # AC-17(1), AC-17(2), AC-17(3)
+        monitored: true
+        encrypted: true
+        managed_access_points: true
+        split_tunneling_blocked: true   # SC-7(7)
     # CP-9: daily incremental backups, three copies, one at an alternate site.
     backup: &backup
       enabled: true
       frequency_hours: 24
       last_restore_test_days:        # TODO: days since backups were last test-restored (CP-4, CP-9)
+      last_restore_test:             # or, better (it ages), the date of that test: YYYY-MM-DD
       alternate_site: true
       encrypted: true
       copies: 3
@@ -201,10 +237,28 @@ components:
       baseline_managed: true
       drift_detection: true
       change_approval: true
+      least_functionality: true      # CM-7
+      integrity_verification: true   # SI-7
+      changes_tested: true           # CM-3(2)
+      change_access_restricted: true # CM-5
+      execution_prevention: true     # CM-7(2)
+      inventory_updated_on_change: true   # CM-8(1)
+      input_validation: true         # SI-10
+      error_messages_sanitized: true # SI-11
+      memory_protection: true        # SI-16
+      process_isolation: true        # SC-39
+      fails_secure: true             # SC-7(18)
+      known_state_on_failure: true   # SC-24
+    # SI-3: signature and non-signature based protection, weekly scans, block and quarantine.
+    malware_protection: &malware-protection
+      enabled: true
+      scan_frequency_days: 7
+      blocks_and_quarantines: true
 
   # SI-4, AU-6: a central log store (SIEM) that every component sends its audit records to.
   - id: audit-log
     name: Central audit log store    # EDIT
+    iac: []
     type: logging
     data:
       impact_level: $level
@@ -217,6 +271,7 @@ components:
     backup: *backup
     vulnerability_management: *vulnerability-management
     configuration: *configuration
+    malware_protection: *malware-protection
 
 # --- External services: what the system relies on outside its boundary ----------------------
 # One entry per leveraged or interconnected service (SaaS, identity provider, AI model ...).
@@ -259,6 +314,13 @@ data_flows:
 #     responsibility: full           # full | shared
 #     controls: [PE]                 # control ids (AC-2(3)) or whole families (PE)
 inherited_controls: []
+
+# --- Records: dated evidence, judged against the evaluation date (--as-of) -------------------
+# Each obligation of the FedRAMP $level_title baseline that a dated record evidences, as a
+# record to add once the work is done (one record may list several controls); see
+# docs/records.md. `fedcheck due` lists what falls due when.
+$records_block
+records: []                          # TODO: a record for each obligation above, once met
 """)
 
 
@@ -268,11 +330,33 @@ def starter(impact_level: str = "moderate", path: str = DEFAULT_PATH) -> str:
         raise ValueError(f"impact level {impact_level!r} is not one of {', '.join(IMPACT_LEVELS)}")
     return _TEMPLATE.substitute(
         schema_id=SCHEMA_ID,
+        records_block=_records_block(impact_level),
         level=impact_level,
         level_title=impact_level.capitalize(),
-        path=path,
+        path=shlex.quote(path),
         **_BY_LEVEL[impact_level],
     )
+
+
+def _records_block(level: str) -> str:
+    """One commented record per dated obligation of the baseline, with its period."""
+    from .catalog import load_catalog
+    from .records import obligations, period_text
+
+    lines = []
+    for control in load_catalog().in_baseline(level):
+        if not control.records:
+            continue
+        params = control.parameter_values(level)
+        for ob in obligations(control.records):
+            every = ob.period(params)
+            when = f"every {period_text(every, ob.unit)}" if every and ob.unit else "once"
+            rid = f"{control.oscal_id.replace('.', '-')}-{ob.name.replace('_', '-')}"
+            lines.append(
+                f"#   - {{id: {rid}, kind: {ob.kinds[0]}, controls: [{control.id}], "
+                f"date: YYYY-MM-DD, approved_by: ROLE}}  # {when}: {ob.what}"
+            )
+    return "\n".join(lines) if lines else "# (no dated obligation in this baseline)"
 
 
 def write_starter(path: str, impact_level: str = "moderate", *, force: bool = False) -> str:
@@ -286,6 +370,16 @@ def write_starter(path: str, impact_level: str = "moderate", *, force: bool = Fa
         )
     if os.path.isdir(path):
         raise UsageError(f"{path} is a directory", "name a file, e.g. fedcheck.yaml")
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise UsageError(
+            f"{path} is not a regular file (a named pipe or a device?)", "name a regular file"
+        )
+    if any(ch.isspace() and ch != " " or not ch.isprintable() for ch in path):
+        raise UsageError(
+            f"PATH {path!r} holds a line break or a control character, which the starter's "
+            "comments cannot carry",
+            "name a file without control characters, e.g. fedcheck.yaml",
+        )
     text = starter(impact_level, path)
     from .cli import write_atomic
 

@@ -59,12 +59,16 @@ def _findings(control: Control, example: dict[str, Any]) -> list[Finding]:
     from .evaluation import Tailoring
 
     tailoring = Tailoring(add=(control.oscal_id,)) if baseline not in control.baselines else None
+    import datetime
+
+    as_of = example.get("as_of")
     result = evaluate(
         deployment,
         _catalog_of(control),
         baseline=baseline,
         tailoring=tailoring,
         generated_at="1970-01-01T00:00:00Z",
+        as_of=datetime.date.fromisoformat(as_of) if as_of else None,
     )
     return [f for f in result.findings if f.control_id == control.id]
 

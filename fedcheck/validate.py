@@ -1,5 +1,5 @@
-"""Check input files without evaluating anything: control files, profiles, waiver files and
-deployments, each against its schema and the model, every problem at file:line:column.
+"""Check input files without evaluating anything: control files, profiles, waiver files,
+customer responsibility matrices and deployments, each against its schema and the model, every problem at file:line:column.
 
 ``fedcheck validate PATH...`` is the command a control author or an ISSO runs before a commit.
 The kind of each file is told by its top-level keys unless given.
@@ -15,7 +15,7 @@ from typing import Any
 from .errors import FedcheckError, InputError, Problem
 from .loading import DEFAULT_LIMITS, Limits, load_file
 
-KINDS = ("control", "profile", "waivers", "deployment")
+KINDS = ("control", "profile", "waivers", "deployment", "records", "crm")
 
 
 @dataclass
@@ -49,16 +49,29 @@ class Validation:
 
 
 def detect_kind(data: Any) -> str | None:
-    """control, profile, waivers or deployment, by the top-level keys; None when unclear."""
+    """control, profile, waivers, crm or deployment, by the top-level keys; None when unclear."""
     if not isinstance(data, dict):
         return None
     keys = set(data)
     if "waivers" in keys:
         return "waivers"
+    if (
+        "records" in keys
+        and not isinstance(data.get("system"), dict)
+        and not keys
+        & {
+            "components",
+            "external_services",
+            "data_flows",
+        }
+    ):
+        return "records"  # a --records file: its system, if any, is an id
     if "system" in keys or ("version" in keys and keys & {"components", "data_flows"}):
         return "deployment"
     if "id" in keys and keys & {"family", "rules", "severity", "title"}:
         return "control"
+    if "controls" in keys and keys & {"provider", "package_id", "fedramp_authorization"}:
+        return "crm"
     if keys & {
         "baseline",
         "add",
@@ -108,9 +121,9 @@ def validate_file(
                             path,
                             1,
                             1,
-                            "cannot tell whether this is a control, profile, waiver file or "
-                            "deployment from its top-level keys",
-                            "pass --kind control|profile|waivers|deployment",
+                            "cannot tell whether this is a control, profile, waiver file, "
+                            "records file, CRM or deployment from its top-level keys",
+                            "pass --kind control|profile|waivers|deployment|records|crm",
                         )
                     ],
                 )
@@ -135,7 +148,18 @@ def _bundled(catalog: Any, limits: Limits) -> Any:
 def _control(path: str, limits: Limits, catalog: Any) -> None:
     from .catalog import load_control_file
 
-    load_control_file(path, limits)
+    control = load_control_file(path, limits)
+    # check refuses a custom control that redefines a catalog control: so does validate.
+    first = _bundled(catalog, limits).controls.get(control.oscal_id)
+    if first is not None and not _same_file(first.file, control.file):
+        raise InputError(
+            control.file,
+            1,
+            1,
+            f"control {control.id} is defined twice (first in {first.file})",
+            "give the custom control an id of its own (a family code such as ORG-1), or "
+            "remove the catalog control with a profile",
+        )
 
 
 def _profile(path: str, limits: Limits, catalog: Any) -> None:
@@ -166,13 +190,32 @@ def _waivers(path: str, limits: Limits, catalog: Any) -> None:
     load_waivers(path, limits, catalog=_bundled(catalog, limits))
 
 
+def _crm(path: str, limits: Limits, catalog: Any) -> None:
+    from .crm import load_crm
+
+    load_crm(path, limits, catalog=_bundled(catalog, limits))
+
+
 def _deployment(path: str, limits: Limits, catalog: Any) -> None:
     from .inputs import load_deployment
 
     load_deployment(path, limits)
 
 
-_CHECKS = {"control": _control, "profile": _profile, "waivers": _waivers, "deployment": _deployment}
+def _records(path: str, limits: Limits, catalog: Any) -> None:
+    from .records import load_records
+
+    load_records(path, limits)
+
+
+_CHECKS = {
+    "control": _control,
+    "profile": _profile,
+    "waivers": _waivers,
+    "deployment": _deployment,
+    "records": _records,
+    "crm": _crm,
+}
 
 
 def _same_file(a: str, b: str) -> bool:

@@ -1,38 +1,61 @@
-"""Read a waiver file and apply its waivers (accepted risks) to a Result.
+"""Read a waiver file and apply its entries to a Result, as FedRAMP defines deviations.
 
-A current waiver turns each failing finding it matches into ``waived``: the finding stays in
-every report, with the waiver's details, and no longer fails the gate. A waiver past its expiry
-day waives nothing (the finding fails again) and is reported as ``expired``; a current waiver
-that waives nothing is reported as ``stale``; one whose approval date is still to come waives
-nothing yet and is reported as ``pending``. At load time a waiver is refused when a field is
-missing, a date is not a date, its control is unknown, or its expiry lies beyond the FedRAMP
-deadline: for a POA&M item 30 days after approval (critical and high severity), 90 (moderate)
-or 180 (low); for a deviation 365 days (deviations are re-approved at least yearly).
+An entry names a failing control on a target and is one of:
+
+- ``poam`` (the default): a POA&M item being remediated. While it is current and within the
+  weakness's FedRAMP deadline (30 / 90 / 180 days from the original detection day, by risk
+  level, see fedcheck.risk) the finding is ``waived`` and does not fail the gate; past that
+  deadline it fails again, whatever its ``expires`` says.
+- ``false_positive``: the weakness is not real. The item is closed, with its ``evidence``.
+- ``risk_adjustment``: mitigating factors lower the risk. The finding keeps failing (it is not a
+  waiver); its rating gets the adjusted likelihood and impact, and its deadline counts from the
+  original detection day at the adjusted level.
+- ``operational_requirement``: the risk is accepted because the system needs the setting. FedRAMP
+  accepts none for a high risk, so fedcheck refuses it there (after any risk adjustment).
+
+A deviation (the last three) needs the authorizing official's approval: ``approver_role`` is
+``authorizing-official`` or ``fedramp-board`` (``APPROVER_ROLES`` documents the vocabulary). A
+waiver past its expiry day waives nothing (the finding fails again) and is reported as
+``expired``; one dated after today is ``pending``; a current one that matches nothing is
+``stale``; one that cannot apply to the finding's risk is ``refused``; a POA&M item past its
+deadline is ``overdue``. At load time an entry is refused with its line and a fix when a field is
+missing, a date is not a date, its control is unknown, a deviation lacks what FedRAMP requires of
+it, or a deviation runs more than 365 days (deviations are re-approved at least yearly).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
+from typing import Any
 
 from .catalog import Catalog, to_display, to_oscal
+from .dates import parse_date
 from .errors import InputErrors, Problem, UsageError
-from .findings import InputFile, Location, Result, Severity, Status, Waiver
+from .findings import RISK_LEVELS, InputFile, Location, Result, Risk, Status, Waiver
 from .inputs import display_path
 from .loading import DEFAULT_LIMITS, Limits, load_file
+from .text import is_invisible
 
-#: Days from approval to the latest allowed expiry of a POA&M waiver, by the control's severity.
-POAM_DEADLINE_DAYS = {
-    Severity.CRITICAL: 30,
-    Severity.HIGH: 30,
-    Severity.MODERATE: 90,
-    Severity.LOW: 180,
-}
+#: The longest FedRAMP remediation deadline (a low risk), the most a POA&M item can run.
+POAM_MAX_DAYS = 180
 #: A FedRAMP deviation request is re-approved at least yearly.
 DEVIATION_DAYS = 365
 DEVIATION_TYPES = ("risk_adjustment", "operational_requirement", "false_positive")
+#: Who approved an entry (``approver_role``), and whether that role may approve a deviation.
+APPROVER_ROLES: dict[str, tuple[str, bool]] = {
+    "authorizing-official": ("the agency's authorizing official (AO) or their delegate", True),
+    "fedramp-board": (
+        "the FedRAMP Board (formerly the JAB), for a provisional authorization",
+        True,
+    ),
+    "system-owner": ("the system owner, who owns the remediation plan", False),
+    "isso": ("the information system security officer, who tracks the plan", False),
+}
+DEVIATION_APPROVERS = tuple(role for role, (_, may) in APPROVER_ROLES.items() if may)
 
 
 @dataclass(frozen=True)
@@ -44,23 +67,12 @@ class WaiverFile:
     waivers: tuple[Waiver, ...]
 
 
-def parse_date(text: str) -> date:
-    """``2025-01-31`` -> a date; ValueError with a plain message for anything else."""
-    try:
-        if len(text) != 10:
-            raise ValueError
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
-
-
 def load_waivers(
     path: str, limits: Limits = DEFAULT_LIMITS, *, catalog: Catalog | None = None
 ) -> WaiverFile:
     """Read and validate a waiver file; every problem of the file is reported together.
 
-    With ``catalog``, each waiver's control must exist in it and a POA&M waiver's deadline is
-    that of the control's severity.
+    With ``catalog``, each waiver's control must exist in it.
     """
     from .catalog import schema_problems
 
@@ -101,6 +113,13 @@ def load_waivers(
                     "or the profile's control_dirs)",
                 )
         kind = raw.get("type", "poam")
+        if is_invisible(raw["justification"]):
+            problem(
+                (*at, "justification"),
+                "justification: the text shows nothing (only spaces, zero-width or control "
+                "characters)",
+                "write why the risk is accepted, in words a reviewer can read",
+            )
         if len(dates) == 2:
             approved, expires = dates["approved_on"], dates["expires"]
             if expires < approved:
@@ -109,18 +128,15 @@ def load_waivers(
                     f"expires {raw['expires']} is before approved_on {raw['approved_on']}",
                     "check the two dates",
                 )
-            elif kind == "poam" and control is not None:
-                limit = POAM_DEADLINE_DAYS[control.severity]
-                if (expires - approved).days > limit:
-                    problem(
-                        (*at, "expires"),
-                        f"a POA&M waiver for {control.id} ({control.severity} severity) may "
-                        f"run at most {limit} days after approval, but expires "
-                        f"{raw['expires']} is {(expires - approved).days} days after "
-                        f"{raw['approved_on']}",
-                        f"set expires to {approved + timedelta(days=limit)}"
-                        " or earlier, and re-approve the item when it runs out",
-                    )
+            elif kind == "poam" and (expires - approved).days > POAM_MAX_DAYS:
+                problem(
+                    (*at, "expires"),
+                    f"a POA&M item is due at most {POAM_MAX_DAYS} days after its weakness was "
+                    f"detected (a low risk), but expires {raw['expires']} is "
+                    f"{(expires - approved).days} days after approved_on {raw['approved_on']}",
+                    f"set expires to {approved + timedelta(days=POAM_MAX_DAYS)} or earlier; "
+                    "fedcheck also ends the item at its risk's deadline from detection",
+                )
             elif kind in DEVIATION_TYPES and (expires - approved).days > DEVIATION_DAYS:
                 problem(
                     (*at, "expires"),
@@ -130,6 +146,7 @@ def load_waivers(
                     "set expires within a year of approved_on; deviations are re-approved "
                     "at least yearly",
                 )
+        _deviation_problems(raw, kind, at, problem)
         line, column, _ = doc.source.position(at)
         waivers.append(
             Waiver(
@@ -142,6 +159,11 @@ def load_waivers(
                 type=kind,
                 poam_id=raw.get("poam_id"),
                 location=Location(path, line, column, display_path(doc.data, at)),
+                approver_role=raw.get("approver_role"),
+                evidence=raw["evidence"].strip() if "evidence" in raw else None,
+                mitigating_factors=tuple(m.strip() for m in raw.get("mitigating_factors", ())),
+                adjusted_likelihood=raw.get("adjusted_likelihood"),
+                adjusted_impact=raw.get("adjusted_impact"),
             )
         )
     if problems:
@@ -149,19 +171,81 @@ def load_waivers(
     return WaiverFile(path, doc.sha256, tuple(waivers))
 
 
+def _deviation_problems(
+    raw: dict[str, Any],
+    kind: str,
+    at: tuple[str | int, ...],
+    problem: Callable[[tuple[str | int, ...], str, str], None],
+) -> None:
+    """What FedRAMP requires of a deviation that an entry (perhaps an older file) lacks."""
+    role = raw.get("approver_role")
+    if kind in DEVIATION_TYPES:
+        if role is None:
+            problem(
+                at,
+                f"a {kind} deviation needs the authorizing official's approval, but the entry "
+                "has no approver_role",
+                "add approver_role: authorizing-official (or fedramp-board for a provisional "
+                "authorization) once they have approved it; until then it is a POA&M item "
+                "(type: poam)",
+            )
+        elif role not in DEVIATION_APPROVERS:
+            problem(
+                (*at, "approver_role"),
+                f"a {kind} deviation is approved by the authorizing official, not the {role}",
+                "set approver_role to authorizing-official or fedramp-board, with approved_by "
+                "naming who approved it",
+            )
+    if kind == "false_positive" and not str(raw.get("evidence", "")).strip():
+        problem(
+            at,
+            "a false_positive deviation closes the item only with its evidence, but the entry "
+            "has no evidence",
+            "add evidence: what shows the finding is not real (a screenshot, a configuration "
+            "export, a vendor statement)",
+        )
+    adjusted = [k for k in ("adjusted_likelihood", "adjusted_impact") if k in raw]
+    if kind == "risk_adjustment":
+        if not raw.get("mitigating_factors"):
+            problem(
+                at,
+                "a risk_adjustment needs the mitigating factors that lower the risk, but the "
+                "entry has no mitigating_factors",
+                "add mitigating_factors: a list of what reduces the likelihood or the impact",
+            )
+        if not adjusted:
+            problem(
+                at,
+                "a risk_adjustment lowers the likelihood or the impact, but the entry states "
+                "neither adjusted_likelihood nor adjusted_impact",
+                "add adjusted_likelihood and/or adjusted_impact (low, moderate or high)",
+            )
+    else:
+        for key in adjusted:
+            problem(
+                (*at, key),
+                f"{key} belongs to a risk_adjustment, not to a {kind} entry",
+                "make the entry type: risk_adjustment, or remove the adjusted values",
+            )
+        if "mitigating_factors" in raw:
+            problem(
+                (*at, "mitigating_factors"),
+                f"mitigating_factors belong to a risk_adjustment, not to a {kind} entry",
+                "make the entry type: risk_adjustment, or move them into justification",
+            )
+
+
 def run_date(result: Result) -> date:
-    """The day a Result was produced (UTC): its ``generated_at``, which honours
-    SOURCE_DATE_EPOCH, so that applying waivers to a result is reproducible."""
+    """The evaluation date of a Result (``Result.as_of``), the day its waivers are judged
+    against. Never its ``generated_at``: SOURCE_DATE_EPOCH sets timestamps only, so a past epoch
+    cannot make an expired waiver current again."""
     try:
-        moment = datetime.fromisoformat(result.generated_at.replace("Z", "+00:00"))
+        return parse_date(result.as_of_date)
     except ValueError:
         raise UsageError(
-            f"the run's time {result.generated_at!r} is not an ISO timestamp",
+            f"the result's evaluation date {result.as_of_date!r} is not a date",
             "pass today= explicitly",
         ) from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.date()
 
 
 def is_expired(waiver: Waiver, today: date) -> bool:
@@ -179,12 +263,16 @@ def _matches(waiver: Waiver, control_oscal: str, target: str) -> bool:
 
 
 def apply_waivers(result: Result, waiver_file: WaiverFile, *, today: date | None = None) -> Result:
-    """Waive the failing findings that current waivers match; report each waiver's state.
+    """Apply the current entries to the failing findings they match; report each entry's state.
 
-    Only ``fail`` findings are waived: an ``error`` (a check that broke) verified nothing, so
-    there is nothing to accept. When several current waivers match a finding, one naming its
-    target wins over ``*``, then the first in the file.
+    Only ``fail`` findings are matched: an ``error`` (a check that broke) verified nothing, so
+    there is nothing to accept or adjust. A risk adjustment applies first (it changes the rating
+    the others are judged by); then the first current ``poam``, ``false_positive`` or
+    ``operational_requirement`` entry decides whether the finding still fails. Among entries of
+    one kind, one naming the finding's target wins over ``*``, then the first in the file.
     """
+    from .risk import adjust, evaluation_day, rate_finding
+
     today = today or run_date(result)
     current = [
         w for w in waiver_file.waivers if not is_expired(w, today) and not is_pending(w, today)
@@ -193,66 +281,100 @@ def apply_waivers(result: Result, waiver_file: WaiverFile, *, today: date | None
     # Specific targets first, then wildcards; file order within each (sorted() is stable).
     ordered = sorted(current, key=lambda w: w.target == "*")
     hits: dict[int, list[dict[str, str]]] = {id(w): [] for w in waiver_file.waivers}
+    refused: dict[int, list[str]] = {id(w): [] for w in waiver_file.waivers}
+    overdue: dict[int, list[str]] = {id(w): [] for w in waiver_file.waivers}
     findings = []
     for finding in result.findings:
-        if finding.status is Status.FAIL:
-            oscal = to_oscal(finding.control_id)
-            for waiver in ordered:
-                if _matches(waiver, oscal, finding.target):
-                    finding = dataclasses.replace(finding, status=Status.WAIVED, waiver=waiver)
-                    hits[id(waiver)].append(
-                        {"control_id": finding.control_id, "target": finding.target}
-                    )
-                    break
+        if finding.status is not Status.FAIL:
+            findings.append(finding)
+            continue
+        oscal = to_oscal(finding.control_id)
+        hit = {"control_id": finding.control_id, "target": finding.target}
+        name = f"{finding.control_id} on {finding.target}"
+        risk = finding.risk or rate_finding(finding, evaluation_day(result))
+        matching = [w for w in ordered if _matches(w, oscal, finding.target)]
+        adjustment = next((w for w in matching if w.type == "risk_adjustment"), None)
+        if adjustment is not None:
+            adjusted = adjust(risk, adjustment.adjusted_likelihood, adjustment.adjusted_impact)
+            why = _not_lower(risk, adjusted)
+            if why:
+                refused[id(adjustment)].append(f"{name}: {why}")
             else:
-                for waiver in waiver_file.waivers:
-                    if id(waiver) not in current_ids and _matches(waiver, oscal, finding.target):
-                        hits[id(waiver)].append(
-                            {"control_id": finding.control_id, "target": finding.target}
-                        )
+                risk = adjusted
+                hits[id(adjustment)].append(hit)
+                finding = dataclasses.replace(finding, waiver=adjustment)
+        finding = dataclasses.replace(finding, risk=risk)
+        for waiver in (w for w in matching if w.type != "risk_adjustment"):
+            if waiver.type == "operational_requirement" and risk.effective_level == "high":
+                refused[id(waiver)].append(
+                    f"{name}: FedRAMP accepts no operational requirement for a high risk"
+                )
+                continue
+            if waiver.type == "poam" and today > parse_date(risk.deadline):
+                overdue[id(waiver)].append(
+                    f"{name}: its {risk.effective_level} risk was due on {risk.deadline} "
+                    f"({risk.detected} + the FedRAMP deadline)"
+                )
+                continue
+            finding = dataclasses.replace(finding, status=Status.WAIVED, waiver=waiver)
+            hits[id(waiver)].append(hit)
+            break
+        for waiver in waiver_file.waivers:
+            if id(waiver) not in current_ids and _matches(waiver, oscal, finding.target):
+                hits[id(waiver)].append(hit)
         findings.append(finding)
 
     states = []
     notes = list(result.notes)
     for waiver in waiver_file.waivers:
         expires = parse_date(waiver.expires)
+        found = hits[id(waiver)]
+        label = f"{waiver.type} entry for {waiver.control} on {waiver.target}"
         if is_expired(waiver, today):
             state = "expired"
             what = (
-                f"{len(hits[id(waiver)])} finding(s) it matches fail again"
-                if hits[id(waiver)]
+                f"{len(found)} finding(s) it matches fail again"
+                if found
                 else "it matches no failing finding"
             )
-            notes.append(
-                f"waiver for {waiver.control} on {waiver.target} expired on "
-                f"{waiver.expires} ({waiver.location}): {what}"
-            )
+            notes.append(f"{label} expired on {waiver.expires} ({waiver.location}): {what}")
         elif is_pending(waiver, today):
             state = "pending"
             what = (
-                f"{len(hits[id(waiver)])} finding(s) it matches still fail"
-                if hits[id(waiver)]
+                f"{len(found)} finding(s) it matches still fail"
+                if found
                 else "it matches no failing finding"
             )
             notes.append(
-                f"waiver for {waiver.control} on {waiver.target} is approved only from "
-                f"{waiver.approved_on} ({waiver.location}): {what}"
+                f"{label} is approved only from {waiver.approved_on} ({waiver.location}): {what}"
             )
-        elif hits[id(waiver)]:
+        elif found:
             state = "applied"
+            for why in (*refused[id(waiver)], *overdue[id(waiver)]):
+                notes.append(f"{label} does not apply to {why} ({waiver.location})")
+        elif refused[id(waiver)]:
+            state = "refused"
+            notes.append(
+                f"{label} is refused ({waiver.location}): " + "; ".join(refused[id(waiver)])
+            )
+        elif overdue[id(waiver)]:
+            state = "overdue"
+            notes.append(
+                f"{label} is past the FedRAMP remediation deadline ({waiver.location}), so "
+                "the finding fails again: " + "; ".join(overdue[id(waiver)])
+            )
         else:
             state = "stale"
             notes.append(
-                f"waiver for {waiver.control} on {waiver.target} matches no failing "
-                f"finding ({waiver.location}): remove it, or check its control and "
-                "target"
+                f"{label} matches no failing finding ({waiver.location}): remove it, or "
+                "check its control and target"
             )
         states.append(
             {
                 **waiver.to_dict(),
                 "state": state,
                 "days_to_expiry": (expires - today).days,
-                "findings": hits[id(waiver)],
+                "findings": found,
             }
         )
     inputs = (*result.inputs, InputFile("waivers", waiver_file.path, waiver_file.sha256))
@@ -261,7 +383,28 @@ def apply_waivers(result: Result, waiver_file: WaiverFile, *, today: date | None
     )
 
 
+def _not_lower(initial: Risk, adjusted: Risk) -> str:
+    """Why ``adjusted`` is not a lowering of ``initial`` ('' when it is)."""
+    order = RISK_LEVELS.index
+    pairs = (
+        ("likelihood", initial.likelihood, adjusted.adjusted_likelihood or initial.likelihood),
+        ("impact", initial.impact, adjusted.adjusted_impact or initial.impact),
+    )
+    for facet, before, after in pairs:
+        if order(after) > order(before):
+            return f"the adjusted {facet} {after} is above the initial {before}"
+    if all(before == after for _, before, after in pairs):
+        return (
+            f"the adjusted facets equal the initial ones ({initial.likelihood}, {initial.impact})"
+        )
+    return ""
+
+
 __all__ = [
+    "APPROVER_ROLES",
+    "DEVIATION_APPROVERS",
+    "DEVIATION_TYPES",
+    "POAM_MAX_DAYS",
     "WaiverFile",
     "apply_waivers",
     "is_expired",

@@ -17,6 +17,7 @@ from fedcheck.findings import (
     Status,
     Waiver,
 )
+from fedcheck.risk import rate
 
 #: Text a deployment could carry that must show literally in every format.
 SCRIPT = "<script>alert(1)</script>"
@@ -216,54 +217,56 @@ def findings() -> tuple[Finding, ...]:
 
 
 def make_result() -> Result:
-    """The Result every report test renders."""
-    return Result(
-        findings=findings(),
-        system={
-            "id": "sys-1",
-            "name": HOSTILE_NAME,
-            "owner": f"Owner {QUOTE}",
-            "description": f"# Not a heading | {UNICODE} {CDATA_END}",
-            "impact_level": "high",
-            "environment": "production",
-        },
-        baseline="high",
-        controls=controls(),
-        catalog_version="2025.1",
-        catalog_sha256="ab" * 32,
-        tool_version="0.1.0",
-        generated_at=GENERATED_AT,
-        inputs=(
-            InputFile("deployment", DEPLOYMENT, "cd" * 32),
-            InputFile("waivers", "deploy/waivers.yaml", "ef" * 32),
-        ),
-        deviations=(
-            {
-                "kind": "parameter",
-                "control": "AC-11",
-                "title": "Device Lock",
-                "parameter": "max_idle_minutes",
-                "odp": "ac-11_odp.02",
-                "fedramp_value": 15,
-                "value": 20,
-                "justification": f"Dictation | {JINJA}",
-                "approved_by": "AO",
-                "approved_on": "2024-11-02",
-                "location": {
-                    "file": "deploy/profile.yaml",
-                    "line": 23,
-                    "column": 5,
-                    "path": "deviations[0]",
+    """The Result every report test renders, with its failures rated (fedcheck.risk)."""
+    return rate(
+        Result(
+            findings=findings(),
+            system={
+                "id": "sys-1",
+                "name": HOSTILE_NAME,
+                "owner": f"Owner {QUOTE}",
+                "description": f"# Not a heading | {UNICODE} {CDATA_END}",
+                "impact_level": "high",
+                "environment": "production",
+            },
+            baseline="high",
+            controls=controls(),
+            catalog_version="2025.1",
+            catalog_sha256="ab" * 32,
+            tool_version="0.1.0",
+            generated_at=GENERATED_AT,
+            inputs=(
+                InputFile("deployment", DEPLOYMENT, "cd" * 32),
+                InputFile("waivers", "deploy/waivers.yaml", "ef" * 32),
+            ),
+            deviations=(
+                {
+                    "kind": "parameter",
+                    "control": "AC-11",
+                    "title": "Device Lock",
+                    "parameter": "max_idle_minutes",
+                    "odp": "ac-11_odp.02",
+                    "fedramp_value": 15,
+                    "value": 20,
+                    "justification": f"Dictation | {JINJA}",
+                    "approved_by": "AO",
+                    "approved_on": "2024-11-02",
+                    "location": {
+                        "file": "deploy/profile.yaml",
+                        "line": 23,
+                        "column": 5,
+                        "path": "deviations[0]",
+                    },
                 },
-            },
-        ),
-        waivers=(
-            {
-                **waiver().to_dict(),
-                "state": "applied",
-                "days_to_expiry": 57,
-                "findings": [{"control_id": "AC-11", "target": "web-ui"}],
-            },
-        ),
-        notes=(f"note with {SCRIPT}",),
+            ),
+            waivers=(
+                {
+                    **waiver().to_dict(),
+                    "state": "applied",
+                    "days_to_expiry": 57,
+                    "findings": [{"control_id": "AC-11", "target": "web-ui"}],
+                },
+            ),
+            notes=(f"note with {SCRIPT}",),
+        )
     )

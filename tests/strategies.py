@@ -14,6 +14,7 @@ is the stronger one. The monotonicity properties weaken or strengthen one value 
 from __future__ import annotations
 
 import copy
+import datetime
 import typing
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,12 @@ _PATTERNS = {
     dm.ID_PATTERN: _ID,
     dm.SYSTEM_ID_PATTERN: _ID,
     dm.COUNTRY_PATTERN: st.sampled_from(["us", "ca", "de", "gb"]),
+    # Dates before any evaluation date a test uses (a later one is an input error).
+    dm.DATE_PATTERN: st.dates(datetime.date(2000, 1, 1), datetime.date(2025, 12, 31)).map(
+        datetime.date.isoformat
+    ),
+    dm.SHA256_PATTERN: st.from_regex(r"\A[0-9a-f]{64}\Z"),
+    dm.URL_PATTERN: st.just("https://evidence.example.gov/record"),
 }
 
 #: fedcheck refuses these unquoted (YAML 1.1 and go-yaml read them as booleans), but PyYAML, which
@@ -66,6 +73,8 @@ def _optional_inner(annotation: Any) -> Any:
 def value_strategy(annotation: Any, constraints: dict[str, Any]) -> st.SearchStrategy[Any]:
     """A strategy for one field's value, from its type and its Field constraints."""
     annotation = _optional_inner(annotation)
+    if annotation is dm.IsoDate:  # Annotated[str, ...]: a calendar date
+        return _PATTERNS[dm.DATE_PATTERN]
     origin = typing.get_origin(annotation)
     if origin is typing.Literal:
         return st.sampled_from(typing.get_args(annotation))
@@ -126,6 +135,10 @@ def deployments(draw: st.DrawFn, max_items: int = 4) -> dict[str, Any]:
     data: dict[str, Any] = {"version": 1, "system": system}
     if component_ids or draw(st.booleans()):
         data["components"] = [draw(model_data(dm.Component, id=st.just(i))) for i in component_ids]
+        for component in data["components"]:
+            backup = component.get("backup")
+            if backup and "last_restore_test_days" in backup:
+                backup.pop("last_restore_test", None)  # both forms at once is an input error
     if service_ids or draw(st.booleans()):
         data["external_services"] = [
             draw(model_data(dm.ExternalService, id=st.just(i))) for i in service_ids
@@ -152,12 +165,19 @@ def deployments(draw: st.DrawFn, max_items: int = 4) -> dict[str, Any]:
             st.lists(
                 model_data(
                     dm.InheritedControls,
+                    # A claim counts only with its provider's CRM, which exists only for an
+                    # authorized provider (tests build one per claimed provider).
+                    fedramp_authorization=st.sampled_from(["li-saas", "low", "moderate", "high"]),
                     controls=st.lists(
                         st.sampled_from(["PE", "MA", "PE-3", "AC-2(3)", "ac-11", "CP-9"]),
                         max_size=3,
                     ),
                 ),
                 max_size=2,
+                unique_by=(
+                    lambda claim: " ".join(claim["provider"].split()).casefold(),
+                    lambda claim: claim.get("package_id") or id(claim),
+                ),
             )
         )
     return data

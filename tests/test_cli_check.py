@@ -14,9 +14,12 @@ ROOT = Path(__file__).resolve().parents[1]
 COMPLIANT = str(ROOT / "examples" / "agency-ai-assistant-compliant.yaml")
 NONCOMPLIANT = str(ROOT / "examples" / "agency-ai-assistant.yaml")
 
+# The evaluation date on which the compliant example's dated records are current.
+DATED = ["--as-of", "2026-12-01"]
+
 
 def test_compliant_deployment_exits_0(capsys) -> None:
-    assert main(["check", COMPLIANT, "--quiet"]) == 0
+    assert main(["check", COMPLIANT, *DATED, "--quiet"]) == 0
 
 
 def test_noncompliant_deployment_exits_1(capsys) -> None:
@@ -34,7 +37,7 @@ def test_fail_on_only_gates_at_or_above_the_severity(tmp_path: Path, capsys) -> 
     path.write_text(text, encoding="utf-8")
     assert main(["check", str(path), "--quiet"]) == 1
     assert main(["check", str(path), "--quiet", "--fail-on", "moderate"]) == 1
-    assert main(["check", str(path), "--quiet", "--fail-on", "high"]) == 0
+    assert main(["check", str(path), *DATED, "--quiet", "--fail-on", "high"]) == 0
 
 
 def test_bad_input_exits_2_with_a_located_message(tmp_path: Path, capsys) -> None:
@@ -85,7 +88,10 @@ def test_output_to_a_device_writes_through_it_and_leaves_the_device_alone(tmp_pa
     received: list[str] = []
     reader = threading.Thread(target=lambda: received.append(fifo.read_text(encoding="utf-8")))
     reader.start()
-    assert main(["check", COMPLIANT, "--quiet", "--format", "json", "--output", str(fifo)]) == 0
+    assert (
+        main(["check", COMPLIANT, *DATED, "--quiet", "--format", "json", "--output", str(fifo)])
+        == 0
+    )
     reader.join(timeout=10)
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # not replaced by a regular file
     assert received and '"format": "fedcheck-result"' in received[0]
@@ -104,7 +110,10 @@ def test_a_written_report_gets_ordinary_file_permissions(tmp_path: Path) -> None
     out = tmp_path / "report.json"
     old = os.umask(0o022)
     try:
-        assert main(["check", COMPLIANT, "--quiet", "--format", "json", "--output", str(out)]) == 0
+        assert (
+            main(["check", COMPLIANT, *DATED, "--quiet", "--format", "json", "--output", str(out)])
+            == 0
+        )
     finally:
         os.umask(old)
     assert oct(out.stat().st_mode & 0o777) == oct(0o644)

@@ -19,6 +19,9 @@ from fedcheck.completion import commands, script
 REPO = Path(__file__).resolve().parents[1]
 COMPLIANT = str(REPO / "examples" / "agency-ai-assistant-compliant.yaml")
 NONCOMPLIANT = str(REPO / "examples" / "agency-ai-assistant.yaml")
+
+# The evaluation date on which the compliant example's dated records are current.
+DATED = ["--as-of", "2026-12-01"]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -145,7 +148,7 @@ def test_completion_script_names_every_command_and_option(
 
 
 def test_quiet_check_prints_nothing_when_clean(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", COMPLIANT, "--quiet"]) == 0
+    assert main(["check", COMPLIANT, *DATED, "--quiet"]) == 0
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
 

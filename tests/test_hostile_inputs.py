@@ -825,7 +825,7 @@ WAIVER_EDITS = [
         "expiry_beyond_the_deadline",
         "expires: 2027-01-29",
         "expires: 2099-01-29",
-        "may run at most 90 days",
+        "is due at most 180 days after its weakness was detected",
         9,
         14,
     ),

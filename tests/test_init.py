@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from pathlib import Path
 from typing import Any
@@ -225,12 +226,25 @@ def test_check_of_a_fresh_starter_exits_1(
     assert main(["check", str(target), "--quiet"]) == 1
 
 
+def _records_for_today(level: str) -> list[dict[str, Any]]:
+    """A record, dated today, of each obligation the starter lists as a comment."""
+    today = datetime.datetime.now(datetime.UTC).date().isoformat()
+    text = scaffold.starter(level)
+    found = re.findall(r"^#   - \{id: ([^,]+), kind: ([^,]+), controls: \[([^\]]+)\]", text, re.M)
+    assert found, "the starter lists no dated obligation"
+    return [
+        {"id": i, "kind": k, "controls": [c], "date": today, "approved_by": "ISSO"}
+        for i, k, c in found
+    ]
+
+
 @pytest.mark.parametrize("level", LEVELS)
 def test_starter_passes_once_every_todo_is_decided(level: str, decisions_control: Path) -> None:
     data, _ = parse_text(scaffold.starter(level), "fedcheck.yaml")
-    for field, value in DECISIONS.items():
+    decisions = {**DECISIONS, "records": _records_for_today(level)}
+    for field, value in decisions.items():
         _set(data, field, value)
-    assert set(DECISIONS) == set(scaffold.TODO_FIELDS)
+    assert set(decisions) == set(scaffold.TODO_FIELDS)
     loaded = fedcheck.parse_deployment(yaml.safe_dump(data, sort_keys=False), "decided.yaml")
     result = fedcheck.evaluate(loaded, fedcheck.load_catalog([decisions_control]))
     assert [f"{f.control_id} {f.target}: {f.message}" for f in result.failing()] == []

@@ -386,18 +386,19 @@ def test_cli_check_with_a_tightening_profile_gates_on_the_new_value(workdir, cap
     for component in data["components"]:
         component["access"]["session_timeout_minutes"] = 12
     deploy = write(workdir / "compliant.json", json.dumps(data))
-    assert main(["check", deploy, "--quiet"]) == 0
+    dated = ["--as-of", "2026-12-01"]  # the compliant example's records are current then
+    assert main(["check", deploy, *dated, "--quiet"]) == 0
     path = write(
         workdir / "tight.yaml", "baseline: high\nparameters:\n  AC-11:\n    max_idle_minutes: 10\n"
     )
-    assert main(["check", deploy, "--profile", path, "--quiet"]) == 1
+    assert main(["check", deploy, *dated, "--profile", path, "--quiet"]) == 1
     out = capsys.readouterr().out
     assert "FAIL AC-11 web-ui" in out and "FAIL AC-11 assistant-api" in out
     assert out.count(" FAIL ") == out.count(" FAIL AC-11 ") == 2  # nothing else fails
     path = write(
         workdir / "tight.yaml", "baseline: high\nparameters:\n  AC-11:\n    max_idle_minutes: 12\n"
     )
-    assert main(["check", deploy, "--profile", path, "--quiet"]) == 0
+    assert main(["check", deploy, *dated, "--profile", path, "--quiet"]) == 0
 
 
 # --- comparisons and the worked example -----------------------------------------------------------

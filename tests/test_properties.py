@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from strategies import ORDERED_FIELDS, deployments, locate, other_values, replaced
 
 from fedcheck.catalog import Catalog, load_catalog
+from fedcheck.crm import Crm, parse_crm
 from fedcheck.evaluation import evaluate
 from fedcheck.findings import Result, Status
 from fedcheck.inputs import LoadedDeployment, parse_deployment
@@ -57,7 +58,24 @@ def load(data: dict[str, Any], file: str = "generated.yaml") -> tuple[str, Loade
 
 
 def run(deployment: LoadedDeployment) -> Result:
-    return evaluate(deployment, catalog(), generated_at=GENERATED_AT)
+    return evaluate(deployment, catalog(), generated_at=GENERATED_AT, crms=backing(deployment))
+
+
+def backing(deployment: LoadedDeployment) -> list[Crm]:
+    """A CRM for each claimed provider that puts every control on the provider, so that the
+    claims count (a claim without one is an input error)."""
+    out = []
+    for i, claim in enumerate(deployment.model.inherited_controls):
+        data = {
+            "version": 1,
+            "provider": claim.provider,
+            "package_id": claim.package_id or f"GENERATED-{i}",
+            "fedramp_authorization": claim.fedramp_authorization,
+            "date": "2026-01-01",
+            "controls": {c.id: {"responsibility": "provider"} for c in catalog()},
+        }
+        out.append(parse_crm(json.dumps(data), f"crm-{i}.json", as_json=True))
+    return out
 
 
 def verdicts(result: Result) -> set[tuple[str, str, str]]:

@@ -4,6 +4,7 @@ team with legacy findings can still gate every change."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 import textwrap
 from pathlib import Path
@@ -19,6 +20,8 @@ from fedcheck.regressions import diff, gate_on_new
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPLIANT = ROOT / "examples" / "agency-ai-assistant-compliant.yaml"
+# The evaluation date on which the compliant example's dated records are current.
+DATED = ["--as-of", "2026-12-01"]
 CATALOG = load_catalog()
 # The sorting and gating are exercised on AC-11 alone, so that what the tests expect does not
 # depend on how many other controls the catalog automates (the small deployments below state
@@ -187,17 +190,17 @@ def test_cli_check_with_baseline_result_gates_only_on_new_failures(tmp_path, mon
     # The command line evaluates the whole catalog: deployments that fail AC-11 only.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")
     old_path = compliant(tmp_path, "old", {"web-ui": 30, "assistant-api": 30})
-    old, _ = check_file(old_path, CATALOG)
+    old, _ = check_file(old_path, CATALOG, as_of=datetime.date(2026, 12, 1))
     assert ("AC-11", "web-ui") in pairs(old.failing())
     assert {f.target for f in old.failing()} == {"web-ui", "assistant-api"}  # what was weakened
     old_json = saved(tmp_path, "old", old)
     # Without the previous result the legacy failure fails the gate...
     legacy_only = compliant(tmp_path, "legacy", {"web-ui": 30, "assistant-api": 15})
-    assert main(["check", legacy_only, "--quiet"]) == 1
+    assert main(["check", legacy_only, *DATED, "--quiet"]) == 1
     # ...with it, only new failures do.
-    assert main(["check", legacy_only, "--quiet", "--baseline-result", old_json]) == 0
+    assert main(["check", legacy_only, *DATED, "--quiet", "--baseline-result", old_json]) == 0
     new_path = compliant(tmp_path, "new", {"web-ui": 30, "assistant-api": 15, "added": 60})
-    assert main(["check", new_path, "--quiet", "--baseline-result", old_json]) == 1
+    assert main(["check", new_path, *DATED, "--quiet", "--baseline-result", old_json]) == 1
     result, code = check_file(new_path, CATALOG, baseline_result=old_json)
     assert code == 1 and "AC-11 on added" in result.notes[-1]
 
@@ -208,7 +211,7 @@ def test_cli_refuses_results_of_another_system(runs, capsys) -> None:
     code = main(["diff", saved(tmp_path, "old", old), saved(tmp_path, "other", other)])
     assert code == 2
     assert (
-        "the previous result is for system 'sys', this one for 'other'" in capsys.readouterr().err
+        "the previous result is for system 'sys', this one for system 'other'" in capsys.readouterr().err
     )
 
 

@@ -18,14 +18,15 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden" / "examples"
 EXAMPLES = ["agency-ai-assistant", "agency-ai-assistant-compliant"]
 UPDATE = os.environ.get("FEDCHECK_UPDATE_GOLDEN") == "1"
-EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
+EPOCH = "1767225600"  # 2026-01-01T00:00:00Z: timestamps only
+AS_OF = "2026-12-01"  # the evaluation date the compliant example's records are current on
 
 
 def run_all_formats(example: str, out: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     monkeypatch.chdir(ROOT)  # paths in reports are as the user typed them
     out.mkdir(parents=True, exist_ok=True)
-    args = ["check", f"examples/{example}.yaml", "--quiet"]
+    args = ["check", f"examples/{example}.yaml", "--quiet", "--as-of", AS_OF]
     compliant = example.endswith("compliant")
     # A compliant run has no POA&M item, and an empty POA&M is refused (see test_cli_check).
     formats = [f for f in REPORT_FORMATS if not (compliant and f == "poam")]

@@ -162,6 +162,7 @@ def test_html_lists_every_section_and_the_sign_off(result: Result) -> None:
     html = render(result, "html")
     for section in (
         "summary",
+        "risk",
         "failing",
         "waived",
         "deviations",
@@ -397,6 +398,8 @@ def test_oscal_assessment_results_record_each_verdict(result: Result) -> None:
         ("ac-11_smt", "not-satisfied"),
         ("ac-2.3_smt", "satisfied"),
         ("pe-3_smt", "satisfied"),
+        ("sc-7_smt", "satisfied"),  # not applicable to its target
+        ("ca-2_smt", "not-satisfied"),  # manual: no evidence yet
     }
     assert one["observations"][0]["description"] == HOSTILE_MESSAGE
     for item in (doc, one, *one["observations"], *one["findings"], *one["risks"]):
@@ -428,13 +431,20 @@ def test_poam_has_an_open_item_per_failing_or_waived_finding(result: Result) -> 
     waived = doc["poam-items"][3]
     assert {
         "name": "POAM-ID",
-        "ns": "https://fedramp.gov/ns/oscal",
         "value": "POAM-0007",
+        "ns": "https://fedramp.gov/ns/oscal",
     } in waived["props"]
     assert waived["remarks"].startswith("Lock moves to the IdP")
     risks = {r["uuid"]: r for r in doc["risks"]}
     risk = risks[waived["related-risks"][0]["risk-uuid"]]
-    assert risk["status"] == "open" and risk["deadline"] == "2025-02-28T23:59:59Z"
+    # Detected on the run day 2025-01-02; a moderate risk is due 90 days later. The waiver's
+    # own planned date is an earlier milestone.
+    assert risk["status"] == "open" and risk["deadline"] == "2025-04-02T23:59:59Z"
+    planned = next(r for r in risk["remediations"] if r["lifecycle"] == "planned")
+    assert [t["timing"]["on-date"]["date"] for t in planned["tasks"]] == [
+        "2025-02-28T23:59:59Z",
+        "2025-04-02T23:59:59Z",
+    ]
     observations = {o["uuid"] for o in doc["observations"]}
     assert all(
         i["related-observations"][0]["observation-uuid"] in observations for i in doc["poam-items"]

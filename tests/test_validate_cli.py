@@ -34,12 +34,13 @@ def test_the_worked_example_validates(capsys) -> None:
         ("deployment.yaml", "deployment"),
         ("profile.yaml", "profile"),
         ("waivers.yaml", "waivers"),
+        ("crm.yaml", "crm"),
     ):
         assert any(
             line.startswith("ok") and name in line and f"({kind})" in line
             for line in captured.out.splitlines()
         ), captured.out
-    assert "4 file(s) checked, 0 with problems" in captured.err
+    assert "5 file(s) checked, 0 with problems" in captured.err
 
 
 def test_a_waiver_naming_a_custom_control_needs_its_directory(capsys) -> None:

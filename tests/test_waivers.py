@@ -3,6 +3,8 @@ waives nothing; one that matches nothing is stale; FedRAMP's deadlines bound eve
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import json
 import textwrap
 from datetime import date
@@ -15,7 +17,7 @@ from fedcheck.catalog import Catalog, load_catalog
 from fedcheck.cli import main
 from fedcheck.errors import InputError
 from fedcheck.evaluation import exit_code
-from fedcheck.findings import Result, Status
+from fedcheck.findings import Result, Severity, Status
 from fedcheck.loading import parse_text
 from fedcheck.waivers import apply_waivers, load_waivers, run_date
 
@@ -80,7 +82,7 @@ def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def run(files, path: str, today: date | None = None) -> tuple[Result, int]:
-    result, _ = check_file(files.deploy, AC11)
+    result, _ = check_file(files.deploy, AC11, as_of=date(2026, 12, 1))
     result = apply_waivers(result, load_waivers(path, catalog=CATALOG), today=today)
     return result, exit_code(result)
 
@@ -134,8 +136,8 @@ def test_a_waiver_that_matches_no_failing_finding_is_stale(files) -> None:
     assert sum("matches no failing finding" in n for n in result.notes) == 2
 
 
-def test_today_defaults_to_the_run_time_from_source_date_epoch(files) -> None:
-    path = files(waiver(expires="2026-11-30"))  # the day before SOURCE_DATE_EPOCH
+def test_today_defaults_to_the_evaluation_date(files) -> None:
+    path = files(waiver(expires="2026-11-30"))  # the day before the evaluation date
     result, _ = run(files, path)
     assert run_date(result) == date(2026, 12, 1)
     assert result.waivers[0]["state"] == "expired"
@@ -188,28 +190,190 @@ def test_a_waiver_missing_a_required_field_is_refused_at_its_line(files, field) 
     assert problem.fix == "add the missing key"
 
 
-def test_a_poam_waiver_beyond_the_moderate_deadline_is_refused(files) -> None:
-    # AC-11 is moderate severity: 90 days. 2026-11-01 + 91 days = 2027-01-31.
-    assert load_waivers(files(waiver(expires="2027-01-30")), catalog=CATALOG)
-    (problem,) = refused(files(waiver(expires="2027-01-31")))
+def test_a_poam_item_beyond_the_longest_fedramp_deadline_is_refused(files) -> None:
+    # No FedRAMP risk level gives more than 180 days: 2026-11-01 + 181 days = 2027-05-01.
+    assert load_waivers(files(waiver(expires="2027-04-30")), catalog=CATALOG)
+    (problem,) = refused(files(waiver(expires="2027-05-01")))
     assert problem.line == 8 and problem.column == 14
-    assert "at most 90 days after approval" in problem.message
-    assert "91 days after 2026-11-01" in problem.message
-    assert problem.fix.startswith("set expires to 2027-01-30 or earlier")
+    assert "at most 180 days after its weakness was detected" in problem.message
+    assert problem.fix.startswith("set expires to 2027-04-30 or earlier")
 
 
-def test_a_poam_waiver_for_a_high_control_has_30_days(files) -> None:
-    high = next(c for c in CATALOG if c.severity.value == "high" and "moderate" in c.baselines)
-    assert load_waivers(files(waiver(control=high.id, expires="2026-12-01")), catalog=CATALOG)
-    (problem,) = refused(files(waiver(control=high.id, expires="2026-12-02")))
-    assert "at most 30 days" in problem.message
+DEVIATION_FIELDS = {
+    "risk_adjustment": "approver_role: authorizing-official\n"
+    "  mitigating_factors: [the page is reachable from the agency network only]\n"
+    "  adjusted_likelihood: low\n",
+    "operational_requirement": "approver_role: authorizing-official\n",
+    "false_positive": "approver_role: fedramp-board\n"
+    "  evidence: the lock is enforced by the identity provider (policy export, 2026-10-30)\n",
+}
+
+
+def deviation(kind: str, **kw: str) -> str:
+    return waiver(kind=kind, **kw) + "  " + DEVIATION_FIELDS[kind]
 
 
 def test_a_deviation_may_run_a_year_and_no_more(files) -> None:
-    for kind in ("risk_adjustment", "operational_requirement", "false_positive"):
-        assert load_waivers(files(waiver(kind=kind, expires="2027-11-01")), catalog=CATALOG)
-        (problem,) = refused(files(waiver(kind=kind, expires="2027-11-02")))
+    for kind in DEVIATION_FIELDS:
+        assert load_waivers(files(deviation(kind, expires="2027-11-01")), catalog=CATALOG)
+        (problem,) = refused(files(deviation(kind, expires="2027-11-02")))
         assert f"a {kind} deviation may run at most 365 days" in problem.message
+
+
+@pytest.mark.parametrize("kind", list(DEVIATION_FIELDS))
+def test_an_older_deviation_without_the_authorizing_officials_approval_is_refused(
+    files, kind
+) -> None:
+    """Older waiver files keep loading, but a deviation they state without its approver is an
+    error at its line with the fix, not a silent acceptance."""
+    text = deviation(kind).replace("  approver_role: authorizing-official\n", "")
+    text = text.replace("  approver_role: fedramp-board\n", "")
+    (problem,) = refused(files(text))
+    assert problem.line == 2
+    assert "needs the authorizing official's approval" in problem.message
+    assert "approver_role: authorizing-official" in problem.fix
+
+
+def test_a_deviation_approved_by_the_isso_is_refused(files) -> None:
+    text = deviation("operational_requirement").replace("authorizing-official", "isso")
+    (problem,) = refused(files(text))
+    assert "approved by the authorizing official, not the isso" in problem.message
+
+
+def test_an_approver_role_outside_the_vocabulary_is_refused(files) -> None:
+    text = deviation("operational_requirement").replace("authorizing-official", "my-boss")
+    (problem,) = refused(files(text))
+    assert "is not one of" in problem.message
+
+
+def test_a_false_positive_without_evidence_is_refused(files) -> None:
+    text = "".join(
+        line + "\n" for line in deviation("false_positive").splitlines() if "evidence" not in line
+    )
+    (problem,) = refused(files(text))
+    assert "only with its evidence" in problem.message and problem.fix.startswith("add evidence")
+
+
+def test_a_risk_adjustment_needs_mitigating_factors_and_an_adjusted_facet(files) -> None:
+    bare = waiver(kind="risk_adjustment") + "  approver_role: authorizing-official\n"
+    problems = refused(files(bare))
+    assert {p.fix.split(":")[0] for p in problems} == {
+        "add mitigating_factors",
+        "add adjusted_likelihood and/or adjusted_impact (low, moderate or high)",
+    }
+
+
+def test_adjusted_facets_on_a_poam_item_are_refused(files) -> None:
+    (problem,) = refused(files(waiver(extra="  adjusted_impact: low\n")))
+    assert "belongs to a risk_adjustment" in problem.message and problem.line == 9
+
+
+def by_target(result: Result) -> dict[str, object]:
+    return {f.target: f for f in result.findings if f.control_id == "AC-11"}
+
+
+def test_a_false_positive_closes_the_item(files) -> None:
+    result, code = check_file(files.deploy, AC11, waivers=files(deviation("false_positive")))
+    web = by_target(result)["web"]
+    assert web.status is Status.WAIVED and web.waiver.type == "false_positive"
+    assert web.waiver.evidence.startswith("the lock is enforced")
+
+
+def test_a_risk_adjustment_lowers_the_rating_but_the_finding_still_fails(files) -> None:
+    plain, _ = check_file(files.deploy, AC11)
+    before = by_target(plain)["web"].risk
+    # AC-11 is moderate severity and the timeout is stated and wrong: high x moderate.
+    assert (before.likelihood, before.impact, before.level) == ("high", "moderate", "moderate")
+    result, code = check_file(files.deploy, AC11, waivers=files(deviation("risk_adjustment")))
+    web = by_target(result)["web"]
+    assert web.status is Status.FAIL and code == 1
+    assert (web.risk.adjusted_likelihood, web.risk.adjusted_impact) == ("low", "moderate")
+    assert web.risk.adjusted_level == "low" and web.risk.level == "moderate"
+    # The adjusted clock still counts from the original detection day: 180 days for low.
+    assert web.risk.detected == before.detected
+    assert date.fromisoformat(web.risk.deadline) == date.fromisoformat(before.detected) + (
+        date(2027, 6, 30) - date(2027, 1, 1)
+    )
+    # The gate reads the adjusted level.
+    assert exit_code(result, Severity.MODERATE) == 1  # api still moderate
+    only_web = dataclasses.replace(
+        result, findings=tuple(f for f in result.findings if f.target != "api")
+    )
+    assert exit_code(only_web, Severity.MODERATE) == 0
+    assert exit_code(only_web, Severity.LOW) == 1
+
+
+def test_a_risk_adjustment_that_does_not_lower_the_risk_is_refused(files) -> None:
+    text = deviation("risk_adjustment").replace("adjusted_likelihood: low", "adjusted_impact: high")
+    result, _ = check_file(files.deploy, AC11, waivers=files(text))
+    assert result.waivers[0]["state"] == "refused"
+    assert by_target(result)["web"].risk.adjusted_level is None
+    assert any("above the initial moderate" in n for n in result.notes)
+
+
+def test_an_operational_requirement_is_refused_for_a_high_risk(files) -> None:
+    result, _ = check_file(files.deploy, AC11)
+    high = dataclasses.replace(
+        result,
+        findings=tuple(
+            dataclasses.replace(
+                f, risk=dataclasses.replace(f.risk, likelihood="high", impact="high", level="high")
+            )
+            if f.risk is not None
+            else f
+            for f in result.findings
+        ),
+    )
+    text = deviation("operational_requirement", target="*")
+    out = apply_waivers(high, load_waivers(files(text), catalog=CATALOG))
+    assert ac11(out) == {"web": Status.FAIL, "api": Status.FAIL, "ok": Status.PASS}
+    # A wildcard that applies to one target and not to another says so for the other.
+    mixed = dataclasses.replace(
+        high,
+        findings=tuple(
+            dataclasses.replace(f, risk=dataclasses.replace(f.risk, level="moderate"))
+            if f.target == "api" and f.risk is not None
+            else f
+            for f in high.findings
+        ),
+    )
+    part = apply_waivers(mixed, load_waivers(files(text), catalog=CATALOG))
+    assert ac11(part) == {"web": Status.FAIL, "api": Status.WAIVED, "ok": Status.PASS}
+    assert part.waivers[0]["state"] == "applied"
+    assert any("does not apply to AC-11 on web" in n for n in part.notes)
+    assert exit_code(out) == 1 and out.waivers[0]["state"] == "refused"
+    assert any("no operational requirement for a high risk" in n for n in out.notes)
+    # Once a risk adjustment lowers it, the operational requirement can accept it.
+    both = files(deviation("risk_adjustment", target="*"), text)
+    out = apply_waivers(high, load_waivers(both, catalog=CATALOG))
+    assert ac11(out) == {"web": Status.WAIVED, "api": Status.WAIVED, "ok": Status.PASS}
+
+
+def test_an_operational_requirement_accepts_a_moderate_risk(files) -> None:
+    result, _ = check_file(files.deploy, AC11, waivers=files(deviation("operational_requirement")))
+    assert by_target(result)["web"].status is Status.WAIVED
+
+
+def test_a_poam_item_fails_again_past_the_deadline_from_detection(files) -> None:
+    """The deadline counts from the original detection day, not from the approval."""
+    result, _ = check_file(files.deploy, AC11)
+    rated = dataclasses.replace(
+        result,
+        findings=tuple(
+            dataclasses.replace(
+                f, risk=dataclasses.replace(f.risk, detected="2026-06-01", deadline="2026-08-30")
+            )
+            if f.risk is not None
+            else f
+            for f in result.findings
+        ),
+    )
+    out = apply_waivers(
+        rated, load_waivers(files(waiver()), catalog=CATALOG), today=date(2026, 11, 15)
+    )
+    assert by_target(out)["web"].status is Status.FAIL
+    assert out.waivers[0]["state"] == "overdue"
+    assert any("was due on 2026-08-30" in n for n in out.notes)
 
 
 def test_an_unknown_control_is_refused(files) -> None:
@@ -267,9 +431,22 @@ def compliant_failing_ac11(tmp_path: Path) -> str:
 
 def test_cli_check_with_waivers(files, tmp_path, capsys) -> None:
     deploy = compliant_failing_ac11(tmp_path)
-    result, code = check_file(deploy, CATALOG)
+    result, code = check_file(deploy, CATALOG, as_of=datetime.date(2026, 12, 1))
     assert code == 1 and {f.target for f in result.failing()} == {"web-ui", "assistant-api"}
-    assert main(["check", deploy, "--quiet", "--waivers", files(waiver(target="*"))]) == 0
+    assert (
+        main(
+            [
+                "check",
+                deploy,
+                "--as-of",
+                "2026-12-01",
+                "--quiet",
+                "--waivers",
+                files(waiver(target="*")),
+            ]
+        )
+        == 0
+    )
     assert main(["check", deploy, "--quiet", "--waivers", files(waiver(target="web-ui"))]) == 1
     assert "FAIL AC-11 assistant-api" in capsys.readouterr().out
 
@@ -277,7 +454,7 @@ def test_cli_check_with_waivers(files, tmp_path, capsys) -> None:
 def test_cli_refuses_a_waiver_beyond_its_deadline_with_exit_2(files, capsys) -> None:
     path = files(waiver(expires="2027-06-01"))
     assert main(["check", files.deploy, "--quiet", "--waivers", path]) == 2
-    assert f"{path}:8:14: error: a POA&M waiver for AC-11" in capsys.readouterr().err
+    assert f"{path}:8:14: error: a POA&M item is due at most 180 days" in capsys.readouterr().err
 
 
 def test_the_worked_example_waives_both_its_findings(monkeypatch) -> None:
@@ -291,17 +468,18 @@ def test_the_worked_example_waives_both_its_findings(monkeypatch) -> None:
         tailoring=tailoring,
         waivers=str(EXAMPLE / "waivers.yaml"),
         extra_inputs=inputs,
+        as_of=date(2026, 12, 1),
     )
     assert code == 0
     assert [w["state"] for w in result.waivers] == ["applied", "applied"]
     # After the ORG-1 waiver's expiry day, its finding fails the gate again.
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1797724800")  # 2026-12-20
     result, code = check_file(
         str(EXAMPLE / "deployment.yaml"),
         catalog,
         tailoring=tailoring,
         waivers=str(EXAMPLE / "waivers.yaml"),
         extra_inputs=inputs,
+        as_of=date(2026, 12, 20),
     )
     assert code == 1
     assert [w["state"] for w in result.waivers] == ["applied", "expired"]

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..families import FAMILY_TITLES
 from ..findings import STATUS_ORDER, Finding, Result, Status
+from ..text import neutralize
 
 #: How each status reads in a count ("3 failed") and as a label ("FAIL").
 STATUS_WORDS: dict[Status, str] = {
@@ -40,7 +41,6 @@ SUMMARY_ORDER: tuple[Status, ...] = (
     Status.NOT_APPLICABLE,
 )
 
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _WHITESPACE = re.compile(r"\s+")
 # A sentence ends at . ! or ? before a space and a word that is not lower case ("e.g." is no end).
@@ -75,12 +75,15 @@ def first_sentence(text: str) -> str:
 
 
 def visible(text: str) -> str:
-    """``text`` with control characters shown as ``\\xNN``, so they cannot drive a terminal."""
-    return _CONTROL_CHARS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """``text`` with control characters, bidirectional overrides and zero-width characters
+    shown as escapes, so they cannot drive a terminal or hide what the text says."""
+    return neutralize(text, multiline=True)
 
 
 def xml_safe(text: str) -> str:
-    """``text`` without the characters XML 1.0 cannot hold (shown as ``\\xNN`` instead)."""
+    """``text`` without the characters XML 1.0 cannot hold, nor any that could drive a terminal
+    or hide what it says (each shown as an escape instead)."""
+    text = neutralize(text, multiline=True)
     return _XML_ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 

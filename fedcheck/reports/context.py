@@ -10,7 +10,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from ..findings import STATUS_ORDER, Evidence, Finding, Location, Result, Status, Waiver
+from ..findings import STATUS_ORDER, Evidence, Finding, Location, Result, Risk, Status, Waiver
+from ..risk import BASIS_WORDS, REMEDIATION_DAYS
 from ._common import (
     STATUS_LABELS,
     STATUS_WORDS,
@@ -61,6 +62,7 @@ def _evidence(e: Evidence) -> dict[str, Any]:
         "expected": e.expected,
         "missing": e.missing,
         "location": _location(e.location),
+        "source": e.source_label,  # declared, or the plan resource that evidences it
     }
 
 
@@ -77,6 +79,69 @@ def _waiver(w: Waiver | None) -> dict[str, Any] | None:
         "type": w.type,
         "poam_id": _text(w.poam_id),
         "location": _location(w.location),
+        "approver_role": _text(w.approver_role),
+        "evidence": _text(w.evidence),
+        "mitigating_factors": list(w.mitigating_factors),
+    }
+
+
+def _risk(r: Risk | None) -> dict[str, Any] | None:
+    if r is None:
+        return None
+    return {
+        "likelihood": r.likelihood,
+        "impact": r.impact,
+        "level": r.level,
+        "adjusted_likelihood": _text(r.adjusted_likelihood),
+        "adjusted_impact": _text(r.adjusted_impact),
+        "adjusted_level": _text(r.adjusted_level),
+        "effective_level": r.effective_level,
+        "detected": r.detected,
+        "deadline": r.deadline,
+        "days": REMEDIATION_DAYS[r.effective_level],
+        "basis": r.basis,
+        "basis_text": BASIS_WORDS.get(r.basis, r.basis),
+        "rationale": r.rationale,
+    }
+
+
+#: What each signatory of the attestation signs (the report is not an assessment).
+SIGNOFF: tuple[tuple[str, str], ...] = (
+    (
+        "System owner",
+        "that the deployment description checked here describes the system as deployed, and "
+        "that this self-check was prepared with fedcheck",
+    ),
+    (
+        "ISSO",
+        "that every failing finding, POA&M entry and deviation listed here is tracked in the "
+        "system's POA&M",
+    ),
+    (
+        "Assessor",
+        "only that this self-check was received as a provider-supplied artifact to examine; "
+        "it is not a security assessment report and carries no assessment verdict",
+    ),
+)
+
+RISK_ORDER = ("high", "moderate", "low")
+
+
+def _risks(result: Result) -> dict[str, Any]:
+    rows = [
+        finding_view(f)
+        for f in by_urgency([f for f in result.findings if f.risk is not None])
+        if f.status in (Status.FAIL, Status.ERROR, Status.WAIVED)
+    ]
+    rows.sort(key=lambda v: RISK_ORDER.index(v["risk"]["effective_level"]))
+    open_rows = [v for v in rows if v["status"] in ("fail", "error")]
+    return {
+        "rows": rows,
+        "open": {
+            level: sum(1 for v in open_rows if v["risk"]["effective_level"] == level)
+            for level in RISK_ORDER
+        },
+        "days": {level: REMEDIATION_DAYS[level] for level in RISK_ORDER},
     }
 
 
@@ -97,6 +162,7 @@ def finding_view(f: Finding) -> dict[str, Any]:
         "remediation": f.remediation,
         "fix": first_sentence(f.remediation),
         "waiver": _waiver(f.waiver),
+        "risk": _risk(f.risk),
     }
 
 
@@ -111,6 +177,7 @@ def _waiver_state(entry: dict[str, Any]) -> dict[str, Any]:
         "type": _text(entry.get("type")),
         "poam_id": _text(entry.get("poam_id")),
         "state": _text(entry.get("state")),
+        "approver_role": _text(entry.get("approver_role")),
         "days_to_expiry": entry.get("days_to_expiry"),
         "findings": [
             f"{_text(h.get('control_id'))} {_text(h.get('target'))}"
@@ -197,9 +264,22 @@ def build_context(result: Result) -> dict[str, Any]:
     counts = result.counts()
     system = {name: _text(result.system.get(name)) for name in SYSTEM_FIELDS}
     failing = [finding_view(f) for f in by_urgency([f for f in result.findings if f.is_failing])]
+    name = system["name"] or system["id"]
     return {
         "tool": {"name": "fedcheck", "version": result.tool_version},
         "generated_at": result.generated_at,
+        "as_of": result.as_of_date,
+        "evaluation_date": result.as_of_date,
+        "rules_edition": _text(getattr(result, "rules_edition", None)),
+        "attestation": {
+            "title": f"Pre-assessment self-check: {name}",
+            "kind": "pre-assessment self-check",
+            "statement": "A pre-assessment self-check prepared by the system owner with "
+            "fedcheck from the system's deployment description. It is not a security "
+            "assessment report: no assessor tested the system, and controls that need "
+            "evidence fedcheck cannot read are listed as needing it.",
+        },
+        "risks": _risks(result),
         "system": system,
         "scope": {
             "baseline": result.baseline,
@@ -228,10 +308,17 @@ def build_context(result: Result) -> dict[str, Any]:
         "waivers": [_waiver_state(w) for w in result.waivers],
         "notes": list(result.notes),
         "signoff": [
-            {"role": "System owner", "name": system["owner"]},
-            {"role": "Assessor", "name": ""},
+            {"role": role, "name": system["owner"] if role == "System owner" else "", "signs": what}
+            for role, what in SIGNOFF
         ],
     }
 
 
-__all__ = ["SYSTEM_FIELDS", "STATUS_COLORS", "build_context", "chart_svg", "finding_view"]
+__all__ = [
+    "SIGNOFF",
+    "STATUS_COLORS",
+    "SYSTEM_FIELDS",
+    "build_context",
+    "chart_svg",
+    "finding_view",
+]

@@ -33,7 +33,7 @@ class _FindingEncoder:
         self._files = {}
 
     def __call__(self, finding: Any) -> str:
-        if finding.evidence or finding.waiver is not None:
+        if finding.evidence or finding.waiver is not None or finding.risk is not None:
             return _COMPACT.encode(finding.to_dict())
         key = (
             finding.control_id,

@@ -109,6 +109,7 @@ def build_junit(result: Result) -> ET.Element:
         properties = ET.SubElement(suite, "properties")
         for name, value in (
             ("baseline", result.baseline),
+            ("evaluation_date", result.as_of_date),
             ("system", system),
             ("catalog_version", result.catalog_version),
             ("tool_version", result.tool_version),

@@ -1,16 +1,26 @@
-"""Render a Result as OSCAL 1.1.3 JSON: assessment results (every verdict) and a POA&M (open items).
+"""Render a Result as OSCAL 1.1.3 JSON: assessment results (every control) and a FedRAMP POA&M.
 
-Identifiers are UUID v5 derived from a digest of the run's inputs and what they name, so the same
-inputs give the same document, and the same finding keeps its UUID across runs.
+Both follow FedRAMP's OSCAL guides where fedcheck knows the facts: the tool is a component and
+the origin of every observation; observations name the affected assets (inventory items) and
+say how a fact was established (``EXAMINE`` for a fact declared in a description, ``TEST`` only
+for one a machine source such as a Terraform plan evidences); risks carry FedRAMP likelihood
+and impact facets, a deadline and a planned remediation with a milestone; POA&M items carry a
+``POAM-ID`` and one risk each, naming every ``impacted-control-id`` of their root cause.
+
+Observation and result identifiers are UUID v5 of a digest of the run's inputs, so the same
+inputs give the same document. A POA&M item, its risk and its ``POAM-ID`` are named by the
+system and the weakness only, so they stay the same from one month's POA&M to the next.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from typing import Any
 
-from ..findings import ControlInfo, Finding, Result, Status
+from ..findings import ControlInfo, Evidence, Finding, Result, Risk, Status, Waiver
+from ..risk import REMEDIATION_DAYS, evaluation_day, rate_finding, root_causes
 from ._common import inputs_digest, one_line, pretty_json, show_value
 
 OSCAL_VERSION = "1.1.3"
@@ -18,13 +28,15 @@ OSCAL_VERSION = "1.1.3"
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:fedcheck:oscal")
 #: The namespace of fedcheck's own OSCAL properties.
 FEDCHECK_NS = "urn:fedcheck:oscal"
-#: FedRAMP's namespace, for the POAM-ID property FedRAMP's POA&M template defines.
+#: FedRAMP's namespace for its OSCAL extensions (POAM-ID, impacted-control-id, deviations).
 FEDRAMP_NS = "https://fedramp.gov/ns/oscal"
+#: The ``system`` of FedRAMP's likelihood and impact facets.
+FEDRAMP_SYSTEM = "https://fedramp.gov"
 #: Waiver types that are FedRAMP deviation requests (the rest are POA&M items).
 DEVIATION_TYPES = ("risk_adjustment", "operational_requirement", "false_positive")
+#: Evidence sources that are not a machine reading (the fact is declared by a person).
+DECLARED_SOURCES = ("", "declared")
 
-#: Findings that carry an assessment verdict (manual and not-applicable ones carry none).
-_DETERMINED = (Status.ERROR, Status.FAIL, Status.WAIVED, Status.INHERITED, Status.PASS)
 _OPEN = (Status.ERROR, Status.FAIL, Status.WAIVED)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -34,6 +46,7 @@ class _Ids:
 
     def __init__(self, result: Result) -> None:
         self.digest = inputs_digest(result)
+        self.system = str(result.system.get("id") or "")
         # A finding is named by control, target and field; a repeat of the same name (several
         # findings of one control on one target) is told apart by its occurrence number.
         self.keys: dict[int, str] = {}
@@ -49,6 +62,10 @@ class _Ids:
 
     def of(self, kind: str, f: Finding) -> str:
         return self(kind, self.keys[id(f)])
+
+    def lasting(self, *what: str) -> str:
+        """A UUID that depends on the system and ``what`` only, not on this run's inputs."""
+        return str(uuid.uuid5(NAMESPACE, "|".join(("lasting", self.system, *what))))
 
 
 def token(text: str) -> str:
@@ -68,22 +85,41 @@ def _named(f: Finding) -> str:
     return f"{f.control_id} {f.title}" if f.title else f.control_id
 
 
-def _prop(name: str, value: Any, ns: str = FEDCHECK_NS) -> dict[str, str]:
-    return {"name": name, "ns": ns, "value": string(value)}
+def _prop(name: str, value: Any, ns: str | None = FEDCHECK_NS) -> dict[str, str]:
+    prop = {"name": name, "value": string(value)}
+    if ns is not None:
+        prop["ns"] = ns
+    return prop
 
 
-def _deadline(day: str) -> str | None:
+def _day_end(day: str) -> str | None:
     return f"{day}T23:59:59Z" if _DATE.match(day) else None
 
 
-def _metadata(result: Result, title: str) -> dict[str, Any]:
+def _day_start(day: str) -> str | None:
+    return f"{day}T00:00:00Z" if _DATE.match(day) else None
+
+
+def _oscal_id(f: Finding, infos: dict[str, ControlInfo]) -> str:
+    info = infos.get(f.control_id)
+    return token(info.oscal_id if info is not None else f.control_id.lower())
+
+
+# --- metadata, parties and the tool ----------------------------------------------------------
+
+
+def _metadata(result: Result, ids: _Ids, title: str) -> dict[str, Any]:
     system = result.system
     props = [
         _prop("baseline", result.baseline),
+        _prop("evaluation-date", result.as_of_date),
         _prop("catalog-version", result.catalog_version),
         _prop("catalog-sha256", result.catalog_sha256),
+        _prop("evaluation-date", evaluation_day(result).isoformat()),
     ]
     props += [_prop(f"input-{i.role}", f"{i.path} sha256:{i.sha256}") for i in result.inputs]
+    owner = one_line(str(system.get("owner") or "")) or "the system owner (not named in the input)"
+    owner_uuid = ids.lasting("party", "system-owner")
     return {
         "title": f"{title}: {one_line(str(system.get('name') or system.get('id') or 'system'))}",
         "published": result.generated_at,
@@ -91,7 +127,108 @@ def _metadata(result: Result, title: str) -> dict[str, Any]:
         "version": result.tool_version,
         "oscal-version": OSCAL_VERSION,
         "props": props,
+        "roles": [
+            {"id": "system-owner", "title": "System owner"},
+            {"id": "assessor", "title": "Assessor"},
+        ],
+        "parties": [
+            {
+                "uuid": owner_uuid,
+                "type": "organization",
+                "name": owner,
+                "remarks": "Ran fedcheck on its own deployment description: a pre-assessment "
+                "self-check, not an independent assessment.",
+            }
+        ],
+        "responsible-parties": [
+            {"role-id": "system-owner", "party-uuids": [owner_uuid]},
+            {"role-id": "assessor", "party-uuids": [owner_uuid]},
+        ],
     }
+
+
+def _tool(result: Result, ids: _Ids) -> dict[str, Any]:
+    return {
+        "uuid": ids.lasting("component", "fedcheck"),
+        "type": "software",
+        "title": "fedcheck",
+        "description": "fedcheck, which checks a deployment description against the FedRAMP "
+        "Rev5 controls it automates and lists the rest as needing evidence.",
+        "props": [
+            _prop("name", "fedcheck", FEDRAMP_NS),
+            _prop("version", result.tool_version, None),
+        ],
+        "status": {"state": "operational"},
+    }
+
+
+def _tool_origin(ids: _Ids) -> dict[str, Any]:
+    return {"actors": [{"type": "tool", "actor-uuid": ids.lasting("component", "fedcheck")}]}
+
+
+def _assets(result: Result, ids: _Ids, findings: list[Finding]) -> list[dict[str, Any]]:
+    """An inventory item for every target the findings concern, in first-seen order."""
+    seen: dict[tuple[str, str], None] = {}
+    for f in findings:
+        seen.setdefault((f.target_kind, f.target), None)
+    return [
+        {
+            "uuid": ids.lasting("asset", kind, target),
+            "description": f"The {kind} {target} of the deployment description.",
+            "props": [_prop("asset-id", target, None), _prop("target-kind", kind)],
+        }
+        for kind, target in seen
+    ]
+
+
+def _subjects(ids: _Ids, *findings: Finding) -> list[dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for f in findings:
+        ref = ids.lasting("asset", f.target_kind, f.target)
+        out.setdefault(ref, {"subject-uuid": ref, "type": "inventory-item"})
+    return list(out.values())
+
+
+# --- observations ----------------------------------------------------------------------------
+
+
+def _is_machine(e: Evidence) -> bool:
+    return str(getattr(e, "source", "declared") or "") not in DECLARED_SOURCES
+
+
+def methods(f: Finding) -> list[str]:
+    """``TEST`` for facts a machine source evidences, ``EXAMINE`` for declared ones."""
+    machine = [e for e in f.evidence if _is_machine(e)]
+    out = []
+    if len(machine) < len(f.evidence) or not f.evidence:
+        out.append("EXAMINE")
+    if machine:
+        out.append("TEST")
+    return out
+
+
+def _observation(ids: _Ids, f: Finding, collected: str) -> dict[str, Any]:
+    obs: dict[str, Any] = {
+        "uuid": ids.of("observation", f),
+        "title": f"{f.control_id} on {f.target}",
+        "description": f.message,
+        "props": _finding_props(f),
+        "methods": methods(f),
+        "types": ["finding"] if f.status in _OPEN else ["control-objective"],
+        "origins": [_tool_origin(ids)],
+        "subjects": _subjects(ids, f),
+        "collected": collected,
+    }
+    if f.evidence:
+        obs["relevant-evidence"] = [_evidence(e) for e in f.evidence]
+    return obs
+
+
+def _collected(f: Finding, result: Result) -> str:
+    """An open weakness is collected on its original detection day; the rest on this run."""
+    if f.risk is not None and f.status in _OPEN:
+        return _day_start(f.risk.detected) or result.generated_at
+    return result.generated_at
 
 
 def _finding_props(f: Finding) -> list[dict[str, str]]:
@@ -109,108 +246,317 @@ def _finding_props(f: Finding) -> list[dict[str, str]]:
     return props
 
 
-def _observation(ids: _Ids, f: Finding, collected: str) -> dict[str, Any]:
-    obs: dict[str, Any] = {
-        "uuid": ids.of("observation", f),
-        "title": f"{f.control_id} on {f.target}",
-        "description": f.message,
-        "props": _finding_props(f),
-        "methods": ["TEST"] if f.status is not Status.INHERITED else ["EXAMINE"],
-        "types": ["finding"] if f.status in _OPEN else ["control-objective"],
-        "collected": collected,
-    }
-    if f.evidence:
-        obs["relevant-evidence"] = [_evidence(e) for e in f.evidence]
-    return obs
-
-
-def _evidence(e: Any) -> dict[str, Any]:
+def _evidence(e: Evidence) -> dict[str, Any]:
     actual = "missing" if e.missing else show_value(e.actual)
     item: dict[str, Any] = {
         "description": f"{e.path} is {actual}; expected {e.expected}",
-        "props": [_prop("field", e.path), _prop("expected", e.expected)],
+        "props": [
+            _prop("field", e.path),
+            _prop("expected", e.expected),
+            _prop("source", getattr(e, "source", "declared") or "declared"),
+        ],
     }
     if not e.missing:
         item["props"].append(_prop("actual", actual))
     if e.location is not None:
         item["props"].append(_prop("location", str(e.location)))
+    if _is_machine(e) and e.location is not None:
+        item["href"] = e.location.file  # the plan (or .tf file) that evidences the value
     return item
 
 
-def _risk_status(f: Finding) -> str:
-    if f.status is Status.WAIVED and f.waiver is not None and f.waiver.type in DEVIATION_TYPES:
+# --- risks -----------------------------------------------------------------------------------
+
+
+def _risk_of(f: Finding, result: Result) -> Risk:
+    return f.risk if f.risk is not None else rate_finding(f, evaluation_day(result))
+
+
+def _facets(risk: Risk) -> list[dict[str, Any]]:
+    def facet(name: str, value: str, state: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "system": FEDRAMP_SYSTEM,
+            "value": value,
+            "props": [{"name": "state", "value": state}],
+        }
+
+    out = [facet("likelihood", risk.likelihood, "initial"), facet("impact", risk.impact, "initial")]
+    if risk.adjusted_level is not None:
+        out += [
+            facet("likelihood", risk.adjusted_likelihood or risk.likelihood, "adjusted"),
+            facet("impact", risk.adjusted_impact or risk.impact, "adjusted"),
+        ]
+    return out
+
+
+def _characterization(ids: _Ids, risk: Risk) -> dict[str, Any]:
+    return {
+        "props": [
+            _prop("risk-exposure", risk.level),
+            *(
+                [_prop("adjusted-risk-exposure", risk.adjusted_level)]
+                if risk.adjusted_level
+                else []
+            ),
+            _prop("rating-basis", risk.rationale),
+        ],
+        "origin": _tool_origin(ids),
+        "facets": _facets(risk),
+    }
+
+
+def _applied(result: Result) -> dict[tuple[str, str], list[Waiver]]:
+    """The entries of the waiver file that applied to each (control, target)."""
+    out: dict[tuple[str, str], list[Waiver]] = {}
+    for state in result.waivers:
+        if state.get("state") != "applied":
+            continue
+        try:
+            waiver = Waiver.from_dict(state)
+        except (KeyError, TypeError):
+            continue
+        for hit in state.get("findings") or []:
+            if isinstance(hit, dict):
+                key = (str(hit.get("control_id")), str(hit.get("target")))
+                out.setdefault(key, []).append(waiver)
+    return out
+
+
+def _deviations(f: Finding, applied: dict[tuple[str, str], list[Waiver]]) -> list[Waiver]:
+    found = list(applied.get((f.control_id, f.target), []))
+    if f.waiver is not None and f.waiver not in found:
+        found.append(f.waiver)
+    return found
+
+
+def _deviation_observation(ids: _Ids, f: Finding, w: Waiver, result: Result) -> dict[str, Any]:
+    kind = w.type.replace("_", "-")
+    words = {
+        "false_positive": "False positive",
+        "operational_requirement": "Operational requirement",
+        "risk_adjustment": "Risk adjustment",
+        "poam": "POA&M item",
+    }[w.type]
+    obs: dict[str, Any] = {
+        "uuid": ids.of(f"observation-{kind}", f),
+        "title": f"{words}: {f.control_id} on {f.target}",
+        "description": w.justification,
+        "props": [
+            _prop("approved-by", w.approved_by),
+            _prop("approver-role", w.approver_role or "not stated"),
+            _prop("approved-on", w.approved_on),
+            _prop("expires", w.expires),
+        ],
+        "methods": ["EXAMINE"],
+        "types": [kind],
+        "subjects": _subjects(ids, f),
+        "collected": _day_start(w.approved_on) or result.generated_at,
+    }
+    if w.evidence:
+        obs["relevant-evidence"] = [{"description": w.evidence}]
+    if w.location is not None:
+        obs["props"].append(_prop("location", str(w.location)))
+    return obs
+
+
+def _risk_status(f: Finding, deviations: list[Waiver]) -> str:
+    kinds = {w.type for w in deviations}
+    if f.status is Status.WAIVED and "false_positive" in kinds:
+        return "closed"
+    if f.status is Status.WAIVED and "operational_requirement" in kinds:
         return "deviation-approved"
     return "open"
 
 
-def _risk(ids: _Ids, f: Finding) -> dict[str, Any]:
-    risk: dict[str, Any] = {
-        "uuid": ids.of("risk", f),
-        "title": f"{_named(f)} not satisfied on {f.target}",
-        "description": f.message,
-        "statement": f"{f.severity.value} severity: {f.message}",
-        "props": [_prop("severity", f.severity.value), _prop("status", f.status.value)],
-        "status": _risk_status(f),
-    }
-    if f.remediation:
-        risk["remediations"] = [
+def _remediations(ids: _Ids, key: str, members: list[Finding], risk: Risk) -> list[dict[str, Any]]:
+    lead = members[0]
+    fixes = list(dict.fromkeys(f.remediation for f in members if f.remediation))
+    out: list[dict[str, Any]] = []
+    if fixes:
+        out.append(
             {
-                "uuid": ids.of("remediation", f),
+                "uuid": ids.lasting("recommendation", key),
                 "lifecycle": "recommendation",
-                "title": f"Remediate {f.control_id} on {f.target}",
-                "description": f.remediation,
+                "title": "fedcheck's recommendation",
+                "description": " ".join(fixes),
+                "origins": [_tool_origin(ids)],
             }
-        ]
-    if f.waiver is not None:
-        deadline = _deadline(f.waiver.expires)
-        if deadline:
-            risk["deadline"] = deadline
-    risk["related-observations"] = [{"observation-uuid": ids.of("observation", f)}]
-    return risk
+        )
+    due = _day_end(risk.deadline) or ""
+    tasks = []
+    for w in (m.waiver for m in members if m.waiver is not None and m.waiver.type == "poam"):
+        planned = _day_end(w.expires)
+        if planned and planned < due:
+            tasks.append(
+                {
+                    "uuid": ids.lasting("milestone-planned", key, w.expires),
+                    "type": "milestone",
+                    "title": f"Planned completion ({w.poam_id or 'POA&M entry'})",
+                    "description": w.justification,
+                    "timing": {"on-date": {"date": planned}},
+                }
+            )
+    tasks.append(
+        {
+            "uuid": ids.lasting("milestone-deadline", key),
+            "type": "milestone",
+            "title": "Remediated and verified by a passing fedcheck run",
+            "description": f"The FedRAMP deadline for a {risk.effective_level} risk: "
+            f"{REMEDIATION_DAYS[risk.effective_level]} days from the original detection on "
+            f"{risk.detected}.",
+            "timing": {"on-date": {"date": due}},
+        }
+    )
+    out.append(
+        {
+            "uuid": ids.lasting("plan", key),
+            "lifecycle": "planned",
+            "title": f"Remediation plan: {_named(lead)} on {lead.target}",
+            "description": " ".join(fixes)
+            or "Change the deployment so that the check passes, then re-run fedcheck.",
+            "tasks": tasks,
+        }
+    )
+    return out
 
 
-def _target(info: ControlInfo | None, f: Finding) -> dict[str, Any]:
-    oscal_id = info.oscal_id if info is not None else f.control_id.lower()
-    satisfied = f.status in (Status.PASS, Status.INHERITED)
-    status: dict[str, Any] = {
-        "state": "satisfied" if satisfied else "not-satisfied",
-        "reason": "pass" if satisfied else ("other" if f.status is Status.ERROR else "fail"),
+def _risk(
+    ids: _Ids,
+    key: str,
+    members: list[Finding],
+    result: Result,
+    infos: dict[str, ControlInfo],
+    applied: dict[tuple[str, str], list[Waiver]],
+    *,
+    lasting: bool,
+) -> dict[str, Any]:
+    rated = [(f, _risk_of(f, result)) for f in members]
+    lead, risk = min(rated, key=lambda fr: (fr[1].deadline, -fr[1].rank))
+    deviations = _deviations(lead, applied)
+    controls = list(dict.fromkeys(_oscal_id(f, infos) for f in members))
+    props = [_prop("impacted-control-id", c, FEDRAMP_NS) for c in controls]
+    props += [
+        _prop("risk-exposure", risk.effective_level),
+        _prop("original-detection-date", risk.detected),
+        _prop("weakness-source", f"fedcheck {result.tool_version}"),
+    ]
+    if lead.target_kind == "service":
+        # The weakness sits in a leveraged service: its vendor must fix it.
+        props.append(_prop("vendor-dependency", "tracking", FEDRAMP_NS))
+    for w in deviations:
+        if w.type in DEVIATION_TYPES:
+            props.append(_prop(w.type.replace("_", "-"), "approved", FEDRAMP_NS))
+    status = _risk_status(lead, deviations)
+    uid = ids.lasting("risk", key) if lasting else ids.of("risk", lead)
+    also = [f.control_id for f in members[1:]]
+    out: dict[str, Any] = {
+        "uuid": uid,
+        "title": f"{_named(lead)} not satisfied on {lead.target}",
+        "description": lead.message
+        + (f" The same field also fails {', '.join(also)}." if also else ""),
+        "statement": f"{risk.effective_level} risk ({risk.rationale}).",
+        "props": props,
+        "status": status,
+        "characterizations": [_characterization(ids, risk)],
     }
-    if f.status is not Status.PASS:
-        status["remarks"] = {
-            Status.INHERITED: "inherited from a leveraged authorization",
-            Status.WAIVED: "failure accepted by a waiver",
-            Status.ERROR: "the automated check could not be evaluated",
-            Status.FAIL: "the automated check failed",
-        }[f.status]
+    adjustment = next((w for w in deviations if w.type == "risk_adjustment"), None)
+    if adjustment is not None and risk.adjusted_level is not None:
+        out["mitigating-factors"] = [
+            {"uuid": ids.lasting("mitigation", key, str(i)), "description": text}
+            for i, text in enumerate(adjustment.mitigating_factors)
+        ]
+    deadline = _day_end(risk.deadline)
+    if deadline:
+        out["deadline"] = deadline
+    out["remediations"] = _remediations(ids, key, members, risk)
+    if status == "closed":
+        fp = next(w for w in deviations if w.type == "false_positive")
+        out["risk-log"] = {
+            "entries": [
+                {
+                    "uuid": ids.lasting("closed", key),
+                    "title": "Closed as a false positive",
+                    "description": fp.evidence or fp.justification,
+                    "start": _day_start(fp.approved_on) or result.generated_at,
+                    "status-change": "closed",
+                }
+            ]
+        }
+    out["related-observations"] = [{"observation-uuid": ids.of("observation", f)} for f in members]
+    return out
+
+
+# --- assessment results ----------------------------------------------------------------------
+
+
+def _target(oscal_id: str, title: str, f: Finding | None) -> dict[str, Any]:
+    if f is None or f.status is Status.MANUAL:
+        status: dict[str, Any] = {
+            "state": "not-satisfied",
+            "reason": "other",
+            "remarks": "no evidence: the control needs evidence fedcheck cannot read from a "
+            "deployment description, so it is not satisfied until an assessor examines it",
+        }
+    else:
+        satisfied = f.status in (Status.PASS, Status.INHERITED, Status.NOT_APPLICABLE)
+        status = {
+            "state": "satisfied" if satisfied else "not-satisfied",
+            "reason": "pass" if f.status in (Status.PASS, Status.INHERITED) else "other",
+        }
+        if f.status is Status.FAIL:
+            status["reason"] = "fail"
+        if f.status is not Status.PASS:
+            status["remarks"] = {
+                Status.INHERITED: "inherited from a leveraged authorization",
+                Status.WAIVED: "a failure covered by an approved POA&M item or deviation",
+                Status.ERROR: "the automated check could not be evaluated",
+                Status.FAIL: "the automated check failed",
+                Status.NOT_APPLICABLE: "not applicable to this target",
+            }[f.status]
     return {
         "type": "statement-id",
         "target-id": token(f"{oscal_id}_smt"),
-        "title": _named(f),
+        "title": title,
         "status": status,
     }
 
 
-def _finding(ids: _Ids, f: Finding, info: ControlInfo | None) -> dict[str, Any]:
+def _finding(
+    ids: _Ids, f: Finding, infos: dict[str, ControlInfo], risk_of: dict[int, str]
+) -> dict[str, Any]:
     out: dict[str, Any] = {
         "uuid": ids.of("finding", f),
         "title": f"{_named(f)}: {f.target}",
         "description": f.message,
         "props": _finding_props(f),
-        "target": _target(info, f),
+        "target": _target(_oscal_id(f, infos), _named(f), f),
         "related-observations": [{"observation-uuid": ids.of("observation", f)}],
     }
-    if f.status in _OPEN:
-        out["related-risks"] = [{"risk-uuid": ids.of("risk", f)}]
+    if id(f) in risk_of:
+        out["related-risks"] = [{"risk-uuid": risk_of[id(f)]}]
     if f.waiver is not None:
-        out["remarks"] = f"waived: {f.waiver.justification}"
+        out["remarks"] = f"{f.waiver.type}: {f.waiver.justification}"
     return out
+
+
+def _unassessed(ids: _Ids, info: ControlInfo) -> dict[str, Any]:
+    """The finding of a baseline control no verdict covers: not satisfied for lack of evidence."""
+    title = f"{info.id} {info.title}" if info.title else info.id
+    return {
+        "uuid": ids("finding-unassessed", info.id),
+        "title": f"{title}: no verdict",
+        "description": f"No check reached a verdict on {info.id} for this deployment, so "
+        "nothing shows it is implemented.",
+        "props": [_prop("control-id", info.id), _prop("status", "manual")],
+        "target": _target(token(info.oscal_id), title, None),
+    }
 
 
 def _reviewed_controls(result: Result) -> dict[str, Any]:
     selection: dict[str, Any] = {
-        "description": f"The controls of the FedRAMP Rev5 "
-        f"{result.baseline} baseline that fedcheck evaluated."
+        "description": f"Every control of the FedRAMP Rev5 {result.baseline} baseline that "
+        "fedcheck's catalog holds (automated and manual)."
     }
     ids = list(dict.fromkeys(token(c.oscal_id) for c in result.controls))
     if ids:
@@ -220,79 +566,157 @@ def _reviewed_controls(result: Result) -> dict[str, Any]:
     return {"control-selections": [selection]}
 
 
+def _plan_resource(result: Result, ids: _Ids) -> dict[str, Any]:
+    inputs = "; ".join(f"{i.role} {i.path} (sha256:{i.sha256})" for i in result.inputs)
+    return {
+        "uuid": ids("assessment-plan"),
+        "title": "Assessment plan of this fedcheck run",
+        "description": f"fedcheck evaluates the controls of the FedRAMP Rev5 {result.baseline} "
+        f"baseline in its catalog ({result.catalog_version}, sha256:{result.catalog_sha256}) "
+        f"against the deployment description: automated checks EXAMINE the declared fields "
+        f"(TEST only facts read from a machine source such as a Terraform plan), and every "
+        f"other control is listed as needing evidence. Inputs: {inputs or 'none recorded'}.",
+        "props": [_prop("type", "plan", FEDRAMP_NS), _prop("baseline", result.baseline)],
+    }
+
+
 def build_assessment_results(result: Result) -> dict[str, Any]:
     """The OSCAL assessment-results document of ``result`` as a dict."""
     ids = _Ids(result)
     infos = {c.id: c for c in result.controls}
-    determined = [f for f in result.findings if f.status in _DETERMINED]
+    applied = _applied(result)
+    findings = list(result.findings)
     counts = result.counts()
+    rated = [f for f in findings if f.status in _OPEN]
+    risks = [_risk(ids, ids.keys[id(f)], [f], result, infos, applied, lasting=False) for f in rated]
+    risk_of = {id(f): r["uuid"] for f, r in zip(rated, risks, strict=True)}
+    covered = {f.control_id for f in findings}
+    day = evaluation_day(result).isoformat()
     one: dict[str, Any] = {
         "uuid": ids("result"),
-        "title": f"fedcheck automated assessment, FedRAMP {result.baseline} baseline",
+        "title": f"fedcheck pre-assessment self-check, FedRAMP {result.baseline} baseline",
         "description": "Automated checks of the system's deployment description against FedRAMP "
-        "Rev5 controls. Controls that need evidence (manual) and those not "
-        "applicable carry no finding here.",
+        "Rev5 controls, prepared by the system owner with fedcheck. Every control of the "
+        "baseline has a finding: those that need evidence fedcheck cannot read are not "
+        "satisfied until an assessor examines it. This is not a security assessment report.",
         "start": result.generated_at,
         "end": result.generated_at,
-        "props": [_prop(f"count-{status.replace('_', '-')}", n) for status, n in counts.items()],
+        "props": [
+            _prop(
+                "assessment-window", f"one run on {day} (evaluation date), at {result.generated_at}"
+            ),
+            *[_prop(f"count-{status.replace('_', '-')}", n) for status, n in counts.items()],
+        ],
+        "local-definitions": {
+            **({"inventory-items": _assets(result, ids, findings)} if findings else {}),
+            "assessment-assets": {
+                "components": [_tool(result, ids)],
+                "assessment-platforms": [
+                    {
+                        "uuid": ids.lasting("platform", "fedcheck"),
+                        "title": f"fedcheck {result.tool_version}",
+                        "uses-components": [
+                            {"component-uuid": ids.lasting("component", "fedcheck")}
+                        ],
+                    }
+                ],
+            },
+        },
         "reviewed-controls": _reviewed_controls(result),
     }
-    if determined:
-        one["observations"] = [_observation(ids, f, result.generated_at) for f in determined]
-        risks = [_risk(ids, f) for f in determined if f.status in _OPEN]
-        if risks:
-            one["risks"] = risks
-        one["findings"] = [_finding(ids, f, infos.get(f.control_id)) for f in determined]
+    if findings:
+        one["observations"] = [_observation(ids, f, _collected(f, result)) for f in findings]
+    if risks:
+        one["risks"] = risks
+    out_findings = [_finding(ids, f, infos, risk_of) for f in findings]
+    out_findings += [_unassessed(ids, c) for c in result.controls if c.id not in covered]
+    if out_findings:
+        one["findings"] = out_findings
     if result.notes:
         one["remarks"] = "\n".join(result.notes)
     return {
         "assessment-results": {
             "uuid": ids("assessment-results"),
-            "metadata": _metadata(result, "FedRAMP assessment results"),
+            "metadata": _metadata(result, ids, "fedcheck pre-assessment self-check results"),
             "import-ap": {
                 "href": f"#{ids('assessment-plan')}",
-                "remarks": "fedcheck runs without an OSCAL assessment plan; the plan is "
-                "the FedRAMP baseline and the inputs listed in the metadata.",
+                "remarks": "fedcheck runs without an OSCAL assessment plan; the back-matter "
+                "resource this points to describes the plan the run followed.",
             },
             "results": [one],
+            "back-matter": {"resources": [_plan_resource(result, ids)]},
         }
     }
 
 
-def _poam_item(ids: _Ids, f: Finding) -> dict[str, Any]:
+# --- POA&M -----------------------------------------------------------------------------------
+
+
+def weakness_id(result: Result, members: list[Finding]) -> str:
+    """The item's key: target and field of the root cause (or control and target)."""
+    lead = members[0]
+    paths = sorted({e.path for e in lead.evidence})
+    if not paths and lead.location is not None and lead.location.path:
+        paths = [lead.location.path]
+    if paths:
+        return f"{lead.target}|{paths[0]}"
+    return f"{lead.control_id}|{lead.target}"
+
+
+def poam_id(result: Result, key: str) -> str:
+    """A POAM-ID that stays the same from run to run for the same weakness of the system."""
+    digest = hashlib.sha256(f"{result.system.get('id', '')}|{key}".encode()).hexdigest()
+    return f"FC-{digest[:8].upper()}"
+
+
+def _poam_item(
+    ids: _Ids,
+    result: Result,
+    key: str,
+    members: list[Finding],
+    risk: dict[str, Any],
+    extra_observations: list[str],
+) -> dict[str, Any]:
+    lead = members[0]
+    stated = [m.waiver.poam_id for m in members if m.waiver is not None and m.waiver.poam_id]
+    controls = list(dict.fromkeys(m.control_id for m in members))
     props = [
-        _prop("control-id", f.control_id),
-        _prop("severity", f.severity.value),
-        _prop("target", f.target),
-        _prop("status", f.status.value),
+        _prop("POAM-ID", stated[0] if stated else poam_id(result, key), FEDRAMP_NS),
+        *[_prop("control-id", c) for c in controls],
+        _prop("target", lead.target),
+        _prop("status", lead.status.value),
+        _prop("weakness-source", f"fedcheck {result.tool_version}"),
     ]
+    title = (
+        f"{_named(lead)}: {lead.target}"
+        if len(members) == 1
+        else f"{lead.target}: {key.split('|', 1)[1]} fails {', '.join(controls)}"
+    )
     item: dict[str, Any] = {
-        "uuid": ids.of("poam-item", f),
-        "title": f"{_named(f)}: {f.target}",
-        "description": f.message,
+        "uuid": ids.lasting("poam-item", key),
+        "title": title,
+        "description": lead.message,
         "props": props,
-        "related-observations": [{"observation-uuid": ids.of("observation", f)}],
-        "related-risks": [{"risk-uuid": ids.of("risk", f)}],
+        "origins": [_tool_origin(ids)],
+        "related-observations": [
+            *({"observation-uuid": ids.of("observation", f)} for f in members),
+            *({"observation-uuid": u} for u in extra_observations),
+        ],
+        "related-risks": [{"risk-uuid": risk["uuid"]}],
     }
-    w = f.waiver
-    if w is not None:
-        if w.poam_id:
-            props.insert(0, _prop("POAM-ID", w.poam_id, FEDRAMP_NS))
-        props += [
-            _prop("waiver-type", w.type),
-            _prop("approved-by", w.approved_by),
-            _prop("approved-on", w.approved_on),
-            _prop("expires", w.expires),
-        ]
-        item["remarks"] = w.justification
+    if lead.waiver is not None:
+        item["remarks"] = lead.waiver.justification
     return item
 
 
 def build_poam(result: Result) -> dict[str, Any]:
-    """The OSCAL POA&M document of ``result`` as a dict: an item per failing or waived finding."""
+    """The OSCAL POA&M of ``result`` as a dict: one item per weakness (root cause) that is
+    failing, erroring or covered by a POA&M entry or deviation."""
     ids = _Ids(result)
-    open_items = [f for f in result.findings if f.status in _OPEN]
-    if not open_items:
+    infos = {c.id: c for c in result.controls}
+    applied = _applied(result)
+    open_findings = [f for f in result.findings if f.status in _OPEN]
+    if not open_findings:
         from ..errors import UsageError
 
         # OSCAL requires at least one poam-item; an empty plan is not a valid document.
@@ -302,17 +726,59 @@ def build_poam(result: Result) -> dict[str, Any]:
             "write the POA&M only when the run has open items, or use --format "
             "oscal for the assessment results",
         )
+    groups = root_causes(open_findings)
+    observations = [_observation(ids, f, _collected(f, result)) for f in open_findings]
+    risks = []
+    items = []
+    seen: dict[str, int] = {}
+    for members in groups:
+        key = weakness_id(result, members)
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:
+            key = f"{key}|{seen[key]}"
+        risk = _risk(ids, key, members, result, infos, applied, lasting=True)
+        extra = []
+        for f in members:
+            for w in _deviations(f, applied):
+                if w.type in DEVIATION_TYPES:
+                    obs = _deviation_observation(ids, f, w, result)
+                    observations.append(obs)
+                    extra.append(obs["uuid"])
+                    risk["related-observations"].append({"observation-uuid": obs["uuid"]})
+            if f.target_kind == "service":
+                obs = _vendor_observation(ids, f, result)
+                observations.append(obs)
+                extra.append(obs["uuid"])
+        risks.append(risk)
+        items.append(_poam_item(ids, result, key, members, risk, extra))
     doc: dict[str, Any] = {
         "uuid": ids("poam"),
-        "metadata": _metadata(result, "FedRAMP plan of action and milestones"),
+        "metadata": _metadata(result, ids, "FedRAMP plan of action and milestones"),
         # The deployment's own system id: no identifier-type, as FedRAMP did not assign it.
         "system-id": {"id": string(result.system.get("id") or "system")},
+        "local-definitions": {
+            "components": [_tool(result, ids)],
+            "inventory-items": _assets(result, ids, open_findings),
+        },
+        "observations": observations,
+        "risks": risks,
+        "poam-items": items,
+        "back-matter": {"resources": [_plan_resource(result, ids)]},
     }
-    if open_items:
-        doc["observations"] = [_observation(ids, f, result.generated_at) for f in open_items]
-        doc["risks"] = [_risk(ids, f) for f in open_items]
-    doc["poam-items"] = [_poam_item(ids, f) for f in open_items]
     return {"plan-of-action-and-milestones": doc}
+
+
+def _vendor_observation(ids: _Ids, f: Finding, result: Result) -> dict[str, Any]:
+    return {
+        "uuid": ids.of("observation-vendor-dependency", f),
+        "title": f"Vendor dependency: {f.target}",
+        "description": f"The weakness sits in the leveraged service {f.target}; its provider "
+        "must remediate it, and the system owner tracks it with the vendor.",
+        "methods": ["EXAMINE"],
+        "types": ["vendor-dependency"],
+        "subjects": _subjects(ids, f),
+        "collected": _collected(f, result),
+    }
 
 
 def _dump(document: dict[str, Any]) -> str:
@@ -330,10 +796,13 @@ def render_poam(result: Result) -> str:
 
 
 __all__ = [
+    "FEDRAMP_NS",
     "NAMESPACE",
     "OSCAL_VERSION",
     "build_assessment_results",
     "build_poam",
+    "methods",
+    "poam_id",
     "render_oscal",
     "render_poam",
     "token",

@@ -187,6 +187,7 @@ def build_sarif(result: Result) -> dict[str, Any]:
         "results": [_result(f, index[f.control_id]) for f in reported],
         "properties": {
             "baseline": result.baseline,
+            "evaluationDate": result.as_of_date,
             "system": result.system.get("id"),
             "catalogVersion": result.catalog_version,
             "catalogSha256": result.catalog_sha256,

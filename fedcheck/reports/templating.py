@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,11 @@ from jinja2 import (
     TemplateError,
     TemplateNotFound,
     TemplateSyntaxError,
+    nodes,
 )
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
+from jinja2.runtime import markup_join, str_join
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import InputError
@@ -51,18 +55,113 @@ def _capped_range(*args: int) -> range:
     return rng
 
 
+class _RangeBudget:
+    """``range`` for one rendering: each call capped, and all calls together too, so that
+    nested loops cannot multiply into hours of work."""
+
+    def __init__(self) -> None:
+        self.left = MAX_RANGE_TOTAL
+
+    def __call__(self, *args: int) -> range:
+        rng = _capped_range(*args)
+        self.left -= len(rng)
+        if self.left < 0:
+            raise SecurityError(
+                f"range() produced more than {MAX_RANGE_TOTAL:,} items in one report "
+                "(nested loops?)"
+            )
+        return rng
+
+
+#: The longest string a template may build with ``~``, a width (``ljust``, ``center``,
+#: ``indent``, ``format``) or any other operation, and the most text a report may have.
+MAX_STRING = 1_000_000
+MAX_OUTPUT = 256 * 1024 * 1024
+#: The most ``range()`` items one rendering may produce in all (nested loops multiply).
+MAX_RANGE_TOTAL = 1_000_000
+
+#: str methods whose result length an argument sets.
+_WIDTH_METHODS = frozenset(["ljust", "rjust", "center", "zfill", "expandtabs", "format"])
+_WIDTH = re.compile(r"[0-9]+")
+
+
+class _BoundedCodeGenerator(CodeGenerator):
+    """Compiles ``~`` to a join whose result is measured (Jinja offers no hook for it)."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.bounded_join((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("), context.eval_ctx.autoescape)")
+
+
 class ReportEnvironment(SandboxedEnvironment):
-    """The sandbox, with ``*`` and ``**`` checked so that a template cannot exhaust memory."""
+    """The sandbox, with ``*``, ``**``, ``~``, widths and ``range`` bounded so that a template
+    can neither exhaust memory nor run for hours."""
 
     intercepted_binops = frozenset(["*", "**"])
+    code_generator_class = _BoundedCodeGenerator
+
+    def bounded_join(self, parts: tuple[Any, ...], autoescape: bool) -> str:
+        text = (markup_join if autoescape else str_join)(parts)
+        _check_length(text)
+        return text
+
+    def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N807 - Jinja's signature
+        name = getattr(__obj, "__name__", "")
+        if isinstance(getattr(__obj, "__self__", None), str) and name in _WIDTH_METHODS:
+            _check_widths(args, kwargs)
+        result = super().call(__context, __obj, *args, **kwargs)
+        _check_length(result)
+        return result
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "*":
             _check_repeat(left, right)
             _check_repeat(right, left)
+            _check_product(left, right)
         elif operator == "**":
             _check_power(left, right)
         return super().call_binop(context, operator, left, right)
+
+
+def _check_length(value: Any) -> None:
+    if isinstance(value, str | bytes | list | tuple) and len(value) > MAX_STRING:
+        raise SecurityError(f"a value of {len(value):,} items is refused (at most {MAX_STRING:,})")
+
+
+def _check_widths(args: Any, kwargs: Any) -> None:
+    for value in (*args, *kwargs.values()):
+        numbers = [value] if isinstance(value, int) else []
+        if isinstance(value, str):  # a format spec such as "%999999999s" or "{:>999999999}"
+            numbers = [int(n) for n in _WIDTH.findall(value) if len(n) < 20] or numbers
+            if any(len(n) >= 20 for n in _WIDTH.findall(value)):
+                numbers.append(MAX_STRING + 1)
+        if any(n > MAX_STRING for n in numbers):
+            raise SecurityError(f"a width above {MAX_STRING:,} is refused")
+
+
+def _capped_filter(original: Callable[..., Any]) -> Callable[..., Any]:
+    def capped(*args: Any, **kwargs: Any) -> Any:
+        _check_widths(args[1:] if args else (), kwargs)
+        result = original(*args, **kwargs)
+        _check_length(result)
+        return result
+
+    capped.__name__ = getattr(original, "__name__", "filter")
+    for attribute in ("jinja_pass_arg",):
+        if hasattr(original, attribute):
+            setattr(capped, attribute, getattr(original, attribute))
+    return capped
+
+
+def _capped_lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> Any:  # noqa: A002
+    from jinja2.utils import generate_lorem_ipsum
+
+    if n > 100 or max > 1000:
+        raise SecurityError("lipsum() of more than 100 paragraphs or 1,000 words is refused")
+    return generate_lorem_ipsum(n=n, html=html, min=min, max=max)
 
 
 def _check_repeat(seq: Any, times: Any) -> None:
@@ -73,18 +172,39 @@ def _check_repeat(seq: Any, times: Any) -> None:
             )
 
 
+def _check_product(left: Any, right: Any) -> None:
+    if type(left) is int and type(right) is int:
+        if left.bit_length() + right.bit_length() > MAX_POWER_BITS:
+            raise SecurityError(f"{MAX_POWER_BITS}-bit integers are the largest computed")
+
+
 def _check_power(base: Any, exponent: Any) -> None:
     if isinstance(base, int) and isinstance(exponent, int) and abs(base) > 1 and exponent > 0:
         if exponent * math.log2(abs(base)) > MAX_POWER_BITS:
             raise SecurityError(f"{base} ** {exponent} is too large to compute")
 
 
+class _ContainedLoader(FileSystemLoader):
+    """Loads templates from one folder only: a symlink (or ``..``) that leads out of it is
+    not found, so that ``{% include %}`` cannot put any readable file into a report."""
+
+    def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        real = os.path.realpath(filename)
+        if not any(
+            os.path.commonpath([real, os.path.realpath(root)]) == os.path.realpath(root)
+            for root in self.searchpath
+        ):
+            raise TemplateNotFound(template)
+        return source, filename, uptodate
+
+
 def _loader(directory: Path) -> BaseLoader:
-    builtin = FileSystemLoader(str(BUILTIN_DIR), encoding="utf-8")
+    builtin = _ContainedLoader(str(BUILTIN_DIR), encoding="utf-8")
     if directory == BUILTIN_DIR:
         return builtin
     return ChoiceLoader(
-        [FileSystemLoader(str(directory), encoding="utf-8"), PrefixLoader({"fedcheck": builtin})]
+        [_ContainedLoader(str(directory), encoding="utf-8"), PrefixLoader({"fedcheck": builtin})]
     )
 
 
@@ -107,6 +227,9 @@ def make_environment(
         auto_reload=False,
     )
     env.globals["range"] = _capped_range
+    env.globals["lipsum"] = _capped_lipsum
+    for name in ("center", "indent", "format", "wordwrap", "truncate", "join", "replace"):
+        env.filters[name] = _capped_filter(env.filters[name])
     env.filters.update(filters or {})
     return env
 
@@ -123,6 +246,17 @@ def _template_line(exc: BaseException, filename: str) -> int | None:
             line = tb.tb_lineno
         tb = tb.tb_next
     return line
+
+
+def _bounded_render(template: Any, context: dict[str, Any], shown: str) -> str:
+    pieces: list[str] = []
+    size = 0
+    for piece in template.generate(context):
+        size += len(piece)
+        if size > MAX_OUTPUT:
+            raise SecurityError(f"the report grew beyond {MAX_OUTPUT:,} characters")
+        pieces.append(piece)
+    return "".join(pieces)
 
 
 def _shown(path: Path, given: str | None) -> str:
@@ -148,9 +282,10 @@ def render_template(
     path = BUILTIN_DIR / name if given is None else Path(given).resolve()
     shown = _shown(path, given)
     env = make_environment(path.parent, autoescape=autoescape, filters=filters, finalize=finalize)
+    env.globals["range"] = _RangeBudget()
     try:
         loaded = env.get_template(path.name)
-        return loaded.render(build_context(result))
+        return _bounded_render(loaded, build_context(result), shown)
     except TemplateSyntaxError as exc:
         where = shown if exc.filename in (None, str(path)) else str(exc.filename)
         raise InputError(

@@ -110,7 +110,8 @@ def render_text(result: Result, *, color: bool = False, quiet: bool = False) -> 
     name = _clean(str(system.get("name") or system.get("id") or "system"))
     lines = [
         f"fedcheck {_clean(result.tool_version)}: {name} "
-        f"({_clean(str(system.get('id', '')))}), FedRAMP {_clean(result.baseline)} baseline",
+        f"({_clean(str(system.get('id', '')))}), FedRAMP {_clean(result.baseline)} baseline, "
+        f"evaluated as of {_clean(result.as_of_date)}",
         "",
     ]
     for (target, kind), findings in _groups(result).items():

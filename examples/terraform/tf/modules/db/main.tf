@@ -1,0 +1,3 @@
+module "db_1" {
+  source = "./db_1"
+}

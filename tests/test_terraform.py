@@ -1,0 +1,451 @@
+"""Terraform plans as evidence: reading, addresses, the mapping, the cross-check, the CLI."""
+
+from __future__ import annotations
+
+import codecs
+import json
+from pathlib import Path
+
+import pytest
+
+from fedcheck.cli import main
+from fedcheck.errors import InputError
+from fedcheck.loading import load_file
+from fedcheck.terraform.address import AddressError, parse_address
+from fedcheck.terraform.extract import resource_facts
+from fedcheck.terraform.mapping import load_mapping
+from fedcheck.terraform.plan import load_plan, parse_plan
+
+FIXTURES = Path(__file__).parent / "fixtures" / "terraform"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "terraform"
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "terraform"
+DEPLOYMENT = EXAMPLE / "fedcheck.yaml"  # the worked example of docs/terraform.md
+AWS = FIXTURES / "aws.json"
+
+
+def _plan(**extra: object) -> bytes:
+    data = {"format_version": "1.2", "planned_values": {"root_module": {}}, **extra}
+    return json.dumps(data).encode()
+
+
+# -- addresses -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'aws_instance.x["test.1"]',
+        "module.db.module.db_1.aws_db_instance.this[0]",
+        'module.sg["bad.example"].aws_security_group.bad',
+        "data.aws_vpc.main",
+        'aws_s3_bucket.b["with \\"quote\\" and ]"]',
+    ],
+)
+def test_address_round_trips_without_splitting_on_dots(text: str) -> None:
+    assert str(parse_address(text)) == text
+
+
+def test_address_keys_that_hold_dots_stay_whole() -> None:
+    address = parse_address('module.a["x.y"].aws_instance.web["test.1"]')
+    assert address.module_path == ("a",)
+    assert address.modules[0].key == "x.y"
+    assert (address.type, address.name, address.key) == ("aws_instance", "web", "test.1")
+
+
+def test_wildcard_pattern_matches_every_instance_only() -> None:
+    pattern = parse_address("module.sg[*].aws_security_group.bad", pattern=True)
+    assert pattern.matches(parse_address('module.sg["a"].aws_security_group.bad'))
+    assert not pattern.matches(parse_address("module.sg.aws_security_group.bad"))
+    assert not pattern.matches(parse_address('module.other["a"].aws_security_group.bad'))
+
+
+@pytest.mark.parametrize(
+    "text", ["aws_s3_bucket", "aws_s3_bucket.b[", "aws_s3_bucket.b[*]", "x.y z"]
+)
+def test_malformed_address_is_refused(text: str) -> None:
+    with pytest.raises(AddressError):
+        parse_address(text)
+
+
+# -- reading plans ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("version", ["0.1", "0.2", "1.0", "1.2", "1.99"])
+def test_supported_format_versions_are_read(version: str) -> None:
+    plan = parse_plan(_plan(format_version=version))
+    assert plan.format_version == version
+
+
+@pytest.mark.parametrize("version", ["2.0", "0.0", "one"])
+def test_other_format_versions_are_refused(version: str) -> None:
+    with pytest.raises(InputError, match="format_version"):
+        parse_plan(_plan(format_version=version))
+
+
+def test_utf16_with_bom_is_read() -> None:
+    raw = codecs.BOM_UTF16_LE + AWS.read_text(encoding="utf-8").encode("utf-16-le")
+    assert len(parse_plan(raw)) == len(load_plan(str(AWS)))
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("[command]/home/runner/terraform show -json plan.out\n{}", "setup-terraform"),
+        ('resource "aws_s3_bucket" "b" {\n}\n', "HCL"),
+        ('{"version": 4, "serial": 3, "lineage": "x", "resources": []}', "state file"),
+        ('{"format_version": "1.0", "values": {}}', "state"),
+        ('{"format_version": "1.2", "planned_values": {"root_mod', "truncated"),
+    ],
+)
+def test_a_file_that_is_not_a_plan_says_what_it_is(text: str, named: str) -> None:
+    with pytest.raises(InputError) as info:
+        parse_plan(text.encode(), "plan.json")
+    assert named in info.value.render()
+    assert "terraform show -json plan.out" in info.value.render()
+
+
+def test_not_a_plan_exits_2_naming_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "plan.json"
+    bad.write_text("[command]terraform show -json plan.out\n", encoding="utf-8")
+    assert main(["check", str(DEPLOYMENT), "--evidence", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "plan.json" in err and "setup-terraform" in err and "fix:" in err
+
+
+def test_deleted_resources_are_gone_and_no_op_ones_deployed() -> None:
+    plan = load_plan(str(AWS))
+    assert "aws_s3_bucket.old" not in plan.resources
+    assert plan.deleted == ("aws_s3_bucket.old",)
+    raw = _plan(
+        planned_values={
+            "root_module": {
+                "resources": [
+                    {"address": "aws_s3_bucket.kept", "type": "aws_s3_bucket", "values": {}}
+                ]
+            }
+        }
+    )
+    assert parse_plan(raw).resources["aws_s3_bucket.kept"].actions == ("no-op",)
+
+
+# -- the mapping -----------------------------------------------------------------------------
+
+EXPECTED = load_file(str(FIXTURES / "expected.yaml")).data
+
+
+@pytest.mark.parametrize("provider", ["aws", "azure", "google"])
+def test_mapping_evidences_what_the_fixture_plan_states(provider: str) -> None:
+    mapping = load_mapping()
+    plan = load_plan(str(FIXTURES / f"{provider}.json"))
+    got = {}
+    for resource in plan:
+        kind = "logging" if resource.parsed.name in ("audit", "logs") else None
+        got[resource.address] = {
+            f.field: (f.value if f.state == "known" else f.state)
+            for f in resource_facts(resource, mapping, plan, kind)
+        }
+    assert got == EXPECTED[provider]
+
+
+def test_every_mapped_resource_type_with_facts_has_a_fixture() -> None:
+    covered = {
+        load_plan(str(FIXTURES / f"{p}.json")).resources[a].type
+        for p in EXPECTED
+        for a in EXPECTED[p]
+    }
+    mapped = {t for t, entry in load_mapping().by_type.items() if entry.facts}
+    assert mapped - covered == set()
+
+
+def test_provider_normalized_values_are_mapped() -> None:
+    aws, azure, google = EXPECTED["aws"], EXPECTED["azure"], EXPECTED["google"]
+    assert aws["aws_cloudwatch_log_group.forever"]["logging.retention_days"] == 36500
+    assert azure["azurerm_storage_account.weak"]["encryption.in_transit.tls_min_version"] == "1.0"
+    assert google["google_kms_crypto_key.ninety"]["encryption.at_rest.key_rotation_days"] == 90
+
+
+# -- the cross-check through the CLI ---------------------------------------------------------
+
+
+def _check(tmp_path: Path, *extra: str, deployment: Path = DEPLOYMENT) -> tuple[int, dict]:  # type: ignore[type-arg]
+    out = tmp_path / "result.json"
+    code = main(
+        [
+            "check",
+            str(deployment),
+            "--evidence",
+            str(AWS),
+            *extra,
+            "-q",
+            "--format",
+            "json",
+            "--output",
+            str(out),
+        ]
+    )
+    return code, json.loads(out.read_text(encoding="utf-8"))
+
+
+def _finding(result: dict, control: str, target: str) -> dict:  # type: ignore[type-arg]
+    return next(
+        f for f in result["findings"] if f["control_id"] == control and f["target"] == target
+    )
+
+
+def test_contradicted_declaration_fails_at_its_line_naming_the_address(tmp_path: Path) -> None:
+    code, result = _check(tmp_path)
+    assert code == 1
+    finding = _finding(result, "SC-28", "uploads")
+    assert finding["status"] == "fail"
+    assert "aws_s3_bucket.plain" in finding["message"] and "declared true" in finding["message"]
+    assert finding["location"]["file"].endswith("fedcheck.yaml")
+    assert finding["location"]["line"] == 12
+    assert finding["evidence"][0]["location"]["path"] == "aws_s3_bucket.plain"
+    assert "aws_s3_bucket.plain" in finding["evidence"][0]["source"]
+
+
+def test_field_left_out_is_filled_from_the_plan_and_judged(tmp_path: Path) -> None:
+    _, result = _check(tmp_path)
+    records = _finding(result, "SC-28", "records")
+    assert records["status"] == "pass"
+    assert records["location"]["path"] == "aws_db_instance.main"
+    assert "evidenced by aws_db_instance.main" in records["evidence"][0]["source"]
+    legacy = _finding(result, "SC-28", "legacy-db")
+    assert legacy["status"] == "fail"
+    assert legacy["location"]["path"] == "module.db.module.db_1.aws_db_instance.this[0]"
+    assert "module.db.module.db_1.aws_db_instance.this[0]" in legacy["evidence"][0]["source"]
+
+
+def test_value_unknown_until_apply_is_never_a_pass(tmp_path: Path) -> None:
+    # archive declares a customer-managed key; the plan knows its key id only after apply.
+    _, result = _check(tmp_path)
+    finding = _finding(result, "SC-12", "archive")
+    assert finding["status"] == "manual"
+    assert "after apply" in finding["message"] and "aws_s3_bucket.pending" in finding["message"]
+    assert finding["evidence"][0]["actual"] == "unknown"
+
+
+def test_unclaimed_data_resources_fail_the_inventory(tmp_path: Path) -> None:
+    _, result = _check(tmp_path)
+    inventory = _finding(result, "CM-8", "tf-demo")
+    assert inventory["status"] == "fail"
+    addresses = {e["actual"] for e in inventory["evidence"]}
+    assert "aws_s3_bucket.cmk" in addresses and "aws_security_group.open" not in addresses
+    assert "aws_s3_bucket.plain" not in addresses
+
+
+def test_plan_digest_is_among_the_inputs(tmp_path: Path) -> None:
+    import hashlib
+
+    _, result = _check(tmp_path)
+    plan = [i for i in result["inputs"] if i["role"] == "terraform-plan"]
+    assert plan == [
+        {
+            "role": "terraform-plan",
+            "path": str(AWS),
+            "sha256": hashlib.sha256(AWS.read_bytes()).hexdigest(),
+        }
+    ]
+
+
+def test_bound_address_missing_from_plan_is_exit_2_with_did_you_mean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = DEPLOYMENT.read_text(encoding="utf-8").replace(
+        "aws_db_instance.main", "aws_db_instance.mian"
+    )
+    bad = tmp_path / "d.yaml"
+    bad.write_text(text, encoding="utf-8")
+    assert main(["check", str(bad), "--evidence", str(AWS)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:16:" in err and "did you mean 'aws_db_instance.main'" in err
+
+
+def test_binding_a_deleted_resource_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = DEPLOYMENT.read_text(encoding="utf-8").replace(
+        "aws_db_instance.main", "aws_s3_bucket.old"
+    )
+    bad = tmp_path / "d.yaml"
+    bad.write_text(text, encoding="utf-8")
+    assert main(["check", str(bad), "--evidence", str(AWS)]) == 2
+    assert "destroyed by the plan" in capsys.readouterr().err
+
+
+def test_without_evidence_the_iac_field_changes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    main(["check", str(DEPLOYMENT), "-q", "--format", "json", "--output", str(out)])
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert _finding(result, "SC-28", "uploads")["status"] == "pass"  # declared, not contradicted
+
+
+def test_tf_dir_points_at_the_resource_block_by_full_module_path(tmp_path: Path) -> None:
+    pytest.importorskip("hcl2", reason="the optional extra fedcheck[hcl] is not installed")
+    _, result = _check(tmp_path, "--tf-dir", str(EXAMPLE / "tf"))
+    legacy = _finding(result, "SC-28", "legacy-db")
+    where = legacy["evidence"][0]["location"]
+    assert where["file"].endswith("modules/db/db_1/main.tf") and where["line"] == 5
+    uploads = _finding(result, "SC-28", "uploads")
+    assert uploads["evidence"][0]["location"]["file"].endswith("tf/main.tf")
+    assert uploads["evidence"][0]["location"]["line"] == 2
+
+
+# -- the real plans of ../shared -------------------------------------------------------------
+
+needs_shared = pytest.mark.skipif(
+    not SHARED.is_dir(), reason="../shared/fixtures/terraform (real third-party plans) is absent"
+)
+
+
+@needs_shared
+def test_every_real_plan_is_read() -> None:
+    plans = sorted(SHARED.glob("*/*.json"))
+    assert len(plans) == 6
+    counts = {p.parent.name: len(load_plan(str(p))) for p in plans}
+    assert counts["plan-01-checkov-aws-55res"] == 55
+    assert counts["plan-03-checkov-utf16"] == 1
+
+
+@needs_shared
+def test_real_plans_evidence_what_their_provenance_states() -> None:
+    mapping = load_mapping()
+
+    def facts(folder: str) -> dict[str, dict[str, object]]:
+        plan = load_plan(str(next((SHARED / folder).glob("*.json"))))
+        return {
+            r.address: {
+                f.field: f.value if f.state == "known" else f.state
+                for f in resource_facts(r, mapping, plan)
+            }
+            for r in plan
+        }
+
+    aws = facts("plan-01-checkov-aws-55res")["aws_db_instance.default"]
+    assert aws["encryption.at_rest.enabled"] is False and aws["backup.enabled"] is False
+    assert aws["network.public"] is True
+    sse = facts("plan-06-regula-s3-sse-kms")
+    assert sse["aws_s3_bucket.unencrypted"]["encryption.at_rest.enabled"] is False
+    assert sse["aws_s3_bucket.kms_encrypted"]["encryption.at_rest.key_management"] == "unknown"
+    azure = facts("plan-08-regula-azure-storage")
+    tls = {a: v["encryption.in_transit.tls_min_version"] for a, v in azure.items() if v}
+    assert "1.0" in tls.values() and "never" in tls.values()
+    gcp = facts("plan-09-regula-gcp-kms")
+    rotation = sorted(str(v["encryption.at_rest.key_rotation_days"]) for v in gcp.values() if v)
+    assert rotation == ["90", "91", "never"]
+    modules = facts("plan-02-checkov-foreach-modules")
+    assert modules['module.sg["bad_example"].aws_security_group.bad']["network.public"] is True
+
+
+# -- reports ---------------------------------------------------------------------------------
+
+
+def test_reports_show_each_finding_source_and_oscal_method(tmp_path: Path) -> None:
+    import fedcheck
+    from fedcheck.api import check_file
+
+    result, _ = check_file(str(DEPLOYMENT), fedcheck.load_catalog(), evidence=[str(AWS)])
+    markdown = fedcheck.render(result, "markdown")
+    html = fedcheck.render(result, "html")
+    assert "source: evidenced by aws\\_s3\\_bucket.plain" in markdown or (
+        "source: evidenced by aws_s3_bucket.plain" in markdown
+    )
+    assert "source: declared" in markdown
+    assert "(source: evidenced by aws_s3_bucket.plain" in html
+    oscal = json.loads(fedcheck.render(result, "oscal"))
+    observations = oscal["assessment-results"]["results"][0]["observations"]
+    by_title = {o["title"]: o for o in observations}
+    tested = by_title["SC-28 on uploads"]
+    assert tested["methods"] == ["TEST"]
+    assert tested["relevant-evidence"][0]["href"] == str(AWS)
+    assert by_title["AU-6 on uploads"]["methods"] == ["EXAMINE"]
+
+
+# -- docs and examples -----------------------------------------------------------------------
+
+
+def test_mapping_table_in_the_docs_is_generated_from_the_mapping() -> None:
+    from fedcheck.terraform.docs import PAGE, render_page
+
+    page = Path(__file__).resolve().parents[1] / PAGE
+    text = page.read_text(encoding="utf-8")
+    assert render_page(text) == text, "run: python -m fedcheck.terraform.docs"
+
+
+def test_the_documented_example_plan_is_the_test_fixture() -> None:
+    assert (EXAMPLE / "plan.json").read_bytes() == AWS.read_bytes()
+
+
+# -- init --from-plan ------------------------------------------------------------------------
+
+
+def test_init_from_plan_writes_bound_components_that_fail_until_decided(tmp_path: Path) -> None:
+    import fedcheck
+
+    target = tmp_path / "fedcheck.yaml"
+    assert main(["init", "--from-plan", str(AWS), "--impact-level", "high", str(target), "-q"]) == 0
+    text = target.read_text(encoding="utf-8")
+    loaded = fedcheck.load_deployment(str(target))
+    ids = [c.id for c in loaded.model.components]
+    assert "db-db-1" in ids  # the module instance module.db.module.db_1 is one group
+    db = next(c for c in loaded.model.components if c.id == "db-db-1")
+    assert db.iac == ["module.db.module.db_1.aws_db_instance.this[0]"]
+    assert "public: true  # evidenced by module.db.module.db_1.aws_db_instance.this[0]" in text
+    assert "fedramp_authorization:  # TODO" in text
+    code, result = _check(tmp_path, deployment=target)
+    assert code == 1
+    assert _finding(result, "SA-9", "db-db-1")["status"] == "fail"  # the TODO decision fails
+    assert all(f["control_id"] != "CM-8" or f["status"] != "fail" for f in result["findings"])
+
+
+def test_benchmark_plan_generator_binds_every_resource() -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import terraform_plans  # type: ignore[import-not-found]
+
+    from fedcheck.terraform.crosscheck import cross_check
+
+    raw = terraform_plans.plan_bytes(40)
+    plan = parse_plan(raw, "bench.json")
+    assert len(plan) == 40
+    evidence = cross_check(terraform_plans.deployment_for(raw, 40), [plan])
+    assert evidence.unclaimed == ()
+    assert evidence.fields[("c1", "encryption.at_rest.enabled")].verdict == "filled"
+
+
+def test_unmapped_provider_value_is_never_a_pass_and_missing_tls_fails(tmp_path: Path) -> None:
+    def listener(name: str, values: dict[str, object]) -> dict[str, object]:
+        return {"address": f"aws_lb_listener.{name}", "type": "aws_lb_listener", "values": values}
+
+    plan = {
+        "format_version": "1.2",
+        "planned_values": {
+            "root_module": {
+                "resources": [
+                    listener(
+                        "future", {"protocol": "HTTPS", "ssl_policy": "ELBSecurityPolicy-Next"}
+                    ),
+                    listener("plain", {"protocol": "HTTP"}),
+                ]
+            }
+        },
+    }
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(json.dumps(plan), encoding="utf-8")
+    deployment = tmp_path / "d.yaml"
+    deployment.write_text(
+        "version: 1\nsystem: {id: s, impact_level: moderate}\ncomponents:\n"
+        "  - id: api\n    iac: [aws_lb_listener.future]\n"
+        "    encryption: {in_transit: {tls_min_version: '1.2', fips_validated: true}}\n"
+        "  - id: web\n    iac: [aws_lb_listener.plain]\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "r.json"
+    main(["check", str(deployment), "--evidence", str(plan_file), "-q", "--format", "json",
+          "--output", str(out)])  # fmt: skip
+    result = json.loads(out.read_text(encoding="utf-8"))
+    api = [f for f in result["findings"] if f["target"] == "api" and f["control_id"] == "SC-8(1)"]
+    assert api and api[0]["status"] == "manual" and "ELBSecurityPolicy-Next" in api[0]["message"]
+    web = _finding(result, "SC-8(1)", "web")
+    assert web["status"] == "fail" and "never" in web["message"]
