@@ -151,7 +151,7 @@ def test_compliant_example_passes_whatever_type_its_components_have(component_ty
     for component in data["components"]:
         component["type"] = component_type
     deployment = parse_deployment(yaml.safe_dump(data, sort_keys=False), "relabelled.yaml")
-    result = evaluate(deployment, CATALOG)
+    result = evaluate(deployment, CATALOG, as_of=AS_OF)
     bad = [
         f"{f.control_id} {f.target}: {f.status} {f.message}"
         for f in result.findings
