@@ -673,6 +673,16 @@ class VulnerabilityManagement(_Model):
             "of CISA's KEV catalog."
         ),
     )
+    update_install_days: int | None = Field(
+        None,
+        ge=0,
+        le=_MAX_DAYS,
+        json_schema_extra=_ext(
+            "Most days between the release of a security-relevant software or firmware update "
+            "and its installation on the component, counted from the release, not from when a "
+            "scan finds the flaw (SI-2). Absent: evidence is needed."
+        ),
+    )
 
 
 class Configuration(_Model):

@@ -152,7 +152,10 @@ components:
     # AU-2, AU-6, AU-9, AU-11 (OMB M-21-31: 12 months active, 18 more in cold storage).
     logging: &logging
       enabled: true
-      events: [authentication, authorization, privileged_actions, data_access, configuration_changes]
+      events:
+        [authentication, account_management, authorization, permission_changes, privileged_actions,
+         data_access, data_changes, data_deletions, configuration_changes, process_tracking,
+         system_events]
       retention_days: 913
       active_retention_days: 365
       centralized: true
@@ -228,6 +231,7 @@ components:
         moderate: 90
         low: 180
       authenticated_scans: true
+      update_install_days: 30        # SI-2: updates installed within 30 days of release
       # CR26 VDR (judged under --rules cr26): Class D's cadences and response hours, which
       # meet every class.
       likely_to_drift: false         # EDIT: true for mutable servers (weekly scans at Class D)

@@ -122,3 +122,40 @@ def test_weakening_is_caught_by_its_control_only(entry: dict[str, Any]) -> None:
     for f in result.findings:
         if (f.control_id, f.target) in expected and f.location and f.location.line:
             assert 1 <= f.location.line <= len(lines)
+
+
+COMPONENT_TYPES = sorted(
+    {c.get("type") for c in BASE.data["components"]}
+    | {
+        "web_app",
+        "api",
+        "compute",
+        "database",
+        "object_storage",
+        "queue",
+        "network",
+        "identity_provider",
+        "logging",
+        "ai_model",
+        "other",
+    }
+    - {None}
+)
+
+
+@pytest.mark.parametrize("component_type", COMPONENT_TYPES)
+def test_compliant_example_passes_whatever_type_its_components_have(component_type: str) -> None:
+    # Scope follows what a component does, not its label: relabelling every component of the
+    # compliant example must not make any automated control fail.
+    data = json.loads(json.dumps(BASE.data))
+    for component in data["components"]:
+        component["type"] = component_type
+    deployment = parse_deployment(yaml.safe_dump(data, sort_keys=False), "relabelled.yaml")
+    result = evaluate(deployment, CATALOG, as_of=AS_OF)
+    bad = [
+        f"{f.control_id} {f.target}: {f.status} {f.message}"
+        for f in result.findings
+        if f.status in (Status.FAIL, Status.ERROR, Status.MANUAL)
+        and any(c.id == f.control_id and c.automated for c in result.controls)
+    ]
+    assert not bad, "\n".join(bad)
