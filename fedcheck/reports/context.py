@@ -271,7 +271,7 @@ def build_context(result: Result) -> dict[str, Any]:
         "generated_at": result.generated_at,
         "as_of": result.as_of_date,
         "evaluation_date": result.as_of_date,
-        "rules_edition": _text(getattr(result, "rules_edition", None)),
+        "rules_edition": _text(result.rules.label if result.rules is not None else None),
         "attestation": {
             "title": f"Pre-assessment self-check: {name}",
             "kind": "pre-assessment self-check",
