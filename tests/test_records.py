@@ -328,7 +328,7 @@ def test_a_bad_as_of_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> Non
     with pytest.raises(SystemExit) as caught:
         cli.main(["check", "examples/agency-ai-assistant.yaml", "--as-of", "01/12/2026"])
     assert caught.value.code == 2
-    assert "is not a date written YYYY-MM-DD" in capsys.readouterr().err
+    assert "is not a date in the form YYYY-MM-DD" in capsys.readouterr().err
 
 
 # --- the schema ----------------------------------------------------------------------------
