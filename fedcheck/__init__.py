@@ -22,9 +22,10 @@ if TYPE_CHECKING:
     from .catalog import Catalog, Control
     from .deployment import Deployment
     from .errors import FedcheckError, InputError, UsageError
-    from .evaluation import Tailoring, evaluate, exit_code
+    from .evaluation import evaluate, exit_code
     from .findings import Evidence, Finding, Location, Result, Severity, Status
     from .inputs import LoadedDeployment, load_deployment, parse_deployment
+    from .plan import Tailoring
 
 _LAZY = {
     "Catalog": "catalog",
@@ -39,7 +40,7 @@ _LAZY = {
     "Result": "findings",
     "Severity": "findings",
     "Status": "findings",
-    "Tailoring": "evaluation",
+    "Tailoring": "plan",
     "UsageError": "errors",
     "check_file": "api",
     "evaluate": "evaluation",

@@ -15,10 +15,11 @@ from typing import Any
 
 from . import catalog as _catalog
 from .errors import InputError
-from .evaluation import Tailoring, evaluate, exit_code
+from .evaluation import evaluate, exit_code
 from .findings import InputFile, Result, Severity
 from .inputs import LoadedDeployment, load_deployment
 from .loading import DEFAULT_LIMITS, Limits
+from .plan import Tailoring
 
 
 def load_catalog(

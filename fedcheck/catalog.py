@@ -23,9 +23,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from . import rules
+from . import expressions, paths, targets, values
 from ._version import __version__
-from .errors import InputError, InputErrors, Problem
+from .errors import CompileError, InputError, InputErrors, Problem
 from .findings import ControlInfo, Severity
 from .loading import DEFAULT_LIMITS, Limits, SourceMap, load_file, read_text
 
@@ -246,8 +246,8 @@ _PROSE_PLACEHOLDER = re.compile(r"\{\$([A-Za-z0-9_]*)(\.[A-Za-z0-9_]*)?\}")
 def format_value(value: Any) -> str:
     """A parameter value as prose: ``15``, ``1.2``, ``waf, load_balancer``."""
     if isinstance(value, (list, tuple)):
-        return ", ".join(rules._fmt(v) for v in value)
-    return rules._fmt(value)
+        return ", ".join(expressions._fmt(v) for v in value)
+    return expressions._fmt(value)
 
 
 def bind_prose(text: str, bound: dict[str, BoundParameter], where: Sequence[str | int] = ()) -> str:
@@ -260,10 +260,10 @@ def bind_prose(text: str, bound: dict[str, BoundParameter], where: Sequence[str 
         name, attribute = m.group(1), m.group(2)
         param = bound.get(name)
         if param is None:
-            raise rules.CompileError(
+            raise CompileError(
                 where,
                 f"{m.group(0)} names no parameter of the control",
-                rules._suggest(name, list(bound))
+                paths._suggest(name, list(bound))
                 if bound
                 else "declare the parameter under the control's parameters",
             )
@@ -271,7 +271,7 @@ def bind_prose(text: str, bound: dict[str, BoundParameter], where: Sequence[str 
             return format_value(param.value)
         if attribute == ".source":
             return param.source
-        raise rules.CompileError(
+        raise CompileError(
             where,
             f"{m.group(0)}: a parameter placeholder is {{${name}}} or {{${name}.source}}",
             f"write {{${name}}} for its value or {{${name}.source}} for where it comes from",
@@ -296,7 +296,7 @@ def generic_prose(control: Control, text: str) -> str:
         bound[name] = BoundParameter(name, value, param.source or "FedRAMP")
     try:
         return bind_prose(text, bound)
-    except rules.CompileError:
+    except CompileError:
         return text
 
 
@@ -318,16 +318,16 @@ def _referenced_parameters(raw: Any) -> list[str]:
 @dataclass
 class CompiledCheck:
     name: str
-    node: rules.Node
+    node: expressions.Node
     message: str | None  # parameters bound; {actual}, {expected}, {path}, {target} left
     fix: str | None = None  # parameters bound
-    where: rules.Node | None = None  # the check's own scope, within the rule's
+    where: expressions.Node | None = None  # the check's own scope, within the rule's
 
 
 @dataclass
 class CompiledRule:
     target: str
-    where: rules.Node | None
+    where: expressions.Node | None
     checks: list[CompiledCheck]
 
 
@@ -357,7 +357,7 @@ def _check_cost(raw: Any, where: list[str | int]) -> None:
         if isinstance(node, dict):
             nodes += 1
             if nodes > MAX_EXPRESSION_NODES:
-                raise rules.CompileError(
+                raise CompileError(
                     where,
                     f"the expression holds more than {MAX_EXPRESSION_NODES} conditions",
                     "split the check into several checks or rules",
@@ -366,7 +366,7 @@ def _check_cost(raw: Any, where: list[str | int]) -> None:
             if quantifier is not None:
                 depth += 1
                 if depth > MAX_QUANTIFIER_DEPTH:
-                    raise rules.CompileError(
+                    raise CompileError(
                         [*path, quantifier],
                         f"quantifiers nested {depth} deep (at most {MAX_QUANTIFIER_DEPTH}): "
                         "each level multiplies the work by the length of a list",
@@ -401,14 +401,14 @@ def _bind_message(
 def _compile_control(
     control: Control, baseline: str, bound: dict[str, BoundParameter]
 ) -> CompiledControl:
-    params = rules.Parameters(
+    params = values.Parameters(
         {name: b.value for name, b in bound.items()},
         {name: b.source for name, b in bound.items()},
     )
     try:
         summary = bind_prose(control.summary, bound, ("summary",))
         remediation = bind_prose(control.remediation, bound, ("remediation",))
-    except rules.CompileError as exc:
+    except CompileError as exc:
         raise _compile_problem(control, exc) from None
     compiled: list[CompiledRule] = []
     seen: set[str] = set()
@@ -418,21 +418,21 @@ def _compile_control(
         if target in seen:
             raise _compile_problem(
                 control,
-                rules.CompileError(
+                CompileError(
                     [*where_path, "target"],
                     f"a second rule for target '{target}'",
                     "merge the checks into the first rule for that target",
                 ),
             )
         seen.add(target)
-        start = rules.TARGETS[target]
+        start = targets.TARGETS[target]
         try:
             if "where" in rule:
                 _check_cost(rule["where"], [*where_path, "where"])
             for j, check in enumerate(rule["checks"]):
                 _check_cost(check["assert"], [*where_path, "checks", j, "assert"])
             where = (
-                rules.compile_expression(
+                expressions.compile_expression(
                     rule["where"], start, params, [*where_path, "where"], scope=True
                 )
                 if "where" in rule
@@ -444,27 +444,29 @@ def _compile_control(
                 checks.append(
                     CompiledCheck(
                         check.get("name", f"check-{j + 1}"),
-                        rules.compile_expression(check["assert"], start, params, [*at, "assert"]),
+                        expressions.compile_expression(
+                            check["assert"], start, params, [*at, "assert"]
+                        ),
                         _bind_message(
                             control, check.get("message"), bound, baseline, check, [*at, "message"]
                         ),
                         _bind_message(
                             control, check.get("fix"), bound, baseline, check, [*at, "fix"]
                         ),
-                        rules.compile_expression(
+                        expressions.compile_expression(
                             check["where"], start, params, [*at, "where"], scope=True
                         )
                         if "where" in check
                         else None,
                     )
                 )
-        except rules.CompileError as exc:
+        except CompileError as exc:
             raise _compile_problem(control, exc) from None
         compiled.append(CompiledRule(target, where, checks))
     return CompiledControl(control, dict(params), compiled, bound, summary, remediation)
 
 
-def _compile_problem(control: Control, exc: rules.CompileError) -> InputError:
+def _compile_problem(control: Control, exc: CompileError) -> InputError:
     line = column = None
     if control.source is not None:
         line, column, _ = control.source.position(exc.path)

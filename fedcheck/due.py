@@ -17,9 +17,9 @@ from typing import Any
 
 from . import records as _records
 from .catalog import Catalog, sort_key
-from .evaluation import Tailoring, _inheritance, _selected, select_baseline
 from .findings import Location
 from .inputs import LoadedDeployment
+from .plan import Tailoring, inheritance, select_baseline, select_controls
 
 STATUS_ORDER = ("overdue", "no_record", "due", "current")
 _STATUS_LABEL = {"overdue": "OVERDUE", "no_record": "NO RECORD", "due": "DUE", "current": "current"}
@@ -111,9 +111,9 @@ def due_calendar(
     as_of = as_of or datetime.datetime.now(datetime.UTC).date()
     aged, book, notes = _records.prepare(deployment, catalog, as_of, records)
     items: list[DueItem] = []
-    selected = _selected(catalog, chosen, tailoring)
+    selected = select_controls(catalog, chosen, tailoring)
     all_crms = (*tailoring.crms, *(c for c in crms if c not in tailoring.crms))
-    inherited = _inheritance(deployment, tailoring, catalog, selected, all_crms)
+    inherited = inheritance(deployment, tailoring, catalog, selected, all_crms)
     for control in selected:
         source = inherited.get(control.oscal_id)
         if source is not None and source.responsibility == "provider":

@@ -6,11 +6,13 @@
     └── UsageError                a bad command line or option combination
 
 A check that breaks while evaluating is not an exception: it becomes an ``error`` finding.
+``CompileError`` (a problem inside a control's check, at a path in the control document) is
+internal: the catalog turns it into an InputError at the control file's line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 
@@ -107,3 +109,14 @@ def _clean(text: str) -> str:
     from .text import neutralize
 
     return neutralize(text)
+
+
+class CompileError(Exception):
+    """A problem in a control's expression, at a path inside the control document (internal:
+    fedcheck.catalog turns it into an InputError at the control file's line)."""
+
+    def __init__(self, path: Sequence[str | int], message: str, fix: str | None = None) -> None:
+        super().__init__(message)
+        self.path = tuple(path)
+        self.message = message
+        self.fix = fix

@@ -9,31 +9,25 @@ fedcheck adds beyond the contract, left out, makes it ``manual``; a check that r
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from . import deployment as dm
-from . import editions, mas, rules, vdr
+from . import mas, targets, vdr
 from ._version import __version__
 from .catalog import (
-    BASELINES,
     Catalog,
     CompiledCheck,
     CompiledControl,
     CompiledRule,
     Control,
-    to_oscal,
 )
-from .dates import evaluation_date
-from .errors import InputError, UsageError
+from .expressions import Reason
 from .findings import (
     WEAKNESS_MISSING,
     WEAKNESS_STATED,
-    ControlInfo,
     Evidence,
     FailedCheck,
     Finding,
@@ -44,82 +38,29 @@ from .findings import (
     Status,
     evidence_statement,
     show_value,
+    verified_anything,
 )
-from .inputs import LoadedDeployment, deployment_from_model, display_path
+from .inputs import LoadedDeployment, deployment_from_model
+from .plan import (
+    Admitted,
+    EvidenceHook,
+    Plan,
+    Tailoring,
+    admit,
+    compile_plan,
+    select_baseline,
+)
 
 if TYPE_CHECKING:
-    from .crm import Claim, Crm, Inheritance
+    from .crm import Crm, Inheritance
 
 _TARGET_ORDER = {"system": 0, "component": 1, "service": 2, "flow": 3}
 _SECTION = {"component": "components", "service": "external_services", "flow": "data_flows"}
 
 
-@dataclass
-class Tailoring:
-    """What a profile changes in the selected baseline (see fedcheck.profiles)."""
-
-    add: tuple[str, ...] = ()  # control ids to evaluate beyond the baseline
-    remove: dict[str, str] = field(default_factory=dict)  # control id -> justification
-    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)  # oscal id -> name -> value
-    deviations: tuple[dict[str, Any], ...] = ()
-    inherited: tuple[Claim, ...] = ()  # the profile's claims of inheritance
-    crms: tuple[Crm, ...] = ()  # the CRMs that back claims (the profile's and --crm files)
-    baseline: str | None = None  # the baseline the profile selects
-    origin: Location | None = None  # where the profile selects it, for messages
-    baseline_deviation: dict[str, Any] | None = None  # a declared baseline below the impact level
-    rules: str | None = None  # the rule edition the profile selects (rev5 | cr26), if any
-    rules_origin: Location | None = None  # where the profile selects it
-    name: str | None = None  # the profile's name, the source of the values it tightens
-
-
-class EvidenceHook(Protocol):
-    """Evidence beyond the description (see fedcheck.terraform.crosscheck.Evidence)."""
-
-    @property
-    def inputs(self) -> tuple[InputFile, ...]: ...
-
-    def fill(self, deployment: LoadedDeployment) -> LoadedDeployment: ...
-
-    def adjust(
-        self, findings: Sequence[Finding], controls: Sequence[Control], deployment: LoadedDeployment
-    ) -> list[Finding]: ...
-
-
-def timestamp(now: datetime | None = None) -> str:
-    """The run's time: SOURCE_DATE_EPOCH when set (reproducible builds), else the clock, in UTC."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch is not None:
-        try:
-            moment = datetime.fromtimestamp(int(epoch), tz=UTC)
-        except (ValueError, OverflowError, OSError):
-            raise UsageError(
-                f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix timestamp",
-                "set it to a whole number of seconds, e.g. 1700000000",
-            ) from None
-    else:
-        moment = now or datetime.now(UTC)
-    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def select_baseline(deployment: LoadedDeployment, baseline: str | None) -> str:
-    if baseline is not None:
-        if baseline not in BASELINES:
-            raise UsageError(
-                f"unknown baseline {baseline!r}", f"use one of: {', '.join(BASELINES)}"
-            )
-        return baseline
-    level = deployment.model.system.impact_level
-    if level is None:
-        raise UsageError(
-            f"{deployment.file}: system.impact_level is not stated, so the baseline is unknown",
-            "set system.impact_level (low | moderate | high) or pass --baseline",
-        )
-    return level
-
-
 def evaluate(
-    deployment: LoadedDeployment | dm.Deployment,
-    catalog: Catalog,
+    plan: Plan | LoadedDeployment | dm.Deployment,
+    subject: Admitted | Catalog | LoadedDeployment,
     *,
     baseline: str | None = None,
     tailoring: Tailoring | None = None,
@@ -132,53 +73,64 @@ def evaluate(
     edition: str | None = None,
     cert_class: str | None = None,
 ) -> Result:
-    """Evaluate the controls of a baseline against a deployment and return the Result.
+    """Judge a deployment: ``evaluate(plan, admitted)`` runs a compiled plan on an admitted
+    deployment (see fedcheck.plan), purely: no I/O, no environment, no input error.
 
-    ``as_of`` is the evaluation date that waivers and dated evidence are judged against
-    (default: today, UTC); ``generated_at`` only stamps the run; ``records`` are extra record
-    files (``fedcheck.records.load_records``); ``evidence`` (fedcheck.terraform's cross-check of
-    plans) fills the fields the description leaves out and a plan evidences, then adjusts the
-    findings it bears on; ``crms`` (with the tailoring's) back the claims of inheritance, and a
-    claim that none backs is an InputError. ``edition`` (rev5 | cr26, default: the edition in
-    force on ``as_of``) and ``cert_class`` (b | c | d, CR26 only, default from the baseline)
-    choose the rules; see fedcheck.editions.
+    ``evaluate(plan, deployment)`` admits the deployment first (its input checks may raise
+    InputError). The 0.1 form ``evaluate(deployment, catalog, baseline=..., tailoring=...,
+    as_of=..., records=..., evidence=..., crms=..., edition=..., cert_class=...)`` compiles
+    the plan first: the baseline defaults to the system's impact level (or a CR26 class's),
+    ``as_of`` to today, ``edition`` to the profile's ``rules:`` or the one in force on ``as_of``.
     """
-    if isinstance(deployment, dm.Deployment):
-        deployment = deployment_from_model(deployment)
-    if evidence is not None:
-        deployment = evidence.fill(deployment)
-        inputs = (*inputs, *evidence.inputs)
+    if isinstance(plan, Plan):
+        if isinstance(subject, Admitted):
+            return _run(plan, subject)
+        if isinstance(subject, LoadedDeployment):
+            admitted = admit(
+                plan,
+                subject,
+                records=records,
+                evidence=evidence,
+                inputs=inputs,
+                generated_at=generated_at,
+            )
+            return _run(plan, admitted)
+        raise TypeError("evaluate(plan, ...) takes an Admitted or a LoadedDeployment")
+    deployment = deployment_from_model(plan) if isinstance(plan, dm.Deployment) else plan
+    if not isinstance(subject, Catalog):
+        raise TypeError("evaluate(deployment, ...) takes the Catalog second")
     if edition is None and tailoring is not None:
-        edition = tailoring.rules  # a profile's `rules:` (fedcheck.profiles.profile_rules)
-    caller_date = as_of
-    as_of = evaluation_date(as_of)
-    if baseline is None and cert_class is not None and edition == "cr26":
-        baseline = editions.CLASS_BASELINE.get(cert_class.lower())
-    chosen = select_baseline(deployment, baseline)
-    run_rules = editions.select_rules(edition, cert_class, chosen, as_of)
-    chosen = run_rules.baseline
-    tailoring = tailoring or Tailoring()
-    from . import records as _records
+        edition = tailoring.rules
+    compiled = compile_plan(
+        subject,
+        baseline=select_baseline(deployment, baseline, edition=edition, cert_class=cert_class),
+        tailoring=tailoring,
+        edition=edition,
+        cert_class=cert_class,
+        crms=crms,
+        as_of=as_of,
+    )
+    admitted = admit(
+        compiled,
+        deployment,
+        records=records,
+        evidence=evidence,
+        inputs=inputs,
+        generated_at=generated_at,
+    )
+    return _run(compiled, admitted)
 
-    deployment, book, record_notes = _records.prepare(deployment, catalog, as_of, records)
-    inputs = (*inputs, *(InputFile("records", r.file, r.sha256) for r in records))
-    ix = rules.Index(deployment.data)
-    controls = _selected(catalog, chosen, tailoring)
-    if run_rules.cert_class is not None:
-        members = set(editions.class_controls(run_rules.cert_class))
-        added = {to_oscal(c) for c in tailoring.add}
-        controls = [c for c in controls if c.oscal_id in members or c.oscal_id in added]
-    all_crms = (*tailoring.crms, *(c for c in crms if c not in tailoring.crms))
-    inherited = _inheritance(deployment, tailoring, catalog, controls, all_crms)
+
+def _run(plan: Plan, admitted: Admitted) -> Result:
+    """The compiled checks of ``plan`` on an admitted deployment: the Result (pure)."""
+    deployment = admitted.deployment
+    chosen, run_rules, as_of, book = plan.baseline, plan.rules, plan.as_of, admitted.book
+    ix = targets.Index(deployment.data)
+    inherited = admitted.inherited
     system_level = deployment.model.system.impact_level
-
-    sources = parameter_sources(tailoring)
     findings: list[Finding] = []
-    infos: list[ControlInfo] = []
-    for control in controls:
-        overrides = tailoring.parameters.get(control.oscal_id)
-        compiled = control.compile(chosen, overrides, sources.get(control.oscal_id))
-        infos.append(control.info(chosen, overrides, sources.get(control.oscal_id)))
+    for planned in plan.controls:
+        control, compiled = planned.control, planned.compiled
         source = inherited.get(control.oscal_id)
         if source is not None and source.responsibility == "provider":
             findings.append(_inherited(control, source, system_level, deployment))
@@ -194,38 +146,36 @@ def evaluate(
             evaluated = _shared(evaluated, source)
         findings.extend(evaluated)
         if control.records:
-            findings.append(_records.finding(control, chosen, overrides, book, as_of, deployment))
+            from . import records as _records
 
-    if evidence is not None:
-        findings = evidence.adjust(findings, controls, deployment)
+            findings.append(
+                _records.finding(control, chosen, planned.overrides, book, as_of, deployment)
+            )
 
+    if admitted.evidence is not None:
+        findings = admitted.evidence.adjust(findings, plan.selected, deployment)
+
+    infos = [p.info for p in plan.controls]
+    notes = list(admitted.notes)
     if run_rules.edition == "cr26":
-
-        def locate(path: tuple[str | int, ...]) -> Location:
-            return _location(deployment, path)
-
         if run_rules.vdr:
             infos.extend(vdr.infos(run_rules))
-            findings.extend(vdr.evaluate_vdr(deployment.data, run_rules, locate))
+            findings.extend(vdr.evaluate_vdr(deployment.data, run_rules, deployment.locate))
         infos.extend(mas.infos(run_rules))
-        findings.extend(mas.evaluate_mas(deployment.data, locate))
-
-    notes = list(record_notes)
-    if run_rules.edition == "cr26":
+        findings.extend(mas.evaluate_mas(deployment.data, deployment.locate))
         parties = mas.third_parties(deployment.data)
         notes.append(
             "third-party information resources (MAS-CSO-TPR): "
             + ("; ".join(parties) if parties else "none listed")
         )
-    automated = sum(1 for f in findings if f.status in (Status.PASS, Status.FAIL, Status.ERROR))
-    if automated == 0:
+    if not verified_anything(findings):
         notes.append(
             "no automated control applied to this deployment: nothing was verified "
             "automatically, so the run does not pass"
         )
-    if caller_date is not None:
+    if plan.dated_by_caller:
         notes.append(dated_note(as_of))
-    deployment_input = InputFile("deployment", deployment.file, deployment.sha256)
+    inputs = admitted.inputs
     system = deployment.model.system
     result = Result(
         findings=tuple(findings),
@@ -239,16 +189,16 @@ def evaluate(
         },
         baseline=chosen,
         controls=tuple(infos),
-        catalog_version=catalog.version,
-        catalog_sha256=catalog.digest_of(controls),
+        catalog_version=plan.catalog.version,
+        catalog_sha256=plan.catalog_sha256,
         tool_version=__version__,
-        generated_at=generated_at or timestamp(),
+        generated_at=admitted.generated_at,
         inputs=(
-            deployment_input,
+            InputFile("deployment", deployment.file, deployment.sha256),
             *inputs,
-            *(c.input_file for c in all_crms if c.input_file not in inputs),
+            *(c.input_file for c in plan.crms if c.input_file not in inputs),
         ),
-        deviations=tuple(tailoring.deviations),
+        deviations=tuple(plan.tailoring.deviations),
         notes=tuple(notes),
         as_of=as_of.isoformat(),
         rules=run_rules,
@@ -266,89 +216,6 @@ def dated_note(as_of: date) -> str:
     )
 
 
-def parameter_sources(tailoring: Tailoring) -> dict[str, dict[str, str]]:
-    """Where each value a profile sets comes from, by control (oscal id) and parameter: the
-    deviation that loosens it ("deviation DEV-1"), else the profile that tightens it."""
-    profile = f"profile {tailoring.name}" if tailoring.name else "the profile"
-    out: dict[str, dict[str, str]] = {
-        oscal: {name: profile for name in values} for oscal, values in tailoring.parameters.items()
-    }
-    for deviation in tailoring.deviations:
-        if deviation.get("kind") != "parameter":
-            continue
-        try:
-            oscal = to_oscal(str(deviation.get("control", "")))
-        except ValueError:
-            continue
-        ident = deviation.get("id")
-        out.setdefault(oscal, {})[str(deviation.get("parameter"))] = (
-            f"deviation {ident}" if ident else f"a deviation in {profile}"
-        )
-    return out
-
-
-def _selected(catalog: Catalog, baseline: str, tailoring: Tailoring) -> list[Control]:
-    removed = {to_oscal(c) for c in tailoring.remove}
-    wanted = {c.oscal_id for c in catalog.in_baseline(baseline)} | {
-        to_oscal(c) for c in tailoring.add
-    }
-    return [c for c in catalog if c.oscal_id in wanted and c.oscal_id not in removed]
-
-
-def _inheritance(
-    deployment: LoadedDeployment,
-    tailoring: Tailoring,
-    catalog: Catalog,
-    controls: Sequence[Control],
-    crms: Sequence[Crm],
-) -> dict[str, Inheritance]:
-    """What each evaluated control inherits (see fedcheck.crm): the deployment's and the
-    profile's claims, each backed by a CRM, the stricter claim winning.
-
-    A deployment's reference to a control or family the catalog lacks is an input error: a typo
-    there would otherwise leave the control evaluated as if nothing were inherited, unnoticed.
-    (A profile's references are checked when the profile is loaded.)"""
-    from .crm import Claim, resolve
-
-    families = {c.family.upper() for c in catalog}
-    claims: list[Claim] = []
-    for i, item in enumerate(deployment.data.get("inherited_controls") or []):
-        at: tuple[str | int, ...] = ("inherited_controls", i)
-        refs = []
-        for j, ref in enumerate(item.get("controls") or []):
-            is_family = re.fullmatch(r"[A-Za-z]{2,6}", ref) is not None
-            try:
-                known = ref.upper() in families if is_family else to_oscal(ref) in catalog.controls
-            except ValueError:
-                known = False
-            location = _location(deployment, (*at, "controls", j))
-            if not known:
-                raise InputError(
-                    deployment.file,
-                    location.line,
-                    location.column,
-                    f"inherited_controls: {ref!r} is no control id or family of the catalog",
-                    "write a control id such as PE-3 or a family code such as PE",
-                )
-            refs.append((ref, location))
-        claims.append(
-            Claim(
-                provider=item["provider"],
-                fedramp_authorization=item["fedramp_authorization"],
-                package_id=item.get("package_id"),
-                responsibility=item.get("responsibility", "full"),
-                refs=tuple(refs),
-                location=_location(deployment, at),
-                where=f"inherited_controls[{i}]",
-                authorization_location=_location(deployment, (*at, "fedramp_authorization")),
-            )
-        )
-    claims.extend(tailoring.inherited)
-    if not claims:
-        return {}
-    return resolve(claims, crms, controls)
-
-
 def _shared(findings: Iterable[Finding], source: Inheritance) -> list[Finding]:
     """The findings of a shared control, each saying that it checks the customer's part."""
     from dataclasses import replace
@@ -357,31 +224,15 @@ def _shared(findings: Iterable[Finding], source: Inheritance) -> list[Finding]:
     return [replace(f, message=f.message + note) for f in findings]
 
 
-def _location(deployment: LoadedDeployment, path: tuple[str | int, ...]) -> Location:
-    line, column, _ = deployment.source.position(path)
-    if len(path) >= 2 and isinstance(path[1], int):
-        # components[web-ui].access...: the bracketed prefix is the same for every finding on
-        # one target, so it is worked out once per target.
-        prefixes: dict[tuple[Any, ...], str] = deployment.__dict__.setdefault("_prefixes", {})
-        head = path[:2]
-        prefix = prefixes.get(head)
-        if prefix is None:
-            prefix = prefixes[head] = display_path(deployment.data, head)
-        shown = prefix + "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in path[2:])
-    else:
-        shown = display_path(deployment.data, path)
-    return Location(deployment.file, line, column, shown)
-
-
 def _target_location(
-    deployment: LoadedDeployment, ix: rules.Index, target: dict[str, Any]
+    deployment: LoadedDeployment, ix: targets.Index, target: dict[str, Any]
 ) -> Location:
     """Where a target starts in the document; computed once per target and evaluation."""
     cache: dict[int, Location] = ix.__dict__.setdefault("_locations", {})
     key = id(target)
     location = cache.get(key)
     if location is None:
-        location = _location(deployment, ix.paths.get(key, ()))
+        location = deployment.locate(ix.paths.get(key, ()))
         cache[key] = location
     return location
 
@@ -507,7 +358,7 @@ def _inherited(
     )
 
 
-def _targets(kind: str, ix: rules.Index) -> list[dict[str, Any]]:
+def _targets(kind: str, ix: targets.Index) -> list[dict[str, Any]]:
     if kind == "system":
         return [ix.system]
     if kind == "component":
@@ -518,7 +369,7 @@ def _targets(kind: str, ix: rules.Index) -> list[dict[str, Any]]:
 
 
 def _evaluate_control(
-    compiled: CompiledControl, deployment: LoadedDeployment, ix: rules.Index, baseline: str
+    compiled: CompiledControl, deployment: LoadedDeployment, ix: targets.Index, baseline: str
 ) -> Iterable[Finding]:
     control = compiled.control
     out: list[Finding] = []
@@ -623,7 +474,7 @@ def _judge(
     rule: CompiledRule,
     target: dict[str, Any],
     deployment: LoadedDeployment,
-    ix: rules.Index,
+    ix: targets.Index,
     baseline: str,
 ) -> Finding:
     """The finding of one rule on one target that did not simply pass.
@@ -643,7 +494,7 @@ def _judge(
         family=control.family,
         remediation=compiled.remediation,
     )
-    scope_reasons: list[rules.Reason] = []
+    scope_reasons: list[Reason] = []
     if rule.where is not None:
         applies = rule.where.test(target, ix)
         if applies is False:
@@ -655,11 +506,11 @@ def _judge(
             )
         if applies is None:
             scope_reasons = rule.where.explain(target, ix)
-    failed: list[tuple[CompiledCheck, list[rules.Reason], list[rules.Reason]]] = []
+    failed: list[tuple[CompiledCheck, list[Reason], list[Reason]]] = []
     hard_fail = False
     ran = 0
     for check in rule.checks:
-        check_scope: list[rules.Reason] = []
+        check_scope: list[Reason] = []
         if check.where is not None:
             in_scope = check.where.test(target, ix)
             if in_scope is False:
@@ -758,12 +609,12 @@ def _message(template: str | None, evidence: Sequence[Evidence], target: str) ->
 
 
 def _evidence(
-    reasons: Sequence[rules.Reason], deployment: LoadedDeployment, ix: rules.Index
+    reasons: Sequence[Reason], deployment: LoadedDeployment, ix: targets.Index
 ) -> list[Evidence]:
     out = []
     for r in reasons:
-        doc_path = _document_path(r.obj, r.path, ix)
-        loc = _location(deployment, doc_path)
+        doc_path = targets.document_path(r.obj, r.path, ix)
+        loc = deployment.locate(doc_path)
         actual = r.actual
         if isinstance(actual, tuple):
             actual = list(actual)
@@ -781,49 +632,8 @@ def _evidence(
     return out
 
 
-def _document_path(obj: Any, path: str, ix: rules.Index) -> tuple[str | int, ...]:
-    """Where a path read from ``obj`` lands in the document, following relations."""
-    base = ix.paths.get(id(obj), ())
-    parts = path.split(".")
-    current: Any = obj
-    result: list[str | int] = list(base)
-    for i, part in enumerate(parts):
-        if not isinstance(current, dict):
-            break
-        if part in current:
-            result.append(part)
-            current = current[part]
-            continue
-        # Not a stored field: a relation or a virtual field.
-        if part == "system":
-            current, result = ix.system, ["system"]
-        elif part in ("source", "target") and "from" in current:
-            end = ix.endpoints.get(current["from" if part == "source" else "to"])
-            if end is None:
-                break
-            current, result = end, list(ix.paths[id(end)])
-        elif part in (
-            "inbound_flows",
-            "outbound_flows",
-            "components",
-            "external_services",
-            "data_flows",
-            "kind",
-            "crosses_boundary",
-        ):
-            break
-        else:
-            result.extend(parts[i:])  # a field left out: point at its nearest stated parent
-            break
-    return tuple(result)
-
-
 def exit_code(result: Result, fail_on: Severity | None = None) -> int:
     """0 when nothing fails the gate, 1 when something does (or nothing was verified)."""
-    if result.failing(fail_on):
-        return 1
-    if not any(
-        f.status in (Status.PASS, Status.FAIL, Status.ERROR, Status.WAIVED) for f in result.findings
-    ):
+    if result.failing(fail_on) or not verified_anything(result.findings):
         return 1
     return 0

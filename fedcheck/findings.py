@@ -8,6 +8,7 @@ form (documented in docs/result-format.md) and ``Result.from_dict`` reads it bac
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -538,6 +539,17 @@ class InputFile:
         return cls(data["role"], data["path"], data["sha256"])
 
 
+#: The statuses of a finding an automated check reached: a run with none of them verified
+#: nothing (only manual, inherited or not-applicable findings), and never passes the gate.
+VERIFYING_STATUSES = frozenset({Status.PASS, Status.FAIL, Status.ERROR, Status.WAIVED})
+
+
+def verified_anything(findings: Iterable[Finding]) -> bool:
+    """Did an automated check reach a verdict on any finding? The one answer to "did this run
+    verify anything", used by the gate (exit_code), the run's note and ``fedcheck diff``."""
+    return any(f.status in VERIFYING_STATUSES for f in findings)
+
+
 def _gate_rank(f: Finding) -> int:
     return f.risk.rank if f.risk is not None else min(f.severity.rank, 2)
 
@@ -615,11 +627,9 @@ class Result:
         return cached
 
     @property
-    def automated_evaluated(self) -> int:
-        """How many findings came from an automated check that reached a verdict."""
-        return sum(
-            1 for f in self.findings if f.status in (Status.PASS, Status.FAIL, Status.WAIVED)
-        )
+    def verified_anything(self) -> bool:
+        """Whether the run verified anything automatically (see ``verified_anything``)."""
+        return verified_anything(self.findings)
 
     def to_dict(self, *, include_findings: bool = True) -> dict[str, Any]:
         data = {

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import deployment as dm
 from .errors import InputErrors, Problem
+from .findings import Location
 from .loading import DEFAULT_LIMITS, Limits, SourceMap, load_file, parse_text
 
 SUPPORTED_VERSIONS = (1,)
@@ -39,6 +40,23 @@ class LoadedDeployment:
 
     def display_path(self, path: tuple[str | int, ...]) -> str:
         return display_path(self.data, path)
+
+    def locate(self, path: tuple[str | int, ...]) -> Location:
+        """Where ``path`` (``('components', 0, 'access')``) is in the file, shown with ids
+        (``components[web-ui].access``); a path left out points at its nearest stated parent."""
+        line, column, _ = self.source.position(path)
+        if len(path) >= 2 and isinstance(path[1], int):
+            # components[web-ui].access...: the bracketed prefix is the same for every finding
+            # on one target, so it is worked out once per target.
+            prefixes: dict[tuple[Any, ...], str] = self.__dict__.setdefault("_prefixes", {})
+            head = path[:2]
+            prefix = prefixes.get(head)
+            if prefix is None:
+                prefix = prefixes[head] = display_path(self.data, head)
+            shown = prefix + "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in path[2:])
+        else:
+            shown = display_path(self.data, path)
+        return Location(self.file, line, column, shown)
 
 
 def display_path(data: Any, path: tuple[str | int, ...]) -> str:

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 from . import deployment as dm
 from .catalog import BASELINES, Catalog, Control, Parameter, schema_problems, to_display, to_oscal
 from .errors import InputError, InputErrors, Problem, UsageError
-from .evaluation import Tailoring
 from .findings import Location
 from .inputs import display_path
 from .loading import DEFAULT_LIMITS, Limits, SourceMap, load_file
+from .plan import Tailoring
 from .text import is_invisible
 
 if TYPE_CHECKING:

@@ -109,13 +109,7 @@ def diff(old: Result, new: Result, fail_on: Severity | None = None) -> Diff:
         unchanged=tuple(f for f in now if _key(f) in failed_before),
         errors=tuple(f for f in new.findings if f.status is Status.ERROR),
         waived=tuple(waived),
-        verified=_verified(new),
-    )
-
-
-def _verified(result: Result) -> bool:
-    return any(
-        f.status in (Status.PASS, Status.FAIL, Status.ERROR, Status.WAIVED) for f in result.findings
+        verified=new.verified_anything,
     )
 
 

@@ -56,7 +56,7 @@ def _findings(control: Control, example: dict[str, Any]) -> list[Finding]:
     baseline = example.get("baseline") or (
         "high" if "high" in control.baselines or not control.baselines else control.baselines[-1]
     )
-    from .evaluation import Tailoring
+    from .plan import Tailoring
 
     tailoring = Tailoring(add=(control.oscal_id,)) if baseline not in control.baselines else None
     import datetime
