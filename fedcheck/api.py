@@ -19,7 +19,7 @@ from .evaluation import evaluate, exit_code
 from .findings import InputFile, Result, Severity
 from .inputs import LoadedDeployment, load_deployment
 from .loading import DEFAULT_LIMITS, Limits
-from .plan import Tailoring
+from .plan import Plan, Tailoring, compile_plan, select_baseline
 
 
 def load_catalog(
@@ -84,6 +84,7 @@ def check_file(
     poam_history: str | None = None,
     edition: str | None = None,
     cert_class: str | None = None,
+    plans: dict[Any, Plan] | None = None,
 ) -> tuple[Result, int]:
     """Load, evaluate, apply waivers and a previous result: the Result and the gate's exit code.
 
@@ -91,7 +92,9 @@ def check_file(
     against it; ``records`` are paths of evidence record files. A ``baseline`` below the
     system's impact level is refused unless the profile declares it. ``evidence`` names
     Terraform plan JSON files whose resources the components' ``iac:`` bindings are checked
-    against; ``tf_dir`` the configuration, to point at ``.tf`` lines.
+    against; ``tf_dir`` the configuration, to point at ``.tf`` lines. ``plans`` is a dict in which
+    compiled plans are kept between calls that share the catalog and every other option
+    (``fedcheck.portfolio.check_files`` passes one, so a portfolio compiles once per baseline).
     """
     deployment = load_deployment(path, limits)
     from .records import load_records
@@ -121,17 +124,28 @@ def check_file(
         from .profiles import profile_rules
 
         edition = profile_rules(tailoring, edition)
+    chosen = select_baseline(deployment, baseline, edition=edition, cert_class=cert_class)
+    # The plan depends on the options and, through a declared baseline deviation, on the
+    # system's impact level: one plan per (baseline, impact level) in a portfolio's run.
+    key = (chosen, deployment.model.system.impact_level)
+    plan = plans.get(key) if plans is not None else None
+    if plan is None:
+        plan = compile_plan(
+            catalog,
+            baseline=chosen,
+            tailoring=tailoring,
+            edition=edition,
+            cert_class=cert_class,
+            as_of=as_of,
+        )
+        if plans is not None:
+            plans[key] = plan
     result = evaluate(
+        plan,
         deployment,
-        catalog,
-        baseline=baseline,
-        tailoring=tailoring,
         inputs=tuple(extra_inputs),
-        as_of=as_of,
         records=record_sets,
         evidence=plan_evidence,
-        edition=edition,
-        cert_class=cert_class,
     )
     previous = load_result(baseline_result) if baseline_result is not None else None
     if previous is not None or poam_history is not None:

@@ -230,6 +230,11 @@ class Control:
     def _compiled(self) -> dict[tuple[str, str], CompiledControl]:
         return {}
 
+    @cached_property
+    def canonical_bytes(self) -> bytes:
+        """The control's canonical data (JSON, sorted keys), hashed into a report's scope."""
+        return json.dumps(_control_data(self), sort_keys=True, default=str).encode()
+
 
 @dataclass(frozen=True)
 class BoundParameter:
@@ -690,7 +695,7 @@ class Catalog:
         for c in sorted(controls, key=lambda c: sort_key(c.oscal_id)):
             h.update(c.oscal_id.encode())
             h.update(b"\0")
-            h.update(json.dumps(_control_data(c), sort_keys=True, default=str).encode())
+            h.update(c.canonical_bytes)
             h.update(b"\0")
         return h.hexdigest()
 

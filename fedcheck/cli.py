@@ -175,6 +175,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --format sdr: the URI of the Certification Package Overview",
     )
     check.add_argument("--profile", metavar="FILE", help="a tailoring profile (YAML)")
+    check.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="worker processes for several deployments (default: every core; 1: one process); "
+        "the results are the same either way",
+    )
     check.add_argument("--waivers", metavar="FILE", help="a waiver file (YAML)")
     check.add_argument(
         "--crm",
@@ -593,13 +600,6 @@ def _use_color(args: argparse.Namespace, stream: Any) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
-def write_atomic(path: str, text: str | Iterable[str]) -> None:
-    """Write a file so that a reader never sees it half-written: temp file, then rename."""
-    from .outputs import write_atomic as _write_atomic
-
-    _write_atomic(path, text)
-
-
 def _write_all(handle: Any, text: str | Iterable[str]) -> None:
     if isinstance(text, str):
         handle.write(text)
@@ -743,39 +743,17 @@ def _check_template(
         )
 
 
-def _expand(paths: Sequence[str]) -> list[str]:
-    files: list[str] = []
-    for p in paths:
-        if os.path.isdir(p):
-            found = sorted(
-                os.path.join(root, name)
-                for root, _, names in os.walk(p)
-                for name in names
-                if name.lower().endswith((".yaml", ".yml", ".json"))
-            )
-            if not found:
-                from .errors import UsageError
-
-                raise UsageError(
-                    f"{p} holds no .yaml, .yml or .json file",
-                    "name a deployment file or a directory that holds some",
-                )
-            files.extend(found)
-        else:
-            files.append(p)
-    return files
-
-
 # --- commands --------------------------------------------------------------------------------
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .api import check_file, load_catalog_for
     from .findings import Severity
+    from .portfolio import expand_paths
 
     outputs = _outputs(args)
     _sdr_usage(outputs, args)
-    files = _expand(args.deployments)
+    files = expand_paths(args.deployments)
     limits = _limits(args)
     _check_template(args, outputs, several=len(files) > 1)
     named = [*files, args.waivers, args.profile, args.baseline_result, args.template, *args.crm]
@@ -830,8 +808,7 @@ def _check_many(
     outputs: list[tuple[str, str | None]],
     args: argparse.Namespace,
 ) -> int:
-    from .api import check_file
-    from .errors import FedcheckError
+    from .portfolio import check_files
     from .reports import render
 
     if any(path is not None for _, path in outputs) and len(outputs) > 0:
@@ -845,31 +822,32 @@ def _check_many(
     started = time.monotonic()
     worst = EXIT_OK
     summary = []
-    for n, file in enumerate(files, 1):
+    checked = check_files(
+        files,
+        catalog,
+        jobs=args.jobs,
+        baseline=args.baseline,
+        tailoring=tailoring,
+        waivers=args.waivers,
+        baseline_result=args.baseline_result,
+        poam_history=args.poam_history,
+        fail_on=fail_on,
+        limits=limits,
+        extra_inputs=profile_inputs,
+        as_of=args.as_of,
+        records=args.records,
+        edition=args.rules,
+        cert_class=args.cert_class,
+    )
+    for n, one in enumerate(checked, 1):
         if time.monotonic() - started > 1.0 and not args.quiet:
-            _err(f"fedcheck: [{n}/{len(files)}] {file}")
-        try:
-            result, code = check_file(
-                file,
-                catalog,
-                baseline=args.baseline,
-                tailoring=tailoring,
-                waivers=args.waivers,
-                baseline_result=args.baseline_result,
-                poam_history=args.poam_history,
-                fail_on=fail_on,
-                limits=limits,
-                extra_inputs=profile_inputs,
-                as_of=args.as_of,
-                records=args.records,
-                edition=args.rules,
-                cert_class=args.cert_class,
-            )
-        except FedcheckError as exc:
-            _err(exc.render())
-            summary.append((file, "input error", EXIT_USAGE))
+            _err(f"fedcheck: [{n}/{len(files)}] {one.file}")
+        if one.result is None:
+            _err(one.error or "error: the check stopped")
+            summary.append((one.file, "input error", EXIT_USAGE))
             worst = EXIT_USAGE
             continue
+        result, code = one.result, one.code
         for fmt, _ in outputs:
             if not (args.quiet and fmt == "text"):
                 if fmt == "sdr":
@@ -877,7 +855,7 @@ def _check_many(
                     continue
                 sys.stdout.write(render(result, fmt, color=_use_color(args, sys.stdout)))
         counts = result.counts()
-        summary.append((file, f"{counts['fail']} failed, {counts['error']} errors", code))
+        summary.append((one.file, f"{counts['fail']} failed, {counts['error']} errors", code))
         if code > worst and worst != EXIT_USAGE:
             worst = code
     if not args.quiet or worst:
@@ -1153,6 +1131,8 @@ def cmd_due(args: argparse.Namespace) -> int:
                 f"--output {args.output} is one of the inputs; it would be overwritten",
                 "write the calendar to a file of its own",
             )
+        from .outputs import write_atomic
+
         write_atomic(args.output, text)
     elif not (args.quiet and args.format == "text" and not cal.is_late):
         sys.stdout.write(text)

@@ -394,7 +394,7 @@ def write_starter(path: str, impact_level: str = "moderate", *, force: bool = Fa
             "name a file without control characters, e.g. fedcheck.yaml",
         )
     text = starter(impact_level, path)
-    from .cli import write_atomic
+    from .outputs import write_atomic
 
     write_atomic(path, text)
     return text

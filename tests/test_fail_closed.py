@@ -23,10 +23,11 @@ import pytest
 
 import fedcheck.catalog as catalog_module
 from fedcheck.catalog import Catalog, load_catalog
-from fedcheck.cli import main, write_atomic
+from fedcheck.cli import main
 from fedcheck.evaluation import evaluate, exit_code
 from fedcheck.findings import Status
 from fedcheck.inputs import load_deployment, parse_deployment
+from fedcheck.outputs import write_atomic
 
 #: The example that passes every automated control of FedRAMP High (tests/test_cli_check.py).
 COMPLIANT = Path(__file__).resolve().parents[1] / "examples" / "agency-ai-assistant-compliant.yaml"

@@ -163,7 +163,7 @@ def write_from_plan(
             "choose another PATH, or add --force to replace the file",
         )
     text = from_plan(load_plan(plan_path), impact_level, path)
-    from ..cli import write_atomic
+    from ..outputs import write_atomic
 
     write_atomic(path, text)
     return text
