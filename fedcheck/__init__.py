@@ -9,6 +9,10 @@ The public API, loaded lazily so that ``fedcheck --version`` stays fast::
     result = fedcheck.evaluate(deployment, catalog)          # baseline: the system's impact level
     print(fedcheck.render(result, "text"))
     failing = result.failing()                              # the findings that fail the gate
+
+    # The same in stages: compile once, judge many deployments of the baseline.
+    plan = fedcheck.compile_plan(catalog, baseline="high")
+    result = fedcheck.evaluate(plan, fedcheck.admit(plan, deployment))
 """
 
 from __future__ import annotations
@@ -25,10 +29,13 @@ if TYPE_CHECKING:
     from .evaluation import evaluate, exit_code
     from .findings import Evidence, Finding, Location, Result, Severity, Status
     from .inputs import LoadedDeployment, load_deployment, parse_deployment
-    from .plan import Tailoring
+    from .plan import Admitted, Plan, Tailoring, admit, compile_plan
+    from .portfolio import Checked, check_files, expand_paths
 
 _LAZY = {
+    "Admitted": "plan",
     "Catalog": "catalog",
+    "Checked": "portfolio",
     "Control": "catalog",
     "Deployment": "deployment",
     "Evidence": "findings",
@@ -37,14 +44,19 @@ _LAZY = {
     "InputError": "errors",
     "LoadedDeployment": "inputs",
     "Location": "findings",
+    "Plan": "plan",
     "Result": "findings",
     "Severity": "findings",
     "Status": "findings",
     "Tailoring": "plan",
     "UsageError": "errors",
+    "admit": "plan",
     "check_file": "api",
+    "check_files": "portfolio",
+    "compile_plan": "plan",
     "evaluate": "evaluation",
     "exit_code": "evaluation",
+    "expand_paths": "portfolio",
     "load_catalog": "api",
     "load_deployment": "inputs",
     "load_result": "api",
@@ -53,7 +65,40 @@ _LAZY = {
     "schema": "api",
 }
 
-__all__ = sorted([*_LAZY, "__version__"])
+#: The public API, literal so that a change to it is a visible diff (tests/test_public_api.py).
+__all__ = [
+    "Admitted",
+    "Catalog",
+    "Checked",
+    "Control",
+    "Deployment",
+    "Evidence",
+    "FedcheckError",
+    "Finding",
+    "InputError",
+    "LoadedDeployment",
+    "Location",
+    "Plan",
+    "Result",
+    "Severity",
+    "Status",
+    "Tailoring",
+    "UsageError",
+    "__version__",
+    "admit",
+    "check_file",
+    "check_files",
+    "compile_plan",
+    "evaluate",
+    "exit_code",
+    "expand_paths",
+    "load_catalog",
+    "load_deployment",
+    "load_result",
+    "parse_deployment",
+    "render",
+    "schema",
+]
 
 
 def __getattr__(name: str) -> Any:
