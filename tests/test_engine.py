@@ -162,7 +162,9 @@ def test_check_dir_output_is_byte_identical_with_one_or_two_jobs(
     assert "ERROR" in runs[0][2] and "broken.yaml" in runs[0][2]
 
 
-def test_jobs_below_one_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_jobs_below_one_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["check", str(_portfolio(tmp_path, 1)), "--jobs", "0"]) == 2
     assert "fix:" in capsys.readouterr().err
 

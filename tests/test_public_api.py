@@ -7,7 +7,6 @@ import sys
 
 import fedcheck
 
-
 #: The public API, written out: adding, removing or renaming a name is a change a reviewer
 #: sees here (and must document in docs/api.md), not something ``sorted(__all__)`` absorbs.
 PUBLIC = [
