@@ -27,36 +27,12 @@ from . import expressions, paths, targets, values
 from ._version import __version__
 from .errors import CompileError, InputError, InputErrors, Problem
 from .findings import ControlInfo, Severity
+from .ids import sort_key as sort_key
+from .ids import to_display as to_display
+from .ids import to_oscal as to_oscal
 from .loading import DEFAULT_LIMITS, Limits, SourceMap, load_file, read_text
 
 BASELINES = ("low", "moderate", "high")
-_DISPLAY = re.compile(r"^([A-Za-z]{2,6})-([0-9]+)(?:\(([0-9]+)\))?$")
-_OSCAL = re.compile(r"^([a-z]{2,6})-([0-9]+)(?:\.([0-9]+))?$")
-
-
-def to_oscal(control_id: str) -> str:
-    """``AC-2(3)`` or ``ac-2.3`` -> ``ac-2.3``; raises ValueError for anything else."""
-    text = control_id.strip()
-    m = _OSCAL.match(text) or _DISPLAY.match(text)
-    if not m:
-        raise ValueError(f"{control_id!r} is not a control id (write AC-2(3) or ac-2.3)")
-    family, number, enhancement = m.groups()
-    oscal = f"{family.lower()}-{int(number)}"
-    return f"{oscal}.{int(enhancement)}" if enhancement else oscal
-
-
-def to_display(control_id: str) -> str:
-    """``ac-2.3`` or ``AC-2(3)`` -> ``AC-2(3)``."""
-    oscal = to_oscal(control_id)
-    base, _, enhancement = oscal.partition(".")
-    family, number = base.split("-")
-    return f"{family.upper()}-{number}" + (f"({enhancement})" if enhancement else "")
-
-
-def sort_key(control_id: str) -> tuple[str, int, int]:
-    base, _, enhancement = to_oscal(control_id).partition(".")
-    family, number = base.split("-")
-    return family, int(number), int(enhancement or 0)
 
 
 @dataclass(frozen=True)

@@ -514,7 +514,7 @@ def prepare(
 
     Raises InputErrors (exit 2) for a record or date after ``as_of``, a record naming a control
     the catalog lacks, a record id used twice, or a records file of another system."""
-    from .catalog import to_oscal
+    from .ids import to_oscal
 
     aged, notes, problems = age_dated_fields(deployment, as_of)
     sets = (deployment_records(deployment), *extra)

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from .catalog import to_oscal
+from .errors import UsageError
 from .findings import RISK_LEVELS, Finding, Result, Risk, Severity, Status
 
 #: The impact facet of a failure, by the control's severity.
@@ -121,9 +122,13 @@ def evaluation_day(result: Result) -> date:
     as_of = getattr(result, "as_of", None)
     if isinstance(as_of, str) and as_of:
         return date.fromisoformat(as_of)
-    from .waivers import run_date
-
-    return run_date(result)
+    try:
+        return date.fromisoformat(result.as_of_date)
+    except ValueError:
+        raise UsageError(
+            f"the result's evaluation date {result.as_of_date!r} is not a date",
+            "save the result again with a current fedcheck, which records as_of",
+        ) from None
 
 
 def weakness_key(finding: Finding) -> tuple[str, str]:
