@@ -31,6 +31,8 @@ from .ids import sort_key as sort_key
 from .ids import to_display as to_display
 from .ids import to_oscal as to_oscal
 from .loading import DEFAULT_LIMITS, Limits, SourceMap, load_file, read_text
+from .scopes import bundled_catalog_dir as bundled_catalog_dir
+from .scopes import bundled_scopes
 
 BASELINES = ("low", "moderate", "high")
 
@@ -385,6 +387,7 @@ def _compile_control(
     params = values.Parameters(
         {name: b.value for name, b in bound.items()},
         {name: b.source for name, b in bound.items()},
+        bundled_scopes(),
     )
     try:
         summary = bind_prose(control.summary, bound, ("summary",))
@@ -623,16 +626,14 @@ def _check_parameters(control: Control) -> None:
             )
 
 
-def bundled_catalog_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    installed = here / "_catalog"
-    if installed.is_dir():
-        return installed
-    return here.parent / "controls"
-
-
 def _control_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    """The control files of a directory: every .yaml/.yml below it but the catalog's own data
+    files, whose names start with an underscore (``_scopes.yaml``)."""
+    return sorted(
+        p
+        for p in directory.rglob("*")
+        if p.suffix in (".yaml", ".yml") and not p.name.startswith("_") and p.is_file()
+    )
 
 
 # --- the catalog ---------------------------------------------------------------------------
@@ -668,6 +669,10 @@ class Catalog:
     def digest_of(self, controls: Iterable[Control]) -> str:
         """SHA-256 over the canonical data of the given controls (for a report's scope)."""
         h = hashlib.sha256()
+        # The named scopes the checks expand are part of what judged the run.
+        for name, scope in sorted(bundled_scopes().items()):
+            blob = {"target": scope.target, "where": scope.where}
+            h.update(f"scope {name}\0".encode() + json.dumps(blob, sort_keys=True).encode())
         for c in sorted(controls, key=lambda c: sort_key(c.oscal_id)):
             h.update(c.oscal_id.encode())
             h.update(b"\0")
@@ -898,6 +903,30 @@ def _prune(directory: Path, keep: int = CACHE_ENTRIES) -> None:
         pass
 
 
+def check_scopes(scopes: dict[str, Any]) -> None:
+    """Compile every named scope on its target (fedcheck.scopes): a typo in a scope is an error
+    at its line in the scopes file, not in each control that uses it."""
+    problems: list[Problem] = []
+    for scope in scopes.values():
+        params = values.Parameters({}, {}, scopes, (scope.name,))
+        try:
+            expressions.compile_expression(
+                scope.where, targets.TARGETS[scope.target], params, ["where"], scope=True
+            )
+        except CompileError as exc:
+            problems.append(
+                Problem(
+                    scope.file,
+                    scope.line,
+                    scope.column,
+                    f"scope {scope.name}: {exc.message}",
+                    exc.fix,
+                )
+            )
+    if problems:
+        raise InputErrors(problems)
+
+
 def load_catalog(
     extra_dirs: Sequence[str | os.PathLike[str]] = (),
     *,
@@ -908,6 +937,7 @@ def load_catalog(
     directories: list[tuple[Path, bool]] = []
     if include_bundled:
         directories.append((bundled_catalog_dir(), True))
+    check_scopes(bundled_scopes())
     for d in extra_dirs:
         path = Path(d)
         if not path.is_dir():

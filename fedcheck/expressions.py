@@ -10,14 +10,14 @@ fedcheck.rules and docs/writing-controls.md.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .errors import CompileError
 from .paths import CompiledPath, _suggest, compile_path
-from .targets import Index, ObjectType, Outcome
-from .values import Value, _check_literal, _rank_of, _source_of, compile_value
+from .targets import TARGETS, Index, ObjectType, Outcome
+from .values import Parameters, Value, _check_literal, _rank_of, _source_of, compile_value
 
 
 @dataclass
@@ -570,6 +570,8 @@ def compile_expression(
             "write {field: PATH, OPERATOR: VALUE}, or all/any/not/every/some/none",
         )
     keys = set(raw)
+    if "scope" in keys:
+        return _named_scope(raw, keys, start, params, where, scope)
     for combinator, cls in (("all", All), ("any", AnyOf)):
         if combinator in keys:
             if keys != {combinator}:
@@ -723,6 +725,47 @@ def compile_expression(
         )
     value = compile_value(arg, ftype, start, params, owhere)
     return Leaf(path, op, value, scope=scope)
+
+
+def _named_scope(
+    raw: dict[str, Any],
+    keys: set[str],
+    start: ObjectType,
+    params: dict[str, Any],
+    where: list[str | int],
+    scope: bool,
+) -> Node:
+    """``{scope: NAME}``: the named scope's condition (fedcheck.scopes), compiled here."""
+    if keys != {"scope"}:
+        raise CompileError(
+            where,
+            "'scope' cannot be combined with other keys in one mapping",
+            "wrap the other conditions with it in all: [...]",
+        )
+    name = raw["scope"]
+    scopes: Mapping[str, Any] = getattr(params, "scopes", {})
+    named = scopes.get(name) if isinstance(name, str) else None
+    if named is None:
+        raise CompileError(
+            [*where, "scope"],
+            f"unknown scope {name!r}",
+            _suggest(str(name), list(scopes)) if scopes else "define it in controls/_scopes.yaml",
+        )
+    if TARGETS[named.target] is not start:
+        raise CompileError(
+            [*where, "scope"],
+            f"scope {name} selects {named.target} targets; it cannot be used on {start.name}",
+            f"use it in a rule for target: {named.target}, or write the condition here",
+        )
+    expanding: tuple[str, ...] = getattr(params, "expanding", ())
+    if name in expanding:
+        raise CompileError(
+            [*where, "scope"],
+            f"scope {name} uses itself ({' -> '.join((*expanding, name))})",
+            "write the condition out in one of them",
+        )
+    inner = Parameters({}, {}, scopes, (*expanding, name))
+    return compile_expression(named.where, start, inner, where, scope=scope)
 
 
 def _list_source(arg: Any, params: dict[str, Any]) -> str:

@@ -4,7 +4,7 @@ or ``{min: PATH}``), type-checked against the field it is compared with."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,9 +18,19 @@ class Parameters(dict[str, Any]):
     """A control's parameter values for one compilation, with where each value comes from
     ("FedRAMP High", "profile agency-x"), so that an expectation names its source."""
 
-    def __init__(self, values: dict[str, Any], sources: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        values: dict[str, Any],
+        sources: dict[str, str] | None = None,
+        scopes: Mapping[str, Any] | None = None,
+        expanding: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(values)
         self.sources = dict(sources or {})
+        #: The named scopes a ``{scope: NAME}`` may use (fedcheck.scopes), and those being
+        #: expanded (a scope that uses itself is refused).
+        self.scopes: Mapping[str, Any] = scopes or {}
+        self.expanding = expanding
 
 
 def _source_of(params: dict[str, Any], name: str) -> str:
