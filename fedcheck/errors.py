@@ -29,7 +29,7 @@ class Problem:
     line: int | None
     column: int | None
     message: str
-    fix: str | None = None
+    fix: str
 
     def render(self) -> str:
         where = self.file
@@ -52,7 +52,7 @@ class InputError(FedcheckError):
         line: int | None,
         column: int | None,
         message: str,
-        fix: str | None = None,
+        fix: str,
     ) -> None:
         super().__init__(message)
         self.problem = Problem(file, line, column, message, fix)
@@ -90,7 +90,7 @@ class InputErrors(InputError):
 class UsageError(FedcheckError):
     """A bad command line: an unknown option value, a missing file, a conflicting combination."""
 
-    def __init__(self, message: str, fix: str | None = None) -> None:
+    def __init__(self, message: str, fix: str) -> None:
         super().__init__(message)
         self.fix = fix
 
