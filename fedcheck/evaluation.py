@@ -775,7 +775,8 @@ def _evidence(
                 r.expected,
                 loc,
                 r.missing,
-                r.sentence or evidence_statement(path, actual, r.expected, r.missing, r.source),
+                statement=r.sentence
+                or evidence_statement(path, actual, r.expected, r.missing, r.source),
             )
         )
     return out

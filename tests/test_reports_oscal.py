@@ -455,3 +455,13 @@ def test_a_poam_history_that_is_not_a_poam_is_refused(tmp_path: Path, capsys) ->
     err = capsys.readouterr().err
     assert "not an OSCAL plan of action and milestones" in err and "fix:" in err
     assert "Traceback" not in err
+
+
+def test_no_observation_claims_test_for_reading_a_description() -> None:
+    # Every fact of the example is declared in YAML: EXAMINE throughout, never TEST.
+    example = Path(__file__).resolve().parents[1] / "examples" / "agency-ai-assistant.yaml"
+    result, _ = check_file(str(example), load_catalog(), as_of=date(2026, 12, 1))
+    assert any(e for f in result.findings for e in f.evidence)
+    assert all(e.source is None for f in result.findings for e in f.evidence)
+    observations = ar(result)["results"][0]["observations"]
+    assert observations and {tuple(o["methods"]) for o in observations} == {("EXAMINE",)}

@@ -179,3 +179,22 @@ def test_report_cannot_write_an_sdr_without_a_run(tmp_path: Path) -> None:
     run = _cli(["report", str(result), "--output", str(tmp_path / "r.sdr.json")])
     assert run.returncode == 2 and "fedcheck check" in run.stderr
     assert not (tmp_path / "r.sdr.json").exists() and "Traceback" not in run.stderr
+
+
+def test_each_control_names_the_facts_and_files_that_back_its_status() -> None:
+    example = REPO / "examples" / "agency-ai-assistant.yaml"
+    digest = hashlib.sha256(example.read_bytes()).hexdigest()
+    sdr = _sdr()
+    ac11 = next(c for c in sdr["securityControls"] if c["controlId"] == "AC-11")
+    text = ac11["controlImplementationDescription"]
+    findings, _, backing = text.partition("\n\nEvidence:\n")
+    assert "- fail web-ui: session locks after 30 minutes" in findings
+    assert "agency-ai-assistant.yaml:43:32)" in findings  # where the failing value is written
+    assert (
+        "- components[web-ui].access.session_timeout_minutes is 30; expected at most 15 "
+        "(FedRAMP High) (declared, at " in backing
+    )
+    assert backing.endswith(f"agency-ai-assistant.yaml`, sha256:{digest}")
+    pdd = next(r for r in sdr["fedRampRequirements"] if r["frrID"] == "VDR-TFR-PDD")
+    assert any("scan_frequency_days is 30" in line for line in pdd["frrValidation"])
+    assert pdd["frrValidation"][-1].endswith(f"sha256:{digest}")

@@ -182,10 +182,6 @@ def test_a_number_fedramp_does_not_set_names_its_document() -> None:
     assert "the floor is TLS 1.2 (NIST SP 800-52r2)" in finding.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known after integration: RA-5's record rule replaces its message with one without the source (merge of engine and records work; issue 11)",
-)
 def test_an_unstated_field_is_told_with_the_source_of_the_expected_number() -> None:
     finding = _findings(SYSTEM + "  - {id: api, type: api}\n")[("RA-5", "api")]
     assert "expected at most 30 (FedRAMP Moderate)" in finding.message
