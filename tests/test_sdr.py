@@ -198,3 +198,56 @@ def test_each_control_names_the_facts_and_files_that_back_its_status() -> None:
     pdd = next(r for r in sdr["fedRampRequirements"] if r["frrID"] == "VDR-TFR-PDD")
     assert any("scan_frequency_days is 30" in line for line in pdd["frrValidation"])
     assert pdd["frrValidation"][-1].endswith(f"sha256:{digest}")
+
+
+@pytest.mark.parametrize("cert_class", ["b", "d"])
+def test_the_attestation_report_shows_the_counts_of_the_sdr(cert_class: str) -> None:
+    import re
+
+    deployment = fedcheck.load_deployment(str(REPO / "examples" / "agency-ai-assistant.yaml"))
+    catalog = fedcheck.load_catalog()
+    result = fedcheck.evaluate(
+        deployment, catalog, as_of=date(2027, 1, 1), edition="cr26", cert_class=cert_class
+    )
+    sdr = build_sdr(result, "https://example.gov/cpo.json")
+    # Counted here from the SDR's own entries, by hand.
+    expected = {
+        "controls": [c["controlImplementationStatus"] for c in sdr["securityControls"]],
+        "vdr": [
+            r["frrImplementationStatus"]
+            for r in sdr["fedRampRequirements"]
+            if r["frrID"].startswith("VDR-")
+        ],
+        "mas": [
+            r["frrImplementationStatus"]
+            for r in sdr["fedRampRequirements"]
+            if r["frrID"].startswith("MAS-")
+        ],
+    }
+    if cert_class == "b":
+        expected["ksi"] = [k["ksiImplementationStatus"] for k in sdr["keySecurityIndicators"]]
+    html = fedcheck.render(result, "html")
+    markdown = fedcheck.render(result, "markdown")
+    assert "Security Decision Record (FedRAMP Consolidated Rules" in markdown
+    titles = {
+        "controls": "Security controls",
+        "vdr": "Vulnerability detection and response (VDR)",
+        "mas": "Minimum assessment scope (MAS)",
+        "ksi": "Key Security Indicators",
+    }
+    order = ("Implemented", "Partially Implemented", "Not Implemented")
+    for key, statuses in expected.items():
+        cells = [str(statuses.count(s)) for s in order] + [str(len(statuses))]
+        assert f"| {titles[key]} | " + " | ".join(cells) + " |" in markdown
+        row = re.search(rf'<tr id="sdr-{key}">(.*?)</tr>', html)
+        assert row is not None and re.findall(r'<td class="num">(\d+)</td>', row[1]) == cells
+    assert ("sdr-ksi" in html) is (cert_class == "b")
+    assert len(expected["controls"]) == len(class_controls(cert_class))
+
+
+def test_a_rev5_attestation_report_has_no_sdr_counts() -> None:
+    deployment = fedcheck.load_deployment(str(REPO / "examples" / "agency-ai-assistant.yaml"))
+    result = fedcheck.evaluate(deployment, fedcheck.load_catalog(), as_of=date(2026, 12, 1))
+    assert result.rules is not None and result.rules.edition == "rev5"
+    assert "Security Decision Record" not in fedcheck.render(result, "markdown")
+    assert 'id="sdr-counts"' not in fedcheck.render(result, "html")

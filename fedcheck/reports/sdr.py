@@ -30,6 +30,9 @@ from typing import Any
 from ..editions import KSI_CLASSES, ctl_parameters
 from ..findings import Finding, Result, Status
 
+#: The SDR's implementation statuses, in the order a report lists them.
+SDR_STATUSES = ("Implemented", "Partially Implemented", "Not Implemented")
+
 
 def sdr_status(findings: list[Finding]) -> str:
     statuses = {f.status for f in findings}
@@ -129,6 +132,35 @@ def control_evidence(findings: list[Finding], result: Result) -> list[str]:
         if i.path in files or any(i.path in s for s in sources):
             lines.append(f"- {i.role} `{i.path}`, sha256:{i.sha256}")
     return lines
+
+
+def status_counts(sdr: dict[str, Any]) -> list[dict[str, Any]]:
+    """How many entries of each part of an SDR have each status: what the attestation report
+    shows beside the SDR, counted from the SDR itself so that the two cannot differ."""
+    parts: list[tuple[str, str, list[dict[str, Any]], str]] = [
+        ("controls", "Security controls", sdr["securityControls"], "controlImplementationStatus"),
+    ]
+    requirements = sdr["fedRampRequirements"]
+    for family, title in (
+        ("VDR", "Vulnerability detection and response (VDR)"),
+        ("MAS", "Minimum assessment scope (MAS)"),
+    ):
+        rows = [r for r in requirements if str(r["frrID"]).startswith(family + "-")]
+        parts.append((family.lower(), title, rows, "frrImplementationStatus"))
+    if "keySecurityIndicators" in sdr:
+        parts.append(
+            (
+                "ksi",
+                "Key Security Indicators",
+                sdr["keySecurityIndicators"],
+                "ksiImplementationStatus",
+            )
+        )
+    out = []
+    for key, title, rows, field in parts:
+        counts = {s: sum(1 for r in rows if r.get(field) == s) for s in SDR_STATUSES}
+        out.append({"key": key, "title": title, "counts": counts, "total": len(rows)})
+    return out
 
 
 def evidence(result: Result) -> list[dict[str, Any]]:
