@@ -465,3 +465,35 @@ def test_no_observation_claims_test_for_reading_a_description() -> None:
     assert all(e.source is None for f in result.findings for e in f.evidence)
     observations = ar(result)["results"][0]["observations"]
     assert observations and {tuple(o["methods"]) for o in observations} == {("EXAMINE",)}
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda o: o.pop("collected"), "observations[0]: collected is missing"),
+        (
+            lambda o: o.update(collected="last week"),
+            "observations[0]: collected 'last week' is not a timestamp",
+        ),
+    ],
+)
+def test_a_poam_history_with_a_broken_detection_date_is_refused_in_words(
+    tmp_path: Path, edit: Any, message: str
+) -> None:
+    from fedcheck.errors import InputError
+    from fedcheck.risk import load_poam_history
+
+    full = load_catalog()
+    ac11 = full.get("AC-11")
+    catalog = Catalog({ac11.oscal_id: ac11}, full.version, full.sha256)
+    deploy = tmp_path / "d.yaml"
+    deploy.write_text(DEPLOYMENT, encoding="utf-8")
+    result, _ = check_file(str(deploy), catalog, edition="rev5", as_of=date(2026, 12, 1))
+    doc = build_poam(result)
+    edit(doc["plan-of-action-and-milestones"]["observations"][0])
+    history = tmp_path / "poam.json"
+    history.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_poam_history(str(history))
+    rendered = caught.value.render()
+    assert message in rendered and "None" not in rendered and "\n    fix: " in rendered
