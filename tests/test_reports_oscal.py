@@ -423,12 +423,15 @@ def test_a_poam_history_file_keeps_the_original_detection_date(tmp_path: Path, m
 
     deploy = tmp_path / "d.yaml"
     deploy.write_text(DEPLOYMENT, encoding="utf-8")
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")  # 2026-12-01
+    # Detection days are evaluation dates (--as-of); SOURCE_DATE_EPOCH only stamps, so it is
+    # set to neither. Rev5 both months, so that both POA&Ms hold the same weaknesses.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1893456000")  # 2030-01-01
+    check = ["check", str(deploy), "--quiet", "--rules", "rev5"]
     first = tmp_path / "poam-december.json"
-    assert main(["check", str(deploy), "--quiet", "--format", "poam", "--output", str(first)]) == 1
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1798761600")  # 2027-01-01
+    december = [*check, "--as-of", "2026-12-01", "--format", "poam", "--output", str(first)]
+    assert main(december) == 1
     second = tmp_path / "poam-january.json"
-    args = ["check", str(deploy), "--quiet", "--poam-history", str(first)]
+    args = [*check, "--as-of", "2027-01-01", "--poam-history", str(first)]
     assert main([*args, "--format", "poam", "--output", str(second)]) == 1
     doc = json.loads(second.read_text(encoding="utf-8"))["plan-of-action-and-milestones"]
     ac11 = [
