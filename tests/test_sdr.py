@@ -251,3 +251,37 @@ def test_a_rev5_attestation_report_has_no_sdr_counts() -> None:
     assert result.rules is not None and result.rules.edition == "rev5"
     assert "Security Decision Record" not in fedcheck.render(result, "markdown")
     assert 'id="sdr-counts"' not in fedcheck.render(result, "html")
+
+
+def _example_deployments() -> list[Path]:
+    from fedcheck.loading import load_file
+    from fedcheck.validate import detect_kind
+
+    found = [
+        path
+        for path in sorted((REPO / "examples").rglob("*.yaml"))
+        if detect_kind(load_file(str(path)).data) == "deployment"
+    ]
+    assert len(found) >= 4  # the two assistants, the tailoring and the Terraform examples
+    return found
+
+
+@pytest.mark.skipif(not HAS_SCHEMA, reason=NO_SCHEMA)
+@pytest.mark.parametrize("cert_class", ["b", "c", "d"])
+@pytest.mark.parametrize(
+    "example", _example_deployments(), ids=lambda p: str(p.relative_to(REPO / "examples"))
+)
+def test_every_example_gives_a_valid_sdr_in_every_class(example: Path, cert_class: str) -> None:
+    deployment = fedcheck.load_deployment(str(example))
+    result = fedcheck.evaluate(
+        deployment,
+        fedcheck.load_catalog(),
+        as_of=date(2027, 1, 1),
+        edition="cr26",
+        cert_class=cert_class,
+    )
+    sdr = build_sdr(result, "https://example.gov/cpo.json")
+    _structure(sdr)
+    assert len(sdr["securityControls"]) == len(class_controls(cert_class))
+    errors = sorted(_validator().iter_errors(sdr), key=str)
+    assert not errors, errors[:3]
