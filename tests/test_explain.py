@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -197,3 +198,17 @@ def test_a_cr26_spelling_of_a_control_id_explains_the_control(
 ) -> None:
     assert main(["explain", "AC-02 (12)"]) == 0
     assert capsys.readouterr().out.startswith("AC-2(12)  Account Monitoring for Atypical Usage\n")
+
+
+def test_a_withdrawn_ksi_points_at_a_class_that_lists_every_ksi(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from fedcheck.ksi import indicators_for
+
+    assert main(["explain", "KSI-AFR-01"]) == 2
+    err = capsys.readouterr().err
+    fix = err.split("fix: ", 1)[1]
+    named = re.search(r"--class (\w)", fix)
+    assert named is not None
+    count = int(re.search(r"one of the (\d+) CR26 KSI ids", fix)[1])  # type: ignore[index]
+    assert len(indicators_for(named[1])) == count == 46
