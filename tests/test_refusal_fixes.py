@@ -57,7 +57,7 @@ def test_the_walk_sees_the_refusals_of_every_loader() -> None:
     files = {path for path, *_ in _calls()}
     # A walk that found nothing would pass whatever the code did.
     assert {"fedcheck/loading.py", "fedcheck/cli.py", "fedcheck/profiles.py"} <= files
-    assert len(_calls()) > 200
+    assert len(_calls()) > 100  # 216 when written
 
 
 def test_every_refusal_in_the_source_passes_a_fix() -> None:
