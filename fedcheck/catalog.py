@@ -454,7 +454,8 @@ def _compile_problem(control: Control, exc: CompileError) -> InputError:
     line = column = None
     if control.source is not None:
         line, column, _ = control.source.position(exc.path)
-    return InputError(control.file, line, column, f"{control.id}: {exc.message}", exc.fix)
+    fix = exc.fix or "correct the check at this position (docs/writing-controls.md)"
+    return InputError(control.file, line, column, f"{control.id}: {exc.message}", fix)
 
 
 # --- reading control files -------------------------------------------------------------------
@@ -506,7 +507,7 @@ def schema_problems(data: Any, source: SourceMap, schema: str) -> list[Problem]:
             continue
         seen_paths.add(seen_key)
         where = ".".join(str(p) for p in path) or "top level"
-        fix = None
+        fix = f"write the value in the form that `fedcheck schema {schema.split('.')[0]}` gives"
         message = f"{where}: {err.message}"
         key_position = False
         if err.validator == "additionalProperties" and isinstance(err.instance, dict):

@@ -116,7 +116,8 @@ EXAMPLES = {
   fedcheck init --from-plan plan.json --impact-level high   # components from a Terraform plan""",
     "explain": """examples:
   fedcheck explain AC-11
-  fedcheck explain ac-2.3 --format json""",
+  fedcheck explain ac-2.3 --format json
+  fedcheck explain KSI-IAM-01      # a KSI, by its CR26 id or a legacy one""",
     "ksi": """examples:
   fedcheck ksi deploy.yaml --class a
   fedcheck ksi deploy.yaml --class c --format json
@@ -376,7 +377,11 @@ def build_parser() -> argparse.ArgumentParser:
         "Explain a control: what it checks, why, FedRAMP values, "
         "the fields it reads, how to fix it, examples.",
     )
-    explain.add_argument("control", metavar="CONTROL", help="a control id: AC-2(3) or ac-2.3")
+    explain.add_argument(
+        "control",
+        metavar="CONTROL",
+        help="a control id (AC-2(3), ac-2.3) or a KSI id (KSI-IAM-APM, legacy KSI-IAM-01)",
+    )
     explain.add_argument(
         "--controls",
         action="append",
@@ -1081,10 +1086,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
     import json
 
     from .api import load_catalog_for
-    from .explain import describe, find_control, render_text
+    from .explain import explain, render_text
 
     catalog, _, _ = load_catalog_for(args.controls, None, _limits(args))
-    data = describe(find_control(catalog, args.control))
+    data = explain(catalog, args.control)
     if args.format == "json":
         sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
     else:

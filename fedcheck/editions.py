@@ -196,7 +196,8 @@ def resolve_ksi_id(text: str) -> str:
     if key in withdrawn:
         raise UsageError(
             f"{text} is a KSI of the 20x Phase 2 rules that CR26 no longer has ({withdrawn[key]})",
-            "use one of the 46 CR26 KSI ids; `fedcheck ksi DEPLOYMENT --class a` lists them",
+            f"use one of the {len(index)} CR26 KSI ids; `fedcheck ksi DEPLOYMENT --class c` "
+            "lists them all (Class A holds seven)",
         )
     raise UsageError(
         f"{text!r} is not a KSI id",

@@ -31,7 +31,7 @@ class Problem:
     line: int | None
     column: int | None
     message: str
-    fix: str | None = None
+    fix: str
 
     def render(self) -> str:
         where = self.file
@@ -54,7 +54,7 @@ class InputError(FedcheckError):
         line: int | None,
         column: int | None,
         message: str,
-        fix: str | None = None,
+        fix: str,
     ) -> None:
         super().__init__(message)
         self.problem = Problem(file, line, column, message, fix)
@@ -92,7 +92,7 @@ class InputErrors(InputError):
 class UsageError(FedcheckError):
     """A bad command line: an unknown option value, a missing file, a conflicting combination."""
 
-    def __init__(self, message: str, fix: str | None = None) -> None:
+    def __init__(self, message: str, fix: str) -> None:
         super().__init__(message)
         self.fix = fix
 

@@ -1,8 +1,10 @@
-"""Explain one control: ``fedcheck explain CONTROL``.
+"""Explain one control or KSI: ``fedcheck explain CONTROL|KSI``.
 
 Everything a user needs to act on a finding, from the control's own file: what it checks, why,
 FedRAMP's values, the parameters by baseline (with where a number comes from), the deployment
-fields it reads, how to fix it, and its passing and failing examples as YAML.
+fields it reads, how to fix it, and its passing and failing examples as YAML. A KSI id, CR26's
+or a legacy one (``KSI-IAM-01``, ``KSI-IAM-MFA``), explains the CR26 KSI it maps to: its
+statement, classes and related controls, and whether fedcheck checks each.
 """
 
 from __future__ import annotations
@@ -17,12 +19,60 @@ from .catalog import BASELINES, Catalog, Control, generic_prose, to_display, to_
 from .errors import UsageError
 
 
+def explain(catalog: Catalog, wanted: str) -> dict[str, Any]:
+    """The explanation of a control (AC-2(3), ac-2.3, AC-02 (03)) or of a KSI in any spelling
+    FedRAMP has published, as plain data; a UsageError with a fix for anything else."""
+    if wanted.strip().upper().startswith("KSI-"):
+        return describe_ksi(catalog, wanted)
+    return describe(find_control(catalog, wanted))
+
+
+def describe_ksi(catalog: Catalog, wanted: str) -> dict[str, Any]:
+    """A CR26 KSI, named by its id or a legacy one, as plain data."""
+    from .editions import cr26_data, ksi_index, resolve_ksi_id
+
+    ksi_id = resolve_ksi_id(wanted)
+    ksi = ksi_index()[ksi_id]
+    legacy = sorted(old for old, new in cr26_data()["ksi"]["legacy"].items() if new == ksi_id)
+    controls = []
+    for oscal in ksi["controls"]:
+        try:
+            control: Control | None = catalog.get(oscal)
+        except (KeyError, ValueError):
+            control = None
+        controls.append(
+            {
+                "id": control.id if control else to_display(oscal),
+                "title": control.title if control else "",
+                "in_catalog": control is not None,
+                "automated": bool(control and control.is_automated),
+            }
+        )
+    return {
+        "kind": "ksi",
+        "id": ksi_id,
+        "given": wanted.strip(),
+        "name": ksi["name"],
+        "family": ksi["family"],
+        "family_name": ksi["family_name"],
+        "statement": ksi["statement"],
+        "classes": [c.upper() for c in ksi["classes"]],
+        "optional_in": [c.upper() for c in ksi["optional_in"]],
+        "legacy_ids": legacy,
+        "controls": controls,
+    }
+
+
 def find_control(catalog: Catalog, control_id: str) -> Control:
-    """The control named ``control_id`` (AC-2(3) or ac-2.3), or a UsageError with suggestions."""
-    try:
-        return catalog.get(control_id)
-    except (KeyError, ValueError):
-        pass
+    """The control named ``control_id`` (AC-2(3), ac-2.3, or CR26's AC-02 (03)), or a
+    UsageError with suggestions."""
+    from .editions import normalize_control_id
+
+    for spelling in (control_id, None):
+        try:
+            return catalog.get(control_id if spelling else normalize_control_id(control_id))
+        except (KeyError, ValueError):
+            pass
     known = [c.id for c in catalog]
     wanted = control_id.strip().upper()
     try:
@@ -133,8 +183,39 @@ def _yaml(data: Any, indent: str = "    ") -> str:
     return textwrap.indent(text.rstrip("\n"), indent)
 
 
+def _render_ksi(d: dict[str, Any]) -> str:
+    out = [f"{d['id']}  {d['name']}"]
+    if d["given"].upper() != d["id"]:
+        out.append(f"  (given as {d['given']}, an id of the earlier 20x rules)")
+    optional = f"; optional in Class {', '.join(d['optional_in'])}" if d["optional_in"] else ""
+    out.append(f"  {d['family_name']} ({d['family']}); Classes {', '.join(d['classes'])}{optional}")
+    out += ["", "What it asks:", _para(d["statement"])]
+    out += ["", "Related controls (fedcheck's verdicts on them roll up to this KSI):"]
+    for c in d["controls"]:
+        how = (
+            "automated"
+            if c["automated"]
+            else "manual (evidence is needed)"
+            if c["in_catalog"]
+            else "not in the catalog"
+        )
+        title = f"  {c['title']}" if c["title"] else ""
+        out.append(f"  {c['id']}{title}: {how}")
+    if d["legacy_ids"]:
+        out += ["", f"Earlier ids: {', '.join(d['legacy_ids'])}"]
+    out += [
+        "",
+        "A description can show a KSI at most Partially Implemented: it is verified against",
+        "what the description states, not validated on the running system.",
+        "Roll a deployment's verdicts up to it: fedcheck ksi DEPLOYMENT --class a|b|c",
+    ]
+    return "\n".join(out) + "\n"
+
+
 def render_text(d: dict[str, Any]) -> str:
     """The explanation as text for a terminal."""
+    if d.get("kind") == "ksi":
+        return _render_ksi(d)
     out: list[str] = []
     kind = "automated" if d["automated"] else "manual (evidence is needed)"
     out.append(f"{d['id']}  {d['title']}")
@@ -202,4 +283,4 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-__all__ = ["describe", "find_control", "render_text", "to_oscal"]
+__all__ = ["describe", "describe_ksi", "explain", "find_control", "render_text", "to_oscal"]

@@ -319,12 +319,27 @@ def _translate(
         elif kind in ("too_short", "string_too_short"):
             message = f"{where}: must not be empty"
             fix = "give it a value"
+        elif kind == "string_type":
+            message = f"{where}: expected a string, got {_show(value)}"
+            fix = 'write one value, in quotes ("...") if YAML would read it as something else'
+        elif kind == "value_error" and "date" in str(err.get("msg", "")):
+            message = f"{where}: {_value_error(err)}"
+            fix = "write a date of the calendar as YYYY-MM-DD, for example 2026-12-01"
         else:
-            message = f"{where}: {err['msg']}"
+            message = f"{where}: {_value_error(err)}"
+            schema = "crm" if root.__name__ == "CustomerResponsibilityMatrix" else "deployment"
+            fix = f"write {f'{loc[-1]!r}' if loc else 'the document'} in the form that "
+            fix += f"`fedcheck schema {schema}` gives for it"
         line, column, _ = source.position(loc, key=key_position)
         problems.append(Problem(file, line, column, message, fix))
     problems.sort(key=lambda p: (p.line or 0, p.column or 0))
     return _capped(problems, total, file)
+
+
+def _value_error(err: Any) -> str:
+    """Pydantic's message without its "Value error, " prefix (the message is fedcheck's own)."""
+    msg = str(err.get("msg", ""))
+    return msg.removeprefix("Value error, ")
 
 
 def _show(value: Any) -> str:

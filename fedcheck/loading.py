@@ -376,7 +376,7 @@ def _describe(event: Any, value: Any) -> str:
     return "a value"
 
 
-def _yaml_error(exc: yaml.YAMLError, file: str, text: str = "", max_depth: int = 64) -> InputError:
+def _yaml_error(exc: yaml.YAMLError, file: str, text: str = "") -> InputError:
     if isinstance(exc, yaml.reader.ReaderError):
         # The reader knows only an offset into the text; turn it into a line and column.
         offset = min(max(exc.position, 0), len(text))
@@ -398,14 +398,6 @@ def _yaml_error(exc: yaml.YAMLError, file: str, text: str = "", max_depth: int =
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
-    if "maximum nesting depth" in str(problem):
-        # Newer libyaml builds stop deep flow nesting in the scanner, before fedcheck's own
-        # depth limit sees an event: the same refusal, in the same words.
-        return InputError(
-            *_where(file, mark),
-            f"nesting deeper than {max_depth} levels",
-            "flatten the document; raise FEDCHECK_MAX_DEPTH only if the nesting is genuine",
-        )
     message = f"malformed YAML: {problem}"
     if context:
         message += f" ({context})"
@@ -422,6 +414,32 @@ def _yaml_error(exc: yaml.YAMLError, file: str, text: str = "", max_depth: int =
             at_line = body.count("\n") + 1
             at_column = len(body) - (body.rfind("\n") + 1) + 1
     return InputError(file, at_line, at_column, message, fix)
+
+
+def _nesting_within(
+    exc: yaml.YAMLError, file: str, text: str, limits: Limits, positions: bool
+) -> InputError | None:
+    """The refusal at the first level past fedcheck's depth limit, when libyaml's scanner
+    stopped deep flow nesting (``[[[[``) at its own, deeper limit before fedcheck saw the
+    level: the text up to where libyaml stopped is read again, without libyaml's limit in
+    reach, so the error names the level a user counts, not the thousandth."""
+    mark = getattr(exc, "problem_mark", None)
+    if "maximum nesting depth" not in str(getattr(exc, "problem", "")) or mark is None:
+        return None
+    prefix = text[: mark.index]
+    if len(prefix) < len(text):
+        try:
+            _read_yaml_text(prefix, file, limits, positions)
+        except InputError as refused:
+            if refused.problem.message.startswith("nesting deeper than"):
+                return refused
+    # fedcheck's limit was raised past libyaml's own, which cannot be raised.
+    return InputError(
+        *_where(file, mark),
+        f"flow nesting deeper than the YAML reader accepts (FEDCHECK_MAX_DEPTH is "
+        f"{limits.max_depth})",
+        "flatten the document: the YAML reader's own limit on [ and { nesting cannot be raised",
+    )
 
 
 def _events(text: str) -> Iterator[Any]:
@@ -610,7 +628,8 @@ def _read_yaml_text(
                 if positions:
                     top[6].append(event.start_mark)
     except yaml.YAMLError as exc:
-        raise _yaml_error(exc, file, text, limits.max_depth) from None
+        deeper = _nesting_within(exc, file, text, limits, positions)
+        raise (deeper or _yaml_error(exc, file, text)) from None
     except RecursionError:  # pragma: no cover - the depth limit comes first
         raise InputError(file, None, None, "nesting too deep", "flatten the document") from None
 

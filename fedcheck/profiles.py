@@ -61,7 +61,7 @@ class Profile:
         self,
         path: tuple[str | int, ...],
         message: str,
-        fix: str | None = None,
+        fix: str,
         *,
         key: bool = False,
     ) -> None:

@@ -7,8 +7,9 @@ the previous result counts as not failing there, so a waiver that has since expi
 new failure. An ``error`` finding (a check that broke) always fails the gate, old or new:
 nothing was verified. So an ``error`` in the previous result never excuses the same finding
 failing now: only a previous ``fail`` makes a failure "unchanged". A new result that verified
-nothing fails the gate, and two results of different baselines or catalog versions are not
-compared (the controls one leaves out would look "resolved").
+nothing fails the gate, and two results of different baselines, rules editions (``Result.rules``:
+edition, version, class, VDR) or catalog versions are not compared (the controls one leaves out
+would look "resolved").
 """
 
 from __future__ import annotations
@@ -118,6 +119,18 @@ def _system_name(system_id: object) -> str:
     return f"system '{system_id}'" if system_id else "a system with no id"
 
 
+def _rules_key(result: Result) -> tuple[object, ...] | None:
+    """What makes two results' rules the same: edition, version, class and whether VDR ran."""
+    rules = result.rules
+    if rules is None:
+        return None
+    return rules.edition, rules.version, rules.cert_class, rules.vdr
+
+
+def _rules_name(result: Result) -> str:
+    return result.rules.label if result.rules is not None else "rules it does not record"
+
+
 def check_comparable(old: Result, new: Result, source: str | None = None) -> None:
     """Refuse to compare results of two different systems: every failure would look new."""
     a, b = old.system.get("id"), new.system.get("id")
@@ -138,6 +151,17 @@ def check_comparable(old: Result, new: Result, source: str | None = None) -> Non
             f"{new.baseline} baseline: the controls only one of them holds would look new or "
             "resolved",
             "compare two results of the same baseline",
+        )
+    if _rules_key(old) != _rules_key(new):
+        raise InputError(
+            source or "previous result",
+            None,
+            None,
+            f"the previous result was judged under {_rules_name(old)}, this one under "
+            f"{_rules_name(new)}: the rules only one of them holds (VDR, MAS, changed parameter "
+            "values) would look new or resolved",
+            "compare two results judged under the same rules: run the previous one again with "
+            "the same --rules and --class as this one",
         )
     if old.catalog_version != new.catalog_version:
         raise InputError(

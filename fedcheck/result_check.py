@@ -24,6 +24,23 @@ _STATUSES = {s.value for s in Status}
 _SEVERITIES = {s.value for s in Severity}
 
 
+#: Python's type names as a user reads them.
+_TYPE_WORDS = {
+    "str": "a string",
+    "int": "an integer",
+    "float": "a number",
+    "bool": "true or false",
+    "dict": "a mapping",
+    "list": "a list",
+    "NoneType": "nothing (the key is missing or null)",
+}
+
+
+def _shown(value: Any) -> str:
+    """A value as a message shows it: never Python's ``None``."""
+    return "nothing (the key is missing or null)" if value is None else repr(value)
+
+
 class _Checker:
     def __init__(self, source: SourceMap) -> None:
         self.source = source
@@ -39,12 +56,12 @@ class _Checker:
     def kind(self, data: Any, path: tuple[str | int, ...], want: type | tuple[type, ...]) -> bool:
         ok = isinstance(data, want) and not (isinstance(data, bool) and want is int)
         if not ok:
-            names = (
-                want.__name__ if isinstance(want, type) else " or ".join(w.__name__ for w in want)
-            )
+            wanted = (want,) if isinstance(want, type) else want
+            names = " or ".join(_TYPE_WORDS.get(w.__name__, w.__name__) for w in wanted)
+            got = type(data).__name__
             self.fail(
                 path,
-                f"expected {names}, got {type(data).__name__}",
+                f"expected {names}, got {_TYPE_WORDS.get(got, got)}",
                 "restore the value fedcheck wrote",
             )
         return ok
@@ -81,7 +98,7 @@ def check_result(data: Any, source: SourceMap) -> None:
     if not isinstance(generated, str) or not _TIMESTAMP.fullmatch(generated):
         c.fail(
             ("generated_at",),
-            f"{generated!r} is not an ISO 8601 timestamp",
+            f"{_shown(generated)} is not an ISO 8601 timestamp",
             "restore the value fedcheck wrote",
         )
     if "as_of" in data:
@@ -92,7 +109,7 @@ def check_result(data: Any, source: SourceMap) -> None:
     if data.get("baseline") not in BASELINES:
         c.fail(
             ("baseline",),
-            f"{data.get('baseline')!r} is not one of {', '.join(BASELINES)}",
+            f"{_shown(data.get('baseline'))} is not one of {', '.join(BASELINES)}",
             "restore the baseline fedcheck wrote",
         )
     if c.kind(data.get("system"), ("system",), dict):
@@ -136,7 +153,7 @@ def check_result(data: Any, source: SourceMap) -> None:
         if control.get("severity") not in _SEVERITIES:
             c.fail(
                 (*at, "severity"),
-                f"{control.get('severity')!r} is not a severity",
+                f"{_shown(control.get('severity'))} is not a severity",
                 "restore the value fedcheck wrote",
             )
     findings = data.get("findings") if isinstance(data.get("findings"), list) else []
@@ -151,13 +168,13 @@ def check_result(data: Any, source: SourceMap) -> None:
         if f.get("status") not in _STATUSES:
             c.fail(
                 (*at, "status"),
-                f"{f.get('status')!r} is not a status",
+                f"{_shown(f.get('status'))} is not a status",
                 f"use one of: {', '.join(sorted(_STATUSES))}",
             )
         if f.get("severity") not in _SEVERITIES:
             c.fail(
                 (*at, "severity"),
-                f"{f.get('severity')!r} is not a severity",
+                f"{_shown(f.get('severity'))} is not a severity",
                 f"use one of: {', '.join(sorted(_SEVERITIES))}",
             )
         c.location(f.get("location"), (*at, "location"))

@@ -216,14 +216,20 @@ def load_poam_history(path: str) -> tuple[dict[tuple[str, str], str], str]:
             continue
         try:
             date.fromisoformat(collected)
+        except ValueError:
+            stated = obs.get("collected")
+            shown = "is missing" if stated is None else f"{stated!r} is not a timestamp"
+            raise InputError(
+                path, None, None, f"observations[{i}]: collected {shown}", fix
+            ) from None
+        try:
             key = (to_oscal(control), target)
         except ValueError:
             raise InputError(
                 path,
                 None,
                 None,
-                f"observations[{i}]: collected {obs.get('collected')!r} or control "
-                f"{control!r} is not what fedcheck writes",
+                f"observations[{i}]: control-id {control!r} is not a control id",
                 fix,
             ) from None
         if key not in out or collected < out[key]:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import FedcheckError, InputError, Problem
+from .errors import InputError, Problem, UsageError
 from .loading import DEFAULT_LIMITS, Limits, load_file
 
 KINDS = ("control", "profile", "waivers", "deployment", "records", "crm")
@@ -130,9 +130,11 @@ def validate_file(
         _CHECKS[kind](path, limits, catalog)
     except InputError as exc:
         return Validation(path, kind, list(exc.problems))
-    except FedcheckError as exc:
+    except UsageError as exc:
         return Validation(
-            path, kind, [Problem(path, None, None, str(exc), getattr(exc, "fix", None))]
+            path,
+            kind,
+            [Problem(path, None, None, str(exc), exc.fix)],
         )
     return Validation(path, kind)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -149,3 +150,65 @@ def test_every_bundled_control_explains() -> None:
         text = render_text(data)
         assert text.startswith(f"{control.id}  {control.title}\n")
         json.dumps(data)
+
+
+# --- KSIs, by CR26 id or by a legacy one --------------------------------------------------
+
+
+@pytest.mark.parametrize("given", ["KSI-IAM-APM", "KSI-IAM-01", "ksi-iam-mfa", " KSI-IAM-02 "])
+def test_a_ksi_id_in_any_published_spelling_explains_the_cr26_ksi(
+    given: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["explain", given, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["kind"] == "ksi" and data["id"] == "KSI-IAM-APM"
+    assert data["name"] == "Adopting Passwordless Methods"
+    assert {"KSI-IAM-01", "KSI-IAM-MFA"} <= set(data["legacy_ids"])
+    by_id = {c["id"]: c for c in data["controls"]}
+    assert by_id["IA-2(1)"]["in_catalog"] and by_id["IA-2(1)"]["automated"]
+    assert data["classes"] == ["A", "B", "C"]
+
+
+def test_a_legacy_ksi_says_what_it_was_given_as(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "KSI-IAM-01"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("KSI-IAM-APM  Adopting Passwordless Methods\n")
+    assert "given as KSI-IAM-01" in out
+    assert "  IA-2(1)  Multi-factor Authentication to Privileged Accounts: automated" in out
+    assert "at most Partially Implemented" in out and "fedcheck ksi DEPLOYMENT" in out
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("KSI-AFR-01", "that CR26 no longer has"),
+        ("KSI-NOPE-99", "'KSI-NOPE-99' is not a KSI id"),
+    ],
+)
+def test_a_withdrawn_or_unknown_ksi_exits_2_with_a_fix(
+    given: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["explain", given]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "\n    fix: " in err and "Traceback" not in err
+
+
+def test_a_cr26_spelling_of_a_control_id_explains_the_control(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["explain", "AC-02 (12)"]) == 0
+    assert capsys.readouterr().out.startswith("AC-2(12)  Account Monitoring for Atypical Usage\n")
+
+
+def test_a_withdrawn_ksi_points_at_a_class_that_lists_every_ksi(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from fedcheck.ksi import indicators_for
+
+    assert main(["explain", "KSI-AFR-01"]) == 2
+    err = capsys.readouterr().err
+    fix = err.split("fix: ", 1)[1]
+    named = re.search(r"--class (\w)", fix)
+    assert named is not None
+    count = int(re.search(r"one of the (\d+) CR26 KSI ids", fix)[1])  # type: ignore[index]
+    assert len(indicators_for(named[1])) == count == 46

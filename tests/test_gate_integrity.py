@@ -656,12 +656,22 @@ def test_include_cannot_follow_a_symlink_out_of_the_template_folder(tmp_path: Pa
 @pytest.mark.parametrize(
     "edit, message",
     [
-        (lambda d: d["findings"][0]["location"].update(line="twelve"), "expected int, got str"),
+        (
+            lambda d: d["findings"][0]["location"].update(line="twelve"),
+            "expected an integer, got a string",
+        ),
         (lambda d: d["findings"][0].update(status="fine"), "'fine' is not a status"),
         (lambda d: d["catalog"].update(sha256="abc"), "not a SHA-256 digest"),
         (lambda d: d.update(generated_at="yesterday"), "is not an ISO 8601 timestamp"),
         (lambda d: d.update(as_of="2026-W04-5"), "YYYY-MM-DD"),
-        (lambda d: d["findings"][0].update(message=["a", "list"]), "expected str, got list"),
+        (
+            lambda d: d["findings"][0].update(message=["a", "list"]),
+            "expected a string, got a list",
+        ),
+        # A key left out is said to be missing, never shown as Python's None.
+        (lambda d: d["findings"][0].pop("severity"), "nothing (the key is missing or null) is"),
+        (lambda d: d["findings"][0].pop("status"), "status: nothing (the key is missing or null)"),
+        (lambda d: d["findings"][0].pop("target"), "expected a string, got nothing"),
     ],
 )
 def test_report_validates_a_saved_result_before_rendering(
@@ -677,6 +687,7 @@ def test_report_validates_a_saved_result_before_rendering(
         assert main(["report", str(saved), "--format", fmt, "--output", str(out)]) == 2
         err = capsys.readouterr().err
         assert message in err and f"{saved}:" in err and "fix:" in err, err
+        assert "None" not in err and "NoneType" not in err, err
         assert not out.exists()
 
 

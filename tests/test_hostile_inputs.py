@@ -338,8 +338,8 @@ def _deep(style: str) -> str:
     raise ValueError(style)
 
 
-def _subprocess(argv: list[str], tmp: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FEDCHECK_")}
+def _subprocess(argv: list[str], tmp: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FEDCHECK_")} | extra
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     return subprocess.run(
         [sys.executable, "-m", "fedcheck", *argv],
@@ -360,8 +360,28 @@ def test_nesting_100000_deep_is_refused_not_crashed(
     path = _write(kind.place(tmp_path), (kind.valid + _deep(style)).encode())
     proc = _subprocess(kind.argv(path, tmp_path), tmp_path)
     assert proc.returncode == 2, proc.stderr[-2000:]
-    assert_refused(proc.returncode, proc.stderr, path, "nesting deeper than 64 levels", ANY)
+    # The top-level mapping is level 1 and x-deep's value level 2, so the 64th opening of the
+    # value is level 65: the error points there, never where libyaml's own (deeper) limit of
+    # flow nesting stops its scanner.
+    line = kind.valid.count("\n") + 1
+    position = {
+        "flow": (line, 9 + 63),
+        "mapping": (line, 9 + 63 * 4),
+        "block": (line + 1, 1 + 63 * 2),
+    }
+    assert_refused(
+        proc.returncode, proc.stderr, path, "nesting deeper than 64 levels", *position[style]
+    )
     assert "FEDCHECK_MAX_DEPTH" in proc.stderr
+
+
+def test_flow_nesting_past_libyaml_s_own_limit_names_that_limit(tmp_path: Path) -> None:
+    path = _write(tmp_path / "deployment.yaml", (DEPLOYMENT + _deep("flow")).encode())
+    proc = _subprocess(["check", str(path)], tmp_path, FEDCHECK_MAX_DEPTH="5000")
+    assert_refused(
+        proc.returncode, proc.stderr, path, "flow nesting deeper than the YAML reader accepts", ANY
+    )
+    assert "FEDCHECK_MAX_DEPTH is 5000" in proc.stderr and "cannot be raised" in proc.stderr
 
 
 def test_deep_json_is_refused_with_its_position(tmp_path: Path) -> None:

@@ -228,3 +228,37 @@ def test_cli_diff_of_a_file_that_is_not_a_result_exits_2(tmp_path, capsys) -> No
     assert main(["diff", str(bad), str(bad)]) == 2
     err = capsys.readouterr().err
     assert f"{bad}:2:" in err and "malformed JSON" in err and "Traceback" not in err
+
+
+def test_cli_diff_refuses_results_of_different_rules_editions(tmp_path, capsys) -> None:
+    # The same system and baseline under Rev5 and under CR26 (Class D): the VDR and MAS rules
+    # that only CR26 holds would look like new failures, or like resolved ones the other way.
+    path = deployment(tmp_path, "d", {"web": 30})
+    rev5, _ = check_file(path, AC11, edition="rev5", as_of=datetime.date(2026, 12, 1))
+    cr26, _ = check_file(path, AC11, edition="cr26", as_of=datetime.date(2026, 12, 1))
+    assert rev5.baseline == cr26.baseline == "high"
+    for old, new in ((rev5, cr26), (cr26, rev5)):
+        code = main(["diff", saved(tmp_path, "old", old), saved(tmp_path, "new", new)])
+        err = capsys.readouterr().err
+        assert code == 2, err
+        assert "the previous result was judged under FedRAMP" in err
+        assert "fix: compare two results judged under the same rules" in err
+    # Two results of the same rules still compare: nothing new fails.
+    assert main(["diff", saved(tmp_path, "old", cr26), saved(tmp_path, "new", cr26)]) == 0
+
+
+def test_check_with_a_baseline_result_of_another_edition_is_refused(tmp_path, capsys) -> None:
+    path = deployment(tmp_path, "d", {"web": 30})
+    rev5, _ = check_file(path, AC11, edition="rev5", as_of=datetime.date(2026, 12, 1))
+    previous = saved(tmp_path, "old", rev5)
+    args = ["check", path, "--as-of", "2027-01-02", "--quiet", "--baseline-result", previous]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "Rev5 baselines" in err and "Consolidated Rules" in err and "fix:" in err
+
+
+def test_diff_refuses_a_result_that_does_not_record_its_rules(runs, capsys) -> None:
+    tmp_path, old, new, _ = runs
+    unrecorded = dataclasses.replace(old, rules=None)
+    assert main(["diff", saved(tmp_path, "old", unrecorded), saved(tmp_path, "new", new)]) == 2
+    assert "rules it does not record" in capsys.readouterr().err

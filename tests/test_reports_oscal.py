@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from datetime import date, timedelta
 from pathlib import Path
@@ -273,24 +274,24 @@ components:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known after integration: the evaluation date now defaults detection days where the test expected the run timestamp (merge of gate and POA&M work; issue 17)",
-)
 def test_a_rerun_keeps_the_original_detection_date(tmp_path: Path, monkeypatch) -> None:
+    # A weakness is first detected on the evaluation date of the run that saw it (--as-of);
+    # SOURCE_DATE_EPOCH stamps the document only, so it is set to neither day here.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1893456000")  # 2030-01-01
     full = load_catalog()
     ac11 = full.get("AC-11")
     catalog = Catalog({ac11.oscal_id: ac11}, full.version, full.sha256)
     deploy = tmp_path / "d.yaml"
     deploy.write_text(DEPLOYMENT, encoding="utf-8")
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")  # 2026-12-01
-    first, _ = check_file(str(deploy), catalog)
+    # The Rev5 edition throughout, so that AC-11 on web is the one weakness of every run.
+    check = functools.partial(check_file, str(deploy), catalog, edition="rev5")
+    first, _ = check(as_of=date(2026, 12, 1))
     saved = tmp_path / "first.json"
     saved.write_text(render(first, "json"), encoding="utf-8")
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1798761600")  # 2027-01-01
-    fresh, _ = check_file(str(deploy), catalog)
-    again, _ = check_file(str(deploy), catalog, baseline_result=str(saved))
+    fresh, _ = check(as_of=date(2027, 1, 1))
+    again, _ = check(baseline_result=str(saved), as_of=date(2027, 1, 1))
     (web,) = [f for f in again.findings if f.status is Status.FAIL]
+    assert [f.risk.detected for f in first.findings if f.risk] == ["2026-12-01"]
     assert [f.risk.detected for f in fresh.findings if f.risk] == ["2027-01-01"]
     assert web.risk is not None and web.risk.detected == "2026-12-01"
     assert web.risk.deadline == "2027-03-01"  # moderate: 90 days from 2026-12-01
@@ -299,9 +300,25 @@ def test_a_rerun_keeps_the_original_detection_date(tmp_path: Path, monkeypatch) 
     # And a third run, from the second, still keeps it.
     second = tmp_path / "second.json"
     second.write_text(render(again, "json"), encoding="utf-8")
-    third, _ = check_file(str(deploy), catalog, baseline_result=str(second))
+    third, _ = check(baseline_result=str(second), as_of=date(2027, 2, 1))
     assert [f.risk.detected for f in third.findings if f.risk] == ["2026-12-01"]
     assert load_result(str(second)).findings[0].risk == web.risk
+
+
+def test_a_first_run_is_detected_on_its_evaluation_date_not_its_timestamp(
+    tmp_path: Path, monkeypatch
+) -> None:
+    full = load_catalog()
+    ac11 = full.get("AC-11")
+    catalog = Catalog({ac11.oscal_id: ac11}, full.version, full.sha256)
+    deploy = tmp_path / "d.yaml"
+    deploy.write_text(DEPLOYMENT, encoding="utf-8")
+    runs = []
+    for epoch in ("1796083200", "1798761600"):  # 2026-12-01, 2027-01-01
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+        result, _ = check_file(str(deploy), catalog, as_of=date(2026, 12, 15))
+        runs.append([f.risk.detected for f in result.findings if f.risk])
+    assert runs == [["2026-12-15"], ["2026-12-15"]]
 
 
 # --- the assessment results ------------------------------------------------------------------
@@ -406,12 +423,15 @@ def test_a_poam_history_file_keeps_the_original_detection_date(tmp_path: Path, m
 
     deploy = tmp_path / "d.yaml"
     deploy.write_text(DEPLOYMENT, encoding="utf-8")
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")  # 2026-12-01
+    # Detection days are evaluation dates (--as-of); SOURCE_DATE_EPOCH only stamps, so it is
+    # set to neither. Rev5 both months, so that both POA&Ms hold the same weaknesses.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1893456000")  # 2030-01-01
+    check = ["check", str(deploy), "--quiet", "--rules", "rev5"]
     first = tmp_path / "poam-december.json"
-    assert main(["check", str(deploy), "--quiet", "--format", "poam", "--output", str(first)]) == 1
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1798761600")  # 2027-01-01
+    december = [*check, "--as-of", "2026-12-01", "--format", "poam", "--output", str(first)]
+    assert main(december) == 1
     second = tmp_path / "poam-january.json"
-    args = ["check", str(deploy), "--quiet", "--poam-history", str(first)]
+    args = [*check, "--as-of", "2027-01-01", "--poam-history", str(first)]
     assert main([*args, "--format", "poam", "--output", str(second)]) == 1
     doc = json.loads(second.read_text(encoding="utf-8"))["plan-of-action-and-milestones"]
     ac11 = [
@@ -438,3 +458,45 @@ def test_a_poam_history_that_is_not_a_poam_is_refused(tmp_path: Path, capsys) ->
     err = capsys.readouterr().err
     assert "not an OSCAL plan of action and milestones" in err and "fix:" in err
     assert "Traceback" not in err
+
+
+def test_no_observation_claims_test_for_reading_a_description() -> None:
+    # Every fact of the example is declared in YAML: EXAMINE throughout, never TEST.
+    example = Path(__file__).resolve().parents[1] / "examples" / "agency-ai-assistant.yaml"
+    result, _ = check_file(str(example), load_catalog(), as_of=date(2026, 12, 1))
+    assert any(e for f in result.findings for e in f.evidence)
+    assert all(e.source is None for f in result.findings for e in f.evidence)
+    observations = ar(result)["results"][0]["observations"]
+    assert observations and {tuple(o["methods"]) for o in observations} == {("EXAMINE",)}
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda o: o.pop("collected"), "observations[0]: collected is missing"),
+        (
+            lambda o: o.update(collected="last week"),
+            "observations[0]: collected 'last week' is not a timestamp",
+        ),
+    ],
+)
+def test_a_poam_history_with_a_broken_detection_date_is_refused_in_words(
+    tmp_path: Path, edit: Any, message: str
+) -> None:
+    from fedcheck.errors import InputError
+    from fedcheck.risk import load_poam_history
+
+    full = load_catalog()
+    ac11 = full.get("AC-11")
+    catalog = Catalog({ac11.oscal_id: ac11}, full.version, full.sha256)
+    deploy = tmp_path / "d.yaml"
+    deploy.write_text(DEPLOYMENT, encoding="utf-8")
+    result, _ = check_file(str(deploy), catalog, edition="rev5", as_of=date(2026, 12, 1))
+    doc = build_poam(result)
+    edit(doc["plan-of-action-and-milestones"]["observations"][0])
+    history = tmp_path / "poam.json"
+    history.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_poam_history(str(history))
+    rendered = caught.value.render()
+    assert message in rendered and "None" not in rendered and "\n    fix: " in rendered

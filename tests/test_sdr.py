@@ -179,3 +179,109 @@ def test_report_cannot_write_an_sdr_without_a_run(tmp_path: Path) -> None:
     run = _cli(["report", str(result), "--output", str(tmp_path / "r.sdr.json")])
     assert run.returncode == 2 and "fedcheck check" in run.stderr
     assert not (tmp_path / "r.sdr.json").exists() and "Traceback" not in run.stderr
+
+
+def test_each_control_names_the_facts_and_files_that_back_its_status() -> None:
+    example = REPO / "examples" / "agency-ai-assistant.yaml"
+    digest = hashlib.sha256(example.read_bytes()).hexdigest()
+    sdr = _sdr()
+    ac11 = next(c for c in sdr["securityControls"] if c["controlId"] == "AC-11")
+    text = ac11["controlImplementationDescription"]
+    findings, _, backing = text.partition("\n\nEvidence:\n")
+    assert "- fail web-ui: session locks after 30 minutes" in findings
+    assert "agency-ai-assistant.yaml:43:32)" in findings  # where the failing value is written
+    assert (
+        "- components[web-ui].access.session_timeout_minutes is 30; expected at most 15 "
+        "(FedRAMP High) (declared, at " in backing
+    )
+    assert backing.endswith(f"agency-ai-assistant.yaml`, sha256:{digest}")
+    pdd = next(r for r in sdr["fedRampRequirements"] if r["frrID"] == "VDR-TFR-PDD")
+    assert any("scan_frequency_days is 30" in line for line in pdd["frrValidation"])
+    assert pdd["frrValidation"][-1].endswith(f"sha256:{digest}")
+
+
+@pytest.mark.parametrize("cert_class", ["b", "d"])
+def test_the_attestation_report_shows_the_counts_of_the_sdr(cert_class: str) -> None:
+    import re
+
+    deployment = fedcheck.load_deployment(str(REPO / "examples" / "agency-ai-assistant.yaml"))
+    catalog = fedcheck.load_catalog()
+    result = fedcheck.evaluate(
+        deployment, catalog, as_of=date(2027, 1, 1), edition="cr26", cert_class=cert_class
+    )
+    sdr = build_sdr(result, "https://example.gov/cpo.json")
+    # Counted here from the SDR's own entries, by hand.
+    expected = {
+        "controls": [c["controlImplementationStatus"] for c in sdr["securityControls"]],
+        "vdr": [
+            r["frrImplementationStatus"]
+            for r in sdr["fedRampRequirements"]
+            if r["frrID"].startswith("VDR-")
+        ],
+        "mas": [
+            r["frrImplementationStatus"]
+            for r in sdr["fedRampRequirements"]
+            if r["frrID"].startswith("MAS-")
+        ],
+    }
+    if cert_class == "b":
+        expected["ksi"] = [k["ksiImplementationStatus"] for k in sdr["keySecurityIndicators"]]
+    html = fedcheck.render(result, "html")
+    markdown = fedcheck.render(result, "markdown")
+    assert "Security Decision Record (FedRAMP Consolidated Rules" in markdown
+    titles = {
+        "controls": "Security controls",
+        "vdr": "Vulnerability detection and response (VDR)",
+        "mas": "Minimum assessment scope (MAS)",
+        "ksi": "Key Security Indicators",
+    }
+    order = ("Implemented", "Partially Implemented", "Not Implemented")
+    for key, statuses in expected.items():
+        cells = [str(statuses.count(s)) for s in order] + [str(len(statuses))]
+        assert f"| {titles[key]} | " + " | ".join(cells) + " |" in markdown
+        row = re.search(rf'<tr id="sdr-{key}">(.*?)</tr>', html)
+        assert row is not None and re.findall(r'<td class="num">(\d+)</td>', row[1]) == cells
+    assert ("sdr-ksi" in html) is (cert_class == "b")
+    assert len(expected["controls"]) == len(class_controls(cert_class))
+
+
+def test_a_rev5_attestation_report_has_no_sdr_counts() -> None:
+    deployment = fedcheck.load_deployment(str(REPO / "examples" / "agency-ai-assistant.yaml"))
+    result = fedcheck.evaluate(deployment, fedcheck.load_catalog(), as_of=date(2026, 12, 1))
+    assert result.rules is not None and result.rules.edition == "rev5"
+    assert "Security Decision Record" not in fedcheck.render(result, "markdown")
+    assert 'id="sdr-counts"' not in fedcheck.render(result, "html")
+
+
+def _example_deployments() -> list[Path]:
+    from fedcheck.loading import load_file
+    from fedcheck.validate import detect_kind
+
+    found = [
+        path
+        for path in sorted((REPO / "examples").rglob("*.yaml"))
+        if detect_kind(load_file(str(path)).data) == "deployment"
+    ]
+    assert len(found) >= 4  # the two assistants, the tailoring and the Terraform examples
+    return found
+
+
+@pytest.mark.skipif(not HAS_SCHEMA, reason=NO_SCHEMA)
+@pytest.mark.parametrize("cert_class", ["b", "c", "d"])
+@pytest.mark.parametrize(
+    "example", _example_deployments(), ids=lambda p: str(p.relative_to(REPO / "examples"))
+)
+def test_every_example_gives_a_valid_sdr_in_every_class(example: Path, cert_class: str) -> None:
+    deployment = fedcheck.load_deployment(str(example))
+    result = fedcheck.evaluate(
+        deployment,
+        fedcheck.load_catalog(),
+        as_of=date(2027, 1, 1),
+        edition="cr26",
+        cert_class=cert_class,
+    )
+    sdr = build_sdr(result, "https://example.gov/cpo.json")
+    _structure(sdr)
+    assert len(sdr["securityControls"]) == len(class_controls(cert_class))
+    errors = sorted(_validator().iter_errors(sdr), key=str)
+    assert not errors, errors[:3]

@@ -255,6 +255,19 @@ def chart_svg(statuses: list[dict[str, Any]]) -> Markup:
     )
 
 
+def _sdr_counts(result: Result) -> dict[str, Any] | None:
+    """The status counts of the Security Decision Record this run would give (CR26 runs only):
+    the attestation report shows the same counts as the SDR (fedcheck.reports.sdr)."""
+    rules = result.rules
+    if rules is None or rules.edition != "cr26" or rules.cert_class is None:
+        return None
+    from .sdr import SDR_STATUSES, build_sdr, status_counts
+
+    # The Certification Package Overview's URI is not counted; build_sdr needs one to be given.
+    parts = status_counts(build_sdr(result, cpo_uri=""))
+    return {"rules": rules.label, "statuses": list(SDR_STATUSES), "parts": parts}
+
+
 def _group(result: Result, *statuses: Status) -> list[dict[str, Any]]:
     return [finding_view(f) for f in result.findings if f.status in statuses]
 
@@ -301,6 +314,7 @@ def build_context(result: Result) -> dict[str, Any]:
             "line": summary_line(result),
         },
         "chart_svg": chart_svg(statuses),
+        "sdr": _sdr_counts(result),
         "failing": failing,
         "waived": _group(result, Status.WAIVED),
         "manual": _group(result, Status.MANUAL),

@@ -193,7 +193,10 @@ def _subjects(ids: _Ids, *findings: Finding) -> list[dict[str, str]]:
 
 
 def _is_machine(e: Evidence) -> bool:
-    return str(getattr(e, "source", "declared") or "") not in DECLARED_SOURCES
+    # "declared; a plan cannot evidence it: ..." is declared too: the plan was read, the fact
+    # was not in it.
+    source = str(getattr(e, "source", "declared") or "")
+    return source.split(";", 1)[0].strip() not in DECLARED_SOURCES
 
 
 def methods(f: Finding) -> list[str]:

@@ -11,7 +11,10 @@ Status mapping, failing closed (a control's findings on every target decide it):
 
 FedRAMP rules judged by the run (VDR, MAS) go to ``fedRampRequirements`` with the same mapping.
 ``parameterValues`` are the effective values of the run (with their source) and CR26's ``CTL``
-values for the class. ``keySecurityIndicators`` come from the KSI lens (fedcheck.ksi) for
+values for the class. Each control's evidence follows its findings in
+``controlImplementationDescription`` (a requirement's in ``frrValidation``): every fact read,
+declared or evidenced by a plan, with its position, and the input files behind them with their
+SHA-256 digests (the schema has no evidence field for a control). ``keySecurityIndicators`` come from the KSI lens (fedcheck.ksi) for
 Classes B and C, the classes with KSIs; its ``evidence needed`` becomes ``Not Implemented``. Each
 KSI's evidence is the run's inputs (the description, then profile, waivers, plans or records
 when given), each named by its path and SHA-256 digest.
@@ -26,6 +29,9 @@ from typing import Any
 
 from ..editions import KSI_CLASSES, ctl_parameters
 from ..findings import Finding, Result, Status
+
+#: The SDR's implementation statuses, in the order a report lists them.
+SDR_STATUSES = ("Implemented", "Partially Implemented", "Not Implemented")
 
 
 def sdr_status(findings: list[Finding]) -> str:
@@ -59,15 +65,17 @@ def build_sdr(result: Result, cpo_uri: str) -> dict[str, Any]:
     for info in result.controls:
         findings = by_control.get(info.id, [])
         status = sdr_status(findings)
-        lines = [f"- {f.status.value} {f.target}: {f.message}" for f in findings]
+        lines = [_finding_line(f) for f in findings]
+        backing = control_evidence(findings, result)
         if info.family in ("VDR", "MAS"):
-            requirements.append(
-                {
-                    "frrID": info.id,
-                    "frrImplementationStatus": status,
-                    "frrImplementation": lines or ["not judged on this description"],
-                }
-            )
+            requirement: dict[str, Any] = {
+                "frrID": info.id,
+                "frrImplementationStatus": status,
+                "frrImplementation": lines or ["not judged on this description"],
+            }
+            if backing:
+                requirement["frrValidation"] = backing
+            requirements.append(requirement)
             continue
         params = [
             {"parameterId": name, "parameterValue": _value(v)}
@@ -80,7 +88,10 @@ def build_sdr(result: Result, cpo_uri: str) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "controlId": info.id,
             "controlImplementationStatus": status,
-            "controlImplementationDescription": "\n".join(lines) or info.summary,
+            "controlImplementationDescription": "\n".join(
+                lines + (["", "Evidence:", *backing] if backing else [])
+            )
+            or info.summary,
         }
         if params:
             entry["parameterValues"] = params
@@ -93,6 +104,63 @@ def build_sdr(result: Result, cpo_uri: str) -> dict[str, Any]:
     if result.rules.cert_class in KSI_CLASSES:
         sdr["keySecurityIndicators"] = ksi_entries(result, result.rules.cert_class)
     return sdr
+
+
+def _finding_line(f: Finding) -> str:
+    where = f" ({f.location})" if f.location is not None else ""
+    return f"- {f.status.value} {f.target}: {f.message}{where}"
+
+
+def control_evidence(findings: list[Finding], result: Result) -> list[str]:
+    """What backs one control's verdicts, as Markdown list items: each fact read (its value,
+    whether the description declares it or a plan evidences it, and where), then each input
+    file the facts and findings come from, with its SHA-256 digest."""
+    lines: list[str] = []
+    files: set[str] = set()
+    sources: list[str] = []
+    for f in findings:
+        if f.location is not None:
+            files.add(f.location.file)
+        for e in f.evidence:
+            where = f", at {e.location}" if e.location is not None else ""
+            lines.append(f"- {e.statement} ({e.source_label}{where})")
+            if e.location is not None:
+                files.add(e.location.file)
+            if e.source:
+                sources.append(e.source)
+    for i in result.inputs:
+        if i.path in files or any(i.path in s for s in sources):
+            lines.append(f"- {i.role} `{i.path}`, sha256:{i.sha256}")
+    return lines
+
+
+def status_counts(sdr: dict[str, Any]) -> list[dict[str, Any]]:
+    """How many entries of each part of an SDR have each status: what the attestation report
+    shows beside the SDR, counted from the SDR itself so that the two cannot differ."""
+    parts: list[tuple[str, str, list[dict[str, Any]], str]] = [
+        ("controls", "Security controls", sdr["securityControls"], "controlImplementationStatus"),
+    ]
+    requirements = sdr["fedRampRequirements"]
+    for family, title in (
+        ("VDR", "Vulnerability detection and response (VDR)"),
+        ("MAS", "Minimum assessment scope (MAS)"),
+    ):
+        rows = [r for r in requirements if str(r["frrID"]).startswith(family + "-")]
+        parts.append((family.lower(), title, rows, "frrImplementationStatus"))
+    if "keySecurityIndicators" in sdr:
+        parts.append(
+            (
+                "ksi",
+                "Key Security Indicators",
+                sdr["keySecurityIndicators"],
+                "ksiImplementationStatus",
+            )
+        )
+    out = []
+    for key, title, rows, field in parts:
+        counts = {s: sum(1 for r in rows if r.get(field) == s) for s in SDR_STATUSES}
+        out.append({"key": key, "title": title, "counts": counts, "total": len(rows)})
+    return out
 
 
 def evidence(result: Result) -> list[dict[str, Any]]:

@@ -59,7 +59,13 @@ def resource_blocks(directory: str) -> dict[tuple[str, str], Location]:
             with open(path, encoding="utf-8") as handle:
                 text = handle.read()
         except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(path, None, None, f"cannot read the configuration: {exc}") from None
+            raise InputError(
+                path,
+                None,
+                None,
+                f"cannot read the configuration: {exc}",
+                "make the .tf file readable and UTF-8, or leave --tf-dir out",
+            ) from None
         try:
             tree = hcl2.parses_to_tree(text)
         except lark.exceptions.UnexpectedInput as exc:

@@ -86,7 +86,13 @@ def load_plan(path: str, limits: Limits = DEFAULT_LIMITS) -> Plan:
             path, None, None, "is a directory, not a plan file", "name the JSON plan file"
         ) from None
     except OSError as exc:
-        raise InputError(path, None, None, f"cannot read the plan: {exc.strerror}") from None
+        raise InputError(
+            path,
+            None,
+            None,
+            f"cannot read the plan: {exc.strerror}",
+            "make the plan file readable by the user running fedcheck",
+        ) from None
     if len(raw) > limits.max_file_bytes:
         raise InputError(
             path,
@@ -231,7 +237,13 @@ def plan_from_data(data: Any, file: str, sha256: str) -> Plan:
     deleted: list[str] = []
     for change in data.get("resource_changes") or ():
         if not isinstance(change, dict) or not isinstance(change.get("address"), str):
-            raise InputError(file, None, None, "resource_changes holds an entry without address")
+            raise InputError(
+                file,
+                None,
+                None,
+                "resource_changes holds an entry without address",
+                HOW_TO_PRODUCE,
+            )
         body = change.get("change") or {}
         actions = tuple(body.get("actions") or ("no-op",))
         changes[change["address"]] = (actions, body.get("after_unknown") or {})
@@ -254,7 +266,11 @@ def plan_from_data(data: Any, file: str, sha256: str) -> Plan:
             rtype = item.get("type")
             if not isinstance(address, str) or not isinstance(rtype, str):
                 raise InputError(
-                    file, None, None, "planned_values holds a resource without address or type"
+                    file,
+                    None,
+                    None,
+                    "planned_values holds a resource without address or type",
+                    HOW_TO_PRODUCE,
                 )
             actions, unknown = changes.get(address, no_change)
             values = item.get("values")
