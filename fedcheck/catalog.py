@@ -921,7 +921,7 @@ def check_scopes(scopes: dict[str, Any]) -> None:
                     scope.line,
                     scope.column,
                     f"scope {scope.name}: {exc.message}",
-                    exc.fix,
+                    exc.fix or "correct the scope's where expression",
                 )
             )
     if problems:
