@@ -189,12 +189,22 @@ def evaluate(
         if run_rules.vdr and control.oscal_id in vdr.VDR_REPLACES:
             findings.append(_replaced_by_vdr(control, deployment))
             continue
-        evaluated = _evaluate_control(compiled, deployment, ix, chosen)
-        if source is not None:
+        evaluated = list(_evaluate_control(compiled, deployment, ix, chosen))
+        if control.records:
+            evaluated.append(
+                _records.finding(
+                    control,
+                    chosen,
+                    overrides,
+                    book,
+                    as_of,
+                    deployment,
+                    sources.get(control.oscal_id),
+                )
+            )
+        if source is not None:  # shared: the records too evidence the customer's part
             evaluated = _shared(evaluated, source)
         findings.extend(evaluated)
-        if control.records:
-            findings.append(_records.finding(control, chosen, overrides, book, as_of, deployment))
 
     if evidence is not None:
         findings = evidence.adjust(findings, controls, deployment)
@@ -775,7 +785,8 @@ def _evidence(
                 r.expected,
                 loc,
                 r.missing,
-                r.sentence or evidence_statement(path, actual, r.expected, r.missing, r.source),
+                statement=r.sentence
+                or evidence_statement(path, actual, r.expected, r.missing, r.source),
             )
         )
     return out

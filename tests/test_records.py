@@ -67,7 +67,7 @@ def test_a_record_is_current_on_its_due_date_and_overdue_the_day_after() -> None
     late = _finding(_run(text, datetime.date(2026, 12, 2)), "AC-1")
     assert late.status is Status.FAIL
     assert "due 2026-12-01, overdue by 1 day" in late.message
-    assert "FedRAMP High requires at least every 12 months" in late.message
+    assert "required at least every 12 months (FedRAMP High)" in late.message
     assert (late.location.line, late.location.path) == (4, "records[pol].date")
 
 
@@ -114,7 +114,7 @@ def test_a_profile_tightens_the_period_and_says_so() -> None:
     tailoring = Tailoring(parameters={"cp-4": {"plan_test_months": 6}})
     finding = _finding(_run(text, tailoring=tailoring), "CP-4")
     assert finding.status is Status.FAIL
-    assert "the profile requires at least every 6 months" in finding.message
+    assert "required at least every 6 months (the profile)" in finding.message
 
 
 # --- input errors ------------------------------------------------------------------------
