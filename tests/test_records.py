@@ -371,3 +371,28 @@ def test_a_manual_control_states_the_fedramp_values_of_the_baseline_it_is_held_t
         assert finding.status is Status.MANUAL
         assert f"at the FedRAMP {baseline.capitalize()} values (" in finding.message
         assert " ".join(expected.split()) in finding.message
+
+
+def test_every_bundled_record_obligation_ages_with_a_parameter() -> None:
+    # A record that never goes stale would pass forever once written: each obligation of the
+    # bundled catalog is renewed on a period taken from a parameter, so a profile may tighten
+    # it and a finding names where the number comes from.
+    from fedcheck.catalog import load_catalog
+    from fedcheck.records import obligations
+
+    catalog = load_catalog()
+    undated = [
+        f"{c.id} {ob.name}"
+        for c in catalog
+        for ob in obligations(c.records)
+        if not (isinstance(ob.every, str) and ob.every.startswith("$"))
+    ]
+    assert not undated, f"records rules without a renewal period parameter: {undated}"
+    sources = {
+        c.parameters[ob.every[1:]].source or "FedRAMP"
+        for c in catalog
+        for ob in obligations(c.records)
+        if isinstance(ob.every, str)
+    }
+    # where FedRAMP sets no frequency, the finding says so
+    assert "CA-2 annual assessment; FedRAMP sets no frequency" in sources
