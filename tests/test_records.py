@@ -396,3 +396,53 @@ def test_every_bundled_record_obligation_ages_with_a_parameter() -> None:
     }
     # where FedRAMP sets no frequency, the finding says so
     assert "CA-2 annual assessment; FedRAMP sets no frequency" in sources
+
+
+def test_each_unmet_obligation_is_its_own_failed_check_with_its_own_fix() -> None:
+    # AC-1 asks for a policy and for procedures: with neither, both are told, none hidden.
+    finding = _finding(_run(HEAD + "records: []\n"), "AC-1")
+    assert finding.status is Status.FAIL and "more)" not in finding.message
+    assert [c.name for c in finding.failed_checks] == ["policy", "procedures"]
+    assert len({c.fix for c in finding.failed_checks}) == 2
+    assert all(c.message in finding.message for c in finding.failed_checks)
+    assert finding.weakness == "missing"  # nothing stated: evidence missing
+    assert all(c.fix in finding.remediation for c in finding.failed_checks)
+
+
+def test_an_overdue_record_is_a_confirmed_weakness_with_a_dated_fix() -> None:
+    text = HEAD + (
+        "records:\n"
+        "  - {id: pol, kind: policy, controls: [AC-1], date: 2025-11-30, approved_by: CISO}\n"
+        "  - {id: proc, kind: procedure, controls: [AC-1], date: 2026-06-01, approved_by: ISSO}\n"
+    )
+    finding = _finding(_run(text), "AC-1")
+    (check,) = finding.failed_checks
+    assert (check.name, check.weakness, finding.weakness) == ("policy", "stated", "stated")
+    assert "dated on or after 2025-12-01" in check.fix
+    assert check.location is not None and check.location.path == "records[pol].date"
+
+
+def test_a_deviation_on_a_period_is_quoted_as_the_deviation(tmp_path: Path) -> None:
+    from fedcheck.due import due_calendar
+    from fedcheck.profiles import load_profile
+
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(
+        "name: agency-x\nbaseline: high\ndeviations:\n"
+        "  - {id: DEV-4, control: CP-4, parameter: plan_test_months, value: 18,\n"
+        "     justification: The alternate site is tested with the provider's cycle.}\n",
+        encoding="utf-8",
+    )
+    tailoring = load_profile(str(profile)).tailoring(CATALOG)
+    text = HEAD + (
+        "records:\n"
+        "  - {id: t, kind: plan_test, controls: [CP-4], date: 2025-07-01, approved_by: ISSO}\n"
+    )
+    finding = _finding(_run(text, tailoring=tailoring), "CP-4")
+    assert finding.status is Status.PASS
+    assert "required at least every 18 months (deviation DEV-4)" in finding.message
+    cal = due_calendar(
+        parse_deployment(text, "deploy.yaml"), CATALOG, tailoring=tailoring, as_of=AS_OF
+    )
+    (item,) = [i for i in cal.items if i.control_id == "CP-4"]
+    assert (item.due, item.source) == ("2027-01-01", "deviation DEV-4")
