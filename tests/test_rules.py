@@ -98,10 +98,6 @@ data_flows:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known after integration: a custom control's expected value no longer names 'control ORG-1' after the engine merge (issue 11)",
-)
 def test_comparison_against_a_parameter_points_at_the_value(tmp_path: Path) -> None:
     f = run(
         tmp_path,
