@@ -206,3 +206,22 @@ def test_ics_parses_as_a_calendar_with_one_event_per_obligation() -> None:
     assert "record pol" in str(policy["DESCRIPTION"])
     # An X- property has no declared type, so the parser leaves its TEXT escapes as written.
     assert str(parsed["X-WR-CALNAME"]) == "fedcheck: Système\\, test\\; one"
+
+
+def test_every_record_obligation_of_the_compliant_example_has_a_due_date() -> None:
+    # Each obligation ages (none is "once"): the calendar gives each a due date after the
+    # evaluation date, from the record that evidences it; SA-4's contract of 2025 counts
+    # through its yearly review, PS-3's screening through FedRAMP's fifth-year rescreening.
+    cal = due_calendar(load_deployment(str(COMPLIANT)), CATALOG, as_of=AS_OF)
+    assert cal.items and all(i.status in ("current", "due") for i in cal.items)
+    assert not [i for i in cal.items if not i.period.startswith("at least every")]
+    by = {(i.control_id, i.obligation): i for i in cal.items}
+    sa4 = by[("SA-4", "acquisition_contract")]
+    assert (sa4.record, sa4.due) == ("review-2026-06-01", "2027-06-01")
+    assert sa4.source == "CA-2 annual assessment; FedRAMP sets no frequency"
+    ps3 = by[("PS-3", "screening")]
+    assert (ps3.record, ps3.due, ps3.source) == (
+        "screening-2025-06-02",
+        "2030-06-02",
+        "FedRAMP High",
+    )
