@@ -397,6 +397,13 @@ def build_parser() -> argparse.ArgumentParser:
     due.add_argument("--baseline", choices=("low", "moderate", "high"))
     due.add_argument("--controls", action="append", default=[], metavar="DIR")
     due.add_argument("--profile", metavar="FILE", help="a tailoring profile (YAML)")
+    due.add_argument(
+        "--crm",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a leveraged provider's CRM, which backs claims of inherited controls (repeatable)",
+    )
     _dated(due)
     due.add_argument(
         "--within",
@@ -1108,7 +1115,7 @@ def cmd_due(args: argparse.Namespace) -> int:
     if args.within < 0:
         raise UsageError(f"--within {args.within} is negative", "give a number of days >= 0")
     limits = _limits(args)
-    catalog, tailoring, _ = load_catalog_for(args.controls, args.profile, limits)
+    catalog, tailoring, _ = load_catalog_for(args.controls, args.profile, limits, crms=args.crm)
     deployment = load_deployment(args.deployment, limits)
     baseline = args.baseline
     if tailoring is not None and tailoring.baseline:
@@ -1127,7 +1134,12 @@ def cmd_due(args: argparse.Namespace) -> int:
     render = {"text": render_text, "json": render_json, "ics": render_ics}[args.format]
     text = render(cal)
     if args.output:
-        inputs = [args.deployment, *args.records, *([args.profile] if args.profile else [])]
+        inputs = [
+            args.deployment,
+            *args.records,
+            *args.crm,
+            *([args.profile] if args.profile else []),
+        ]
         if any(
             os.path.exists(p) and os.path.realpath(p) == os.path.realpath(args.output)
             for p in inputs

@@ -19,7 +19,7 @@ from . import records as _records
 from .catalog import Catalog, sort_key
 from .findings import Location
 from .inputs import LoadedDeployment
-from .plan import Tailoring, inheritance, select_baseline, select_controls
+from .plan import Tailoring, inheritance, parameter_sources, select_baseline, select_controls
 
 STATUS_ORDER = ("overdue", "no_record", "due", "current")
 _STATUS_LABEL = {"overdue": "OVERDUE", "no_record": "NO RECORD", "due": "DUE", "current": "current"}
@@ -114,17 +114,28 @@ def due_calendar(
     selected = select_controls(catalog, chosen, tailoring)
     all_crms = (*tailoring.crms, *(c for c in crms if c not in tailoring.crms))
     inherited = inheritance(deployment, tailoring, catalog, selected, all_crms)
+    sources = parameter_sources(tailoring)
     for control in selected:
         source = inherited.get(control.oscal_id)
         if source is not None and source.responsibility == "provider":
-            continue
+            continue  # the provider's obligation, not the customer's (a shared one stays)
         overrides = tailoring.parameters.get(control.oscal_id)
         if control.records:
-            states, _ = _records.judge(control, chosen, overrides, book, as_of, within_days)
+            states, _ = _records.judge(
+                control,
+                chosen,
+                overrides,
+                book,
+                as_of,
+                within_days,
+                sources=sources.get(control.oscal_id),
+            )
             for st in states:
                 items.append(_item(control, st, deployment, as_of))
     items.extend(
-        _dated_fields(deployment, selected, inherited, tailoring, chosen, as_of, within_days)
+        _dated_fields(
+            deployment, selected, inherited, tailoring, sources, chosen, as_of, within_days
+        )
     )
     items.sort(key=lambda i: (i.due, sort_key(i.oscal_id), i.obligation, i.target))
     return DueCalendar(
@@ -174,6 +185,7 @@ def _dated_fields(
     selected: Sequence[Any],
     inherited: Any,
     tailoring: Tailoring,
+    sources: dict[str, dict[str, str]],
     baseline: str,
     as_of: datetime.date,
     within_days: int,
@@ -190,12 +202,8 @@ def _dated_fields(
         if source is not None and source.responsibility == "provider":
             continue
         overrides = tailoring.parameters.get(control.oscal_id)
-        days = int(control.parameter_values(baseline, overrides)[spec.parameter])
-        who = (
-            "the profile"
-            if overrides and spec.parameter in overrides
-            else f"FedRAMP {baseline.capitalize()}"
-        )
+        bound = control.bind(baseline, overrides, sources.get(control.oscal_id))[spec.parameter]
+        days, who = int(bound.value), bound.source
         for i, item in enumerate(deployment.data.get(spec.section) or []):
             text = _records._get(item, spec.date_path)
             if not isinstance(text, str):

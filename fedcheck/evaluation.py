@@ -141,16 +141,18 @@ def _run(plan: Plan, admitted: Admitted) -> Result:
         if run_rules.vdr and control.oscal_id in vdr.VDR_REPLACES:
             findings.append(_replaced_by_vdr(control, deployment))
             continue
-        evaluated = _evaluate_control(compiled, deployment, ix, chosen)
-        if source is not None:
-            evaluated = _shared(evaluated, source)
-        findings.extend(evaluated)
+        evaluated = list(_evaluate_control(compiled, deployment, ix, chosen))
         if control.records:
             from . import records as _records
 
-            findings.append(
-                _records.finding(control, chosen, planned.overrides, book, as_of, deployment)
+            evaluated.append(
+                _records.finding(
+                    control, chosen, planned.overrides, book, as_of, deployment, planned.sources
+                )
             )
+        if source is not None:  # shared: the records too evidence the customer's part
+            evaluated = _shared(evaluated, source)
+        findings.extend(evaluated)
 
     if admitted.evidence is not None:
         findings = admitted.evidence.adjust(findings, plan.selected, deployment)

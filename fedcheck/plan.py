@@ -80,6 +80,7 @@ class PlannedControl:
     compiled: CompiledControl
     info: ControlInfo
     overrides: dict[str, Any] | None  # the profile's values for it, if any
+    sources: dict[str, str] | None = None  # where each of those values comes from
 
 
 @dataclass(frozen=True)
@@ -223,7 +224,9 @@ def compile_plan(
         given = sources.get(control.oscal_id)
         compiled = control.compile(chosen, overrides, given)
         planned.append(
-            PlannedControl(control, compiled, control.info(chosen, overrides, given), overrides)
+            PlannedControl(
+                control, compiled, control.info(chosen, overrides, given), overrides, given
+            )
         )
     all_crms = (*tailoring.crms, *(c for c in crms if c not in tailoring.crms))
     return Plan(

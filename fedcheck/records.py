@@ -28,7 +28,15 @@ from pydantic import ConfigDict, Field, ValidationError
 
 from . import deployment as dm
 from .errors import InputError, InputErrors, Problem
-from .findings import Evidence, Finding, Location, Status
+from .findings import (
+    WEAKNESS_MISSING,
+    WEAKNESS_STATED,
+    Evidence,
+    FailedCheck,
+    Finding,
+    Location,
+    Status,
+)
 from .inputs import LoadedDeployment, _translate
 from .loading import DEFAULT_LIMITS, Limits, SourceMap, load_file
 
@@ -615,19 +623,20 @@ def judge(
     book: Book,
     as_of: datetime.date,
     within_days: int = 0,
+    sources: dict[str, str] | None = None,
 ) -> tuple[list[State], list[Entry]]:
     """The state of each obligation of ``control``, and the records evidencing it whose
-    artifact is missing, changed or unreadable (those never count)."""
-    params = control.parameter_values(baseline, overrides)
+    artifact is missing, changed or unreadable (those never count). ``sources`` names where an
+    overridden period comes from ("profile agency-x", "deviation DEV-1")."""
+    bound = control.bind(baseline, overrides, sources)
+    params = {name: b.value for name, b in bound.items()}
     entries = book.by_control.get(control.oscal_id, [])
     broken = [e for e in entries if e.artifact in ("missing", "changed", "unreadable")]
     states = []
     for ob in obligations(control.records):
         every = ob.period(params)
         name = ob.every[1:] if isinstance(ob.every, str) else None
-        source = (
-            "the profile" if overrides and name in overrides else f"FedRAMP {baseline.capitalize()}"
-        )
+        source = bound[name].source if name in bound else f"FedRAMP {baseline.capitalize()}"
         usable = [e for e in entries if e.record.kind in ob.kinds and e not in broken]
         last = max(usable, key=lambda e: (e.date, e.record.id), default=None)
         if last is None:
@@ -653,57 +662,54 @@ def finding(
     book: Book,
     as_of: datetime.date,
     deployment: LoadedDeployment,
+    sources: dict[str, str] | None = None,
 ) -> Finding:
-    """The one finding of a control's records rules on the system."""
-    states, broken = judge(control, baseline, overrides, book, as_of)
-    failing: list[tuple[str, Evidence]] = []
+    """The one finding of a control's records rules on the system.
+
+    Each obligation that is not met (no record, or its newest record overdue) and each record
+    whose artifact does not verify is one failed check, with its own message and fix: a missing
+    record or artifact is evidence missing, an overdue record or a changed artifact a confirmed
+    weakness. ``sources`` names where a tightened period comes from ("deviation DEV-1")."""
+    states, broken = judge(control, baseline, overrides, book, as_of, sources=sources)
+    failed: list[FailedCheck] = []
+    evidence: list[Evidence] = []
     passing: list[tuple[str, Evidence]] = []
     for entry in broken:
-        art = entry.record.artifact
-        shown = art.path if art is not None else "?"
-        if entry.artifact == "missing":
-            text = f"record {entry.record.id}: its artifact {shown} is missing"
-            actual: Any = None
-        elif entry.artifact == "changed":
-            text = (
-                f"record {entry.record.id}: its artifact {shown} has changed since it was "
-                "recorded (SHA-256 differs)"
-            )
-            actual = entry.detail
-        else:
-            text = f"record {entry.record.id}: its artifact {entry.detail} cannot be read"
-            actual = None
-        expected = f"sha256 {art.sha256}" if art is not None else "a readable artifact"
-        failing.append(
-            (
-                text,
-                Evidence(
-                    entry.location("artifact").path or "",
-                    actual,
-                    expected,
-                    entry.location("artifact"),
-                    entry.artifact == "missing",
-                ),
-            )
-        )
+        check, ev = _broken_artifact(entry)
+        failed.append(check)
+        evidence.append(ev)
     for st in states:
         ob = st.obligation
-        need = f"{st.source} requires {st.period}" if st.every else f"{st.source} requires one"
+        need = f"required {st.period} ({st.source})" if st.every else f"required ({st.source})"
+        kinds = " or ".join(ob.kinds)
         if st.last is None:
-            path = "records"
             line, column, _ = deployment.source.position(("records",))
+            loc = Location(deployment.file, line, column, "records")
             text = f"no {'/'.join(ob.kinds)} record evidences {ob.what}; {need}"
-            failing.append(
-                (
+            expected = f"{_article(kinds)} {kinds} record listing {control.id}" + (
+                f", {st.period}" if st.every else ""
+            )
+            evidence.append(
+                Evidence(
+                    "records",
+                    None,
+                    expected,
+                    loc,
+                    True,
+                    statement=f"no {kinds} record lists {control.id}; expected one"
+                    + (f" {st.period} ({st.source})" if st.every else f" ({st.source})"),
+                )
+            )
+            failed.append(
+                FailedCheck(
+                    ob.name,
                     text,
-                    Evidence(
-                        path,
-                        None,
-                        f"a {' or '.join(ob.kinds)} record listing {control.id}"
-                        + (f", {st.period}" if st.every else ""),
-                        Location(deployment.file, line, column, path),
-                        True,
-                    ),
+                    f"Add a {kinds} record listing {control.id} to `records:` (or a "
+                    "`--records` file): the date it was performed or approved, the approver's "
+                    "role, and its artifact"
+                    + (f"; renew it {st.period} ({st.source})." if st.every else "."),
+                    loc,
+                    WEAKNESS_MISSING,
                 )
             )
             continue
@@ -712,14 +718,29 @@ def finding(
         age = (as_of - st.last.date).days
         if st.status == "overdue" and st.due is not None:
             late = (as_of - st.due).days
+            earliest = _earliest(st, as_of)
             text = (
                 f"{ob.what}: last on {rec.date} (record {rec.id}), due {st.due.isoformat()}, "
                 f"overdue by {late} day{'s' if late != 1 else ''}; {need}"
             )
-            failing.append(
-                (
+            evidence.append(
+                Evidence(
+                    loc.path or "",
+                    rec.date,
+                    f"on or after {earliest}",
+                    loc,
+                    statement=f"{loc.path} is {rec.date}; expected on or after {earliest} "
+                    f"({st.period}, {st.source})",
+                )
+            )
+            failed.append(
+                FailedCheck(
+                    ob.name,
                     text,
-                    Evidence(loc.path or "", rec.date, f"on or after {_earliest(st, as_of)}", loc),
+                    f"Perform {ob.what} again and add its {kinds} record listing {control.id} "
+                    f"(dated on or after {earliest}); {need}.",
+                    loc,
+                    WEAKNESS_STATED,
                 )
             )
         else:
@@ -734,26 +755,78 @@ def finding(
         target_kind="system",
         title=control.title,
         family=control.family,
-        remediation=control.remediation,
     )
-    if failing:
-        message = failing[0][0] + (f" (and {len(failing) - 1} more)" if len(failing) > 1 else "")
-        evidence = tuple(e for _, e in failing) + tuple(e for _, e in passing)
+    if failed:
         return Finding(
             status=Status.FAIL,
-            message=message,
-            location=failing[0][1].location,
-            evidence=evidence,
+            message="; ".join(c.message for c in failed),
+            location=failed[0].location,
+            evidence=(*evidence, *(e for _, e in passing)),
+            remediation="\n\n".join(dict.fromkeys(c.fix for c in failed)),
+            weakness=WEAKNESS_STATED
+            if any(c.weakness == WEAKNESS_STATED for c in failed)
+            else WEAKNESS_MISSING,
+            failed_checks=tuple(failed),
             **common,
         )
-    message = "; ".join(text for text, _ in passing)
     return Finding(
         status=Status.PASS,
-        message=message,
+        message="; ".join(text for text, _ in passing),
         location=passing[0][1].location if passing else Location(deployment.file),
         evidence=tuple(e for _, e in passing),
+        remediation=_remediation(control, baseline, overrides, sources),
         **common,
     )
+
+
+def _remediation(
+    control: Any, baseline: str, overrides: dict[str, Any] | None, sources: dict[str, str] | None
+) -> str:
+    """The control's remediation with its parameters bound (the number a profile sets, not
+    FedRAMP's, when it tightens one)."""
+    from .catalog import bind_prose
+
+    return str(bind_prose(control.remediation, control.bind(baseline, overrides, sources)))
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+def _broken_artifact(entry: Entry) -> tuple[FailedCheck, Evidence]:
+    """The failed check and evidence of a record whose artifact is missing, changed or
+    unreadable (such a record never counts as evidence)."""
+    art = entry.record.artifact
+    shown = art.path if art is not None else "?"
+    rid = entry.record.id
+    loc = entry.location("artifact")
+    expected = f"sha256 {art.sha256}" if art is not None else "a readable artifact"
+    if entry.artifact == "missing":
+        text = f"record {rid}: its artifact {shown} is missing"
+        fix = (
+            f"Put {shown} back beside the file that holds record {rid}, or correct its "
+            "`artifact.path`."
+        )
+        actual: Any = None
+        weakness = WEAKNESS_MISSING
+    elif entry.artifact == "changed":
+        text = (
+            f"record {rid}: its artifact {shown} has changed since it was recorded "
+            "(SHA-256 differs)"
+        )
+        fix = (
+            f"Restore the approved version of {shown}; if the document was revised and "
+            f"approved again, add a new record for it with sha256 {entry.detail}."
+        )
+        actual = entry.detail
+        weakness = WEAKNESS_STATED
+    else:
+        text = f"record {rid}: its artifact {entry.detail} cannot be read"
+        fix = f"Make {shown} readable by the user that runs fedcheck."
+        actual = None
+        weakness = WEAKNESS_MISSING
+    evidence = Evidence(loc.path or "", actual, expected, loc, entry.artifact == "missing")
+    return FailedCheck(f"artifact-{rid}", text, fix, loc, weakness), evidence
 
 
 def _earliest(state: State, as_of: datetime.date) -> str:

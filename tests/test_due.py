@@ -10,7 +10,9 @@ import pytest
 
 from fedcheck import cli
 from fedcheck.catalog import load_catalog
+from fedcheck.crm import load_crm
 from fedcheck.due import due_calendar
+from fedcheck.errors import InputErrors
 from fedcheck.ics import escape_text, fold, render_ics
 from fedcheck.inputs import load_deployment, parse_deployment
 
@@ -68,14 +70,57 @@ def test_items_are_ordered_by_due_date() -> None:
     assert dues == sorted(dues)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known after integration: inheritance now needs a CRM; the test's claim has none (merge of the CRM and records work; issue 11)",
-)
-def test_an_inherited_control_has_no_obligation() -> None:
-    cal = due_calendar(load_deployment(str(COMPLIANT)), CATALOG, as_of=AS_OF)
-    assert not [i for i in cal.items if i.control_id.startswith("PE-")]
+EXAMPLE_CRM = ROOT / "examples" / "tailoring" / "crm.yaml"  # PE on the provider, PE-1 shared
+PE_CLAIM = """
+inherited_controls:
+  - provider: Example IaaS (fictional)
+    fedramp_authorization: high
+    package_id: EXAMPLE-0000
+    controls: [PE-1, PE-2, PE-3, PE-6, PE-8]
+"""
+
+
+def _claiming(tmp_path: Path) -> Path:
+    path = tmp_path / "deploy.yaml"
+    path.write_text(COMPLIANT.read_text(encoding="utf-8") + PE_CLAIM, encoding="utf-8")
+    (tmp_path / "crm.yaml").write_text(EXAMPLE_CRM.read_text(encoding="utf-8"), encoding="utf-8")
+    return path
+
+
+def test_an_inherited_control_has_no_obligation(tmp_path: Path) -> None:
+    path = _claiming(tmp_path)
+    crm = load_crm(str(tmp_path / "crm.yaml"), catalog=CATALOG)
+    cal = due_calendar(load_deployment(str(path)), CATALOG, as_of=AS_OF, crms=[crm])
+    pe = {i.control_id for i in cal.items if i.control_id.startswith("PE-")}
+    # the CRM puts PE-2, PE-3, PE-6 and PE-8 on the provider: no obligation of the customer's;
+    # PE-1 is shared, so the customer's own policy and procedures stay on its calendar
+    assert pe == {"PE-1"}
     assert not cal.is_late  # the compliant example is current on its date
+    without = due_calendar(load_deployment(str(COMPLIANT)), CATALOG, as_of=AS_OF)
+    assert {"PE-2", "PE-3", "PE-6", "PE-8"} <= {i.control_id for i in without.items}
+
+
+def test_due_takes_the_crm_that_backs_a_claim(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _claiming(tmp_path)
+    code = cli.main(
+        ["due", str(path), "--as-of", "2026-12-01", "--crm", str(tmp_path / "crm.yaml")]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert " PE-1 " in out and " PE-3 " not in out
+
+
+def test_due_refuses_a_claim_no_crm_backs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _claiming(tmp_path)
+    with pytest.raises(InputErrors):
+        due_calendar(load_deployment(str(path)), CATALOG, as_of=AS_OF)
+    assert cli.main(["due", str(path), "--as-of", "2026-12-01"]) == 2
+    err = capsys.readouterr().err
+    assert "PE-1 is claimed as inherited from Example IaaS (fictional)" in err and "fix:" in err
 
 
 def test_json_lists_items_with_control_target_due_and_status(
@@ -161,3 +206,22 @@ def test_ics_parses_as_a_calendar_with_one_event_per_obligation() -> None:
     assert "record pol" in str(policy["DESCRIPTION"])
     # An X- property has no declared type, so the parser leaves its TEXT escapes as written.
     assert str(parsed["X-WR-CALNAME"]) == "fedcheck: Système\\, test\\; one"
+
+
+def test_every_record_obligation_of_the_compliant_example_has_a_due_date() -> None:
+    # Each obligation ages (none is "once"): the calendar gives each a due date after the
+    # evaluation date, from the record that evidences it; SA-4's contract of 2025 counts
+    # through its yearly review, PS-3's screening through FedRAMP's fifth-year rescreening.
+    cal = due_calendar(load_deployment(str(COMPLIANT)), CATALOG, as_of=AS_OF)
+    assert cal.items and all(i.status in ("current", "due") for i in cal.items)
+    assert not [i for i in cal.items if not i.period.startswith("at least every")]
+    by = {(i.control_id, i.obligation): i for i in cal.items}
+    sa4 = by[("SA-4", "acquisition_contract")]
+    assert (sa4.record, sa4.due) == ("review-2026-06-01", "2027-06-01")
+    assert sa4.source == "CA-2 annual assessment; FedRAMP sets no frequency"
+    ps3 = by[("PS-3", "screening")]
+    assert (ps3.record, ps3.due, ps3.source) == (
+        "screening-2025-06-02",
+        "2030-06-02",
+        "FedRAMP High",
+    )

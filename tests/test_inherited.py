@@ -119,22 +119,39 @@ def test_a_family_the_crm_puts_on_the_provider_shows_as_inherited(tmp_path) -> N
     assert ("crm", backing) in {(i.role, i.path) for i in result.inputs}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known after integration: PE controls now carry record checks that run beside the inheritance verdict (merge of CRM and records work; issue 14)",
-)
+#: Current records for the PE controls that FedRAMP holds to a frequency, so that a deployment
+#: without a claim passes them and a test shows only what a claim changes.
+PE_RECORDS = """\
+records:
+  - {id: pe-policy, kind: policy, controls: [PE-1], date: 2026-11-02, approved_by: CISO}
+  - {id: pe-procedures, kind: procedure, controls: [PE-1], date: 2026-11-02, approved_by: ISSO}
+  - {id: pe-access-list, kind: review, controls: [PE-2], date: 2026-11-02, approved_by: ISSO}
+  - {id: pe-devices, kind: inventory, controls: [PE-3], date: 2026-11-02, approved_by: ISSO}
+  - {id: pe-log-review, kind: review, controls: [PE-6, PE-8], date: 2026-11-02, approved_by: ISSO}
+"""
+
+
 def test_a_provider_below_the_impact_level_fails_each_inherited_control(tmp_path) -> None:
-    # Without the claim every automated control of PE_AND_AC11 passes...
-    assert check_file(deployment(tmp_path, timeout=15), PE_AND_AC11)[1] == 0
+    # Without the claim every automated control of PE_AND_AC11 passes (its records current)...
+    assert check_file(deployment(tmp_path, PE_RECORDS, timeout=15), PE_AND_AC11)[1] == 0
     # ...with it, the two controls the Moderate provider claims fail the gate.
     backing = crm(tmp_path, {"PE-3": "provider", "PE-6": "provider"}, level="moderate")
-    text = claim(controls="[PE-3, pe-6]").replace("high", "moderate")
+    text = PE_RECORDS + claim(controls="[PE-3, pe-6]").replace("high", "moderate")
     result, code = run(deployment(tmp_path, text, timeout=15), PE_AND_AC11, (backing,))
     failed = {f.control_id: f for f in result.findings if f.status is Status.FAIL}
     assert set(failed) == {"PE-3", "PE-6"}
     assert "below the system's impact level (high)" in failed["PE-3"].message
     assert code == 1
     assert "PE-2" not in by_status(result, Status.INHERITED)  # not claimed, not inherited
+
+
+def test_a_control_inherited_in_full_asks_the_customer_for_no_record(tmp_path) -> None:
+    # The provider implements PE-3 in full: its device inventory is the provider's record, so
+    # the customer's missing one is no finding (the inheritance verdict is the only one).
+    backing = crm(tmp_path, {"PE-3": "provider"})
+    result, _ = run(deployment(tmp_path, claim(controls="[PE-3]")), crms=(backing,))
+    (finding,) = [f for f in result.findings if f.control_id == "PE-3"]
+    assert finding.status is Status.INHERITED
 
 
 def test_a_shared_claim_still_runs_the_automated_checks(tmp_path) -> None:
@@ -156,16 +173,35 @@ def test_a_control_the_crm_shares_is_checked_even_when_claimed_in_full(tmp_path)
     assert code == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known after integration: a shared PE control with a records rule is judged by its records, not asked as manual (merge of CRM and records work; issue 14)",
-)
-def test_a_shared_manual_control_asks_for_the_customers_part(tmp_path) -> None:
+def test_a_shared_control_is_judged_on_the_customers_part_by_its_records(tmp_path) -> None:
+    # PE-3 is shared: the customer keeps the inventory of its own physical access devices, so
+    # the records rule runs on the customer's records and says that it checks the customer's
+    # part; a manual control would only ask for evidence (see the next test).
     backing = crm(tmp_path, {"PE-3": "shared"})
-    result, _ = run(deployment(tmp_path, claim(controls="[PE-3]")), crms=(backing,))
+    result, code = run(deployment(tmp_path, claim(controls="[PE-3]")), PE_AND_AC11, (backing,))
     (finding,) = [f for f in result.findings if f.control_id == "PE-3"]
+    assert finding.status is Status.FAIL and code == 1
+    assert finding.message.startswith("no inventory record evidences")
+    assert "shared with Example Cloud" in finding.message
+    assert "this checks the customer's part" in finding.message
+    text = PE_RECORDS + claim(controls="[PE-3]")
+    result, _ = run(deployment(tmp_path, text), PE_AND_AC11, (backing,))
+    (finding,) = [f for f in result.findings if f.control_id == "PE-3"]
+    assert finding.status is Status.PASS and "record pe-devices" in finding.message
+    assert "shared with Example Cloud" in finding.message
+
+
+def test_a_shared_manual_control_asks_for_the_customers_part(tmp_path) -> None:
+    manual = next(
+        c.id
+        for c in sorted(CATALOG, key=lambda c: c.id)
+        if c.family == "PE" and "high" in c.baselines and not c.is_automated
+    )
+    backing = crm(tmp_path, {manual: "shared"})
+    result, _ = run(deployment(tmp_path, claim(controls=f"[{manual}]")), crms=(backing,))
+    (finding,) = [f for f in result.findings if f.control_id == manual]
     assert finding.status is Status.MANUAL
-    assert "customer's part of PE-3" in finding.message and "The customer's part" in (
+    assert f"customer's part of {manual}" in finding.message and "The customer's part" in (
         finding.message
     )
     assert finding.location is not None and finding.location.line == 8

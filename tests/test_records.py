@@ -67,7 +67,7 @@ def test_a_record_is_current_on_its_due_date_and_overdue_the_day_after() -> None
     late = _finding(_run(text, datetime.date(2026, 12, 2)), "AC-1")
     assert late.status is Status.FAIL
     assert "due 2026-12-01, overdue by 1 day" in late.message
-    assert "FedRAMP High requires at least every 12 months" in late.message
+    assert "required at least every 12 months (FedRAMP High)" in late.message
     assert (late.location.line, late.location.path) == (4, "records[pol].date")
 
 
@@ -114,7 +114,7 @@ def test_a_profile_tightens_the_period_and_says_so() -> None:
     tailoring = Tailoring(parameters={"cp-4": {"plan_test_months": 6}})
     finding = _finding(_run(text, tailoring=tailoring), "CP-4")
     assert finding.status is Status.FAIL
-    assert "the profile requires at least every 6 months" in finding.message
+    assert "required at least every 6 months (the profile)" in finding.message
 
 
 # --- input errors ------------------------------------------------------------------------
@@ -371,3 +371,78 @@ def test_a_manual_control_states_the_fedramp_values_of_the_baseline_it_is_held_t
         assert finding.status is Status.MANUAL
         assert f"at the FedRAMP {baseline.capitalize()} values (" in finding.message
         assert " ".join(expected.split()) in finding.message
+
+
+def test_every_bundled_record_obligation_ages_with_a_parameter() -> None:
+    # A record that never goes stale would pass forever once written: each obligation of the
+    # bundled catalog is renewed on a period taken from a parameter, so a profile may tighten
+    # it and a finding names where the number comes from.
+    from fedcheck.catalog import load_catalog
+    from fedcheck.records import obligations
+
+    catalog = load_catalog()
+    undated = [
+        f"{c.id} {ob.name}"
+        for c in catalog
+        for ob in obligations(c.records)
+        if not (isinstance(ob.every, str) and ob.every.startswith("$"))
+    ]
+    assert not undated, f"records rules without a renewal period parameter: {undated}"
+    sources = {
+        c.parameters[ob.every[1:]].source or "FedRAMP"
+        for c in catalog
+        for ob in obligations(c.records)
+        if isinstance(ob.every, str)
+    }
+    # where FedRAMP sets no frequency, the finding says so
+    assert "CA-2 annual assessment; FedRAMP sets no frequency" in sources
+
+
+def test_each_unmet_obligation_is_its_own_failed_check_with_its_own_fix() -> None:
+    # AC-1 asks for a policy and for procedures: with neither, both are told, none hidden.
+    finding = _finding(_run(HEAD + "records: []\n"), "AC-1")
+    assert finding.status is Status.FAIL and "more)" not in finding.message
+    assert [c.name for c in finding.failed_checks] == ["policy", "procedures"]
+    assert len({c.fix for c in finding.failed_checks}) == 2
+    assert all(c.message in finding.message for c in finding.failed_checks)
+    assert finding.weakness == "missing"  # nothing stated: evidence missing
+    assert all(c.fix in finding.remediation for c in finding.failed_checks)
+
+
+def test_an_overdue_record_is_a_confirmed_weakness_with_a_dated_fix() -> None:
+    text = HEAD + (
+        "records:\n"
+        "  - {id: pol, kind: policy, controls: [AC-1], date: 2025-11-30, approved_by: CISO}\n"
+        "  - {id: proc, kind: procedure, controls: [AC-1], date: 2026-06-01, approved_by: ISSO}\n"
+    )
+    finding = _finding(_run(text), "AC-1")
+    (check,) = finding.failed_checks
+    assert (check.name, check.weakness, finding.weakness) == ("policy", "stated", "stated")
+    assert "dated on or after 2025-12-01" in check.fix
+    assert check.location is not None and check.location.path == "records[pol].date"
+
+
+def test_a_deviation_on_a_period_is_quoted_as_the_deviation(tmp_path: Path) -> None:
+    from fedcheck.due import due_calendar
+    from fedcheck.profiles import load_profile
+
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(
+        "name: agency-x\nbaseline: high\ndeviations:\n"
+        "  - {id: DEV-4, control: CP-4, parameter: plan_test_months, value: 18,\n"
+        "     justification: The alternate site is tested with the provider's cycle.}\n",
+        encoding="utf-8",
+    )
+    tailoring = load_profile(str(profile)).tailoring(CATALOG)
+    text = HEAD + (
+        "records:\n"
+        "  - {id: t, kind: plan_test, controls: [CP-4], date: 2025-07-01, approved_by: ISSO}\n"
+    )
+    finding = _finding(_run(text, tailoring=tailoring), "CP-4")
+    assert finding.status is Status.PASS
+    assert "required at least every 18 months (deviation DEV-4)" in finding.message
+    cal = due_calendar(
+        parse_deployment(text, "deploy.yaml"), CATALOG, tailoring=tailoring, as_of=AS_OF
+    )
+    (item,) = [i for i in cal.items if i.control_id == "CP-4"]
+    assert (item.due, item.source) == ("2027-01-01", "deviation DEV-4")

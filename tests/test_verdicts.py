@@ -259,10 +259,6 @@ def test_evidence_reads_as_a_sentence_about_the_deployment(bad_result: Result) -
                 assert word not in evidence.statement, (finding.control_id, evidence.statement)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known after integration: record-based findings carry no weakness yet (merge of engine and records work; issue 11)",
-)
 def test_a_finding_says_whether_the_fact_is_missing_or_stated_wrong(bad_result: Result) -> None:
     by_key = {f.key: f for f in bad_result.findings}
     assert by_key[("AC-11", "web-ui")].weakness == "stated"
@@ -317,9 +313,7 @@ LONG_SOURCES_ELSEWHERE = {
     "CP-9(1)",
     "SC-12",
     "AC-10",
-    "CA-7",
     "IA-5(1)",
-    "RA-5",
     "SC-7",
     "SC-10",
 }
