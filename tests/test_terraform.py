@@ -204,10 +204,6 @@ def test_contradicted_declaration_fails_at_its_line_naming_the_address(tmp_path:
     assert "aws_s3_bucket.plain" in finding["evidence"][0]["source"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known after integration: the engine's evidence sentences drop the resource address a plan-filled value carries (merge of engine and Terraform work; issue 15)",
-)
 def test_field_left_out_is_filled_from_the_plan_and_judged(tmp_path: Path) -> None:
     _, result = _check(tmp_path)
     records = _finding(result, "SC-28", "records")
@@ -284,10 +280,6 @@ def test_without_evidence_the_iac_field_changes_nothing(tmp_path: Path) -> None:
     assert _finding(result, "SC-28", "uploads")["status"] == "pass"  # declared, not contradicted
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known after integration: a contradicted finding's location is rebuilt by the engine's per-check locations, losing the .tf line (merge of engine and Terraform work; issue 15)",
-)
 def test_tf_dir_points_at_the_resource_block_by_full_module_path(tmp_path: Path) -> None:
     pytest.importorskip("hcl2", reason="the optional extra fedcheck[hcl] is not installed")
     _, result = _check(tmp_path, "--tf-dir", str(EXAMPLE / "tf"))
