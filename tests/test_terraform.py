@@ -340,10 +340,6 @@ def test_real_plans_evidence_what_their_provenance_states() -> None:
 # -- reports ---------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known after integration: the OSCAL method is TEST where the test expects EXAMINE after the POA&M merge (issue 15/17)",
-)
 def test_reports_show_each_finding_source_and_oscal_method(tmp_path: Path) -> None:
     import fedcheck
     from fedcheck.api import check_file

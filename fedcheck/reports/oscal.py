@@ -193,7 +193,9 @@ def _subjects(ids: _Ids, *findings: Finding) -> list[dict[str, str]]:
 
 
 def _is_machine(e: Evidence) -> bool:
-    return str(getattr(e, "source", "declared") or "") not in DECLARED_SOURCES
+    # "declared; a plan cannot evidence it: ..." labels a declared fact of a bound component.
+    source = str(getattr(e, "source", "declared") or "")
+    return source not in DECLARED_SOURCES and not source.startswith("declared;")
 
 
 def methods(f: Finding) -> list[str]:
