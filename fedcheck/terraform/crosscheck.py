@@ -24,8 +24,17 @@ from typing import Any
 from .. import deployment as dm
 from ..catalog import Control
 from ..errors import InputErrors, Problem
+from ..findings import (
+    WEAKNESS_MISSING,
+    WEAKNESS_STATED,
+    FailedCheck,
+    Finding,
+    InputFile,
+    Location,
+    Severity,
+    Status,
+)
 from ..findings import Evidence as FindingEvidence
-from ..findings import Finding, InputFile, Location, Severity, Status
 from ..inputs import LoadedDeployment, display_path
 from .address import Address, AddressError, parse_address
 from .extract import KNOWN, UNKNOWN, UNMAPPED, ResourceFact, resource_facts, show
@@ -257,13 +266,19 @@ class Evidence:
                         source=fe.source,
                     )
                 )
+        location = self._where_in_description(first, deployment)
+        # The contradiction is a check of its own, listed first; the checks that already
+        # failed on the declared values stay (each report line says one thing that is wrong).
+        check = FailedCheck("plan", message, remediation, location, WEAKNESS_STATED)
         return replace(
             f,
             status=Status.FAIL,
             message=message,
-            location=self._where_in_description(first, deployment),
+            location=location,
             evidence=tuple(evidence),
             remediation=remediation,
+            weakness=WEAKNESS_STATED,
+            failed_checks=(check, *f.failed_checks),
         )
 
     def _evidenced(self, f: Finding, relevant: list[FieldEvidence]) -> Finding:
@@ -320,6 +335,8 @@ class Evidence:
             "new component), so that every information resource inside the boundary is "
             "identified."
         )
+        location = Location(deployment.file, 1, 1, "components")
+        check = FailedCheck("boundary", message, remediation, location, WEAKNESS_STATED)
         new = Finding(
             control_id=INVENTORY_CONTROL,
             status=Status.FAIL,
@@ -329,16 +346,45 @@ class Evidence:
             message=message,
             title=control.title if control else INVENTORY_TITLE,
             family="CM",
-            location=Location(deployment.file, 1, 1, "components"),
+            location=location,
             evidence=evidence,
             remediation=remediation,
+            weakness=WEAKNESS_STATED,
+            failed_checks=(check,),
         )
         for i, f in enumerate(findings):
             if f.control_id == INVENTORY_CONTROL and f.target_kind == "system":
-                findings[i] = replace(new, severity=f.severity, title=f.title)
+                findings[i] = _merge_boundary(new, f)
                 return findings
         findings.append(new)
         return findings
+
+
+def _merge_boundary(boundary: Finding, existing: Finding) -> Finding:
+    """The boundary finding in place of the system's CM-8 finding, keeping what that finding
+    already holds against the system (an inventory record missing or overdue, say): one key per
+    control and target, and no reason to fail is dropped."""
+    merged = replace(boundary, severity=existing.severity, title=existing.title)
+    if not (existing.is_failing or existing.status is Status.MANUAL):
+        return merged
+    checks = existing.failed_checks or (
+        FailedCheck(
+            "inventory",
+            existing.message,
+            existing.remediation,
+            existing.location,
+            existing.weakness or WEAKNESS_MISSING,
+        ),
+    )
+    return replace(
+        merged,
+        message=f"{boundary.message}; {existing.message}",
+        evidence=boundary.evidence + existing.evidence,
+        remediation="\n\n".join(
+            dict.fromkeys(r for r in (boundary.remediation, existing.remediation) if r)
+        ),
+        failed_checks=boundary.failed_checks + checks,
+    )
 
 
 def _component_reads(control: Control) -> tuple[frozenset[str], frozenset[str]]:

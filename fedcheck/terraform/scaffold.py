@@ -24,6 +24,7 @@ from .mapping import load_mapping
 from .plan import Plan, PlannedResource, load_plan
 
 _TODO = {
+    "data.impact_level": "TODO: FIPS 199 level of the data it holds (low | moderate | high)",
     "data.types": "TODO: the kinds of data, e.g. [cui, pii]",
     "hosting.fedramp_authorization": "TODO: the service's FedRAMP authorization (none | li-saas | low | moderate | high)",
     "backup.last_restore_test_days": "TODO: days since backups were last test-restored (CP-4, CP-9)",
@@ -127,11 +128,12 @@ def from_plan(plan: Plan, impact_level: str, path: str) -> str:
         ctype = first.component_type if first else "other"
         component = {"id": ident, "type": ctype, "iac": [r.address for r in members]}
         fields = _component_fields(component, 0, [(plan, r) for r in members], mapping, {})
-        tree: dict[str, Any] = {
-            "data": {"impact_level": (impact_level, "FIPS 199 level of the data it holds")}
-        }
+        # The data's FIPS 199 level is a decision about the data, never a plan's fact: left
+        # unset (it fails RA-2, and no scope that reads it is decided by it) until a person
+        # categorizes the data, even though the system's level is known.
+        tree: dict[str, Any] = {"data": {"impact_level": (None, _TODO["data.impact_level"])}}
         _set(tree, "data.types", (None, _TODO["data.types"]))
-        _set(tree, "hosting.provider", (members[0].provider, "the resources' provider"))
+        _set(tree, "hosting.provider", (members[0].provider, f"evidenced by {members[0].address}"))
         _set(tree, "hosting.fedramp_authorization", (None, _TODO["hosting.fedramp_authorization"]))
         for (_, name), fe in sorted(fields.items()):
             if fe.verdict == FILLED:
