@@ -123,7 +123,8 @@ def test_deleted_resources_are_gone_and_no_op_ones_deployed() -> None:
                     {"address": "aws_s3_bucket.kept", "type": "aws_s3_bucket", "values": {}}
                 ]
             }
-        }
+        },
+        resource_changes=[],  # present, as in every plan with resources; kept is not listed
     )
     assert parse_plan(raw).resources["aws_s3_bucket.kept"].actions == ("no-op",)
 
@@ -463,6 +464,10 @@ def test_unmapped_provider_value_is_never_a_pass_and_missing_tls_fails(tmp_path:
                 ]
             }
         },
+        "resource_changes": [
+            {"address": f"aws_lb_listener.{n}", "change": {"actions": ["create"]}}
+            for n in ("future", "plain")
+        ],
     }
     plan_file = tmp_path / "plan.json"
     plan_file.write_text(json.dumps(plan), encoding="utf-8")
@@ -502,3 +507,216 @@ def test_contradiction_is_reported_beside_the_checks_that_already_failed(
     assert any("the plan contradicts the description" in line for line in lines), lines
     assert any("fips_validated is not stated" in line for line in lines), lines
     assert lines[0].lstrip().startswith(f"{deployment}:8:")
+
+
+# -- hostile plan inputs through the CLI: exit 2, file:line:column, a fix, no traceback -------
+
+_ONE_BUCKET = {
+    "format_version": "1.2",
+    "planned_values": {
+        "root_module": {
+            "resources": [{"address": "aws_s3_bucket.b", "type": "aws_s3_bucket", "values": {}}]
+        }
+    },
+    "resource_changes": [{"address": "aws_s3_bucket.b", "change": {"actions": ["create"]}}],
+}
+_BOUND = (
+    "version: 1\nsystem: {id: s, impact_level: moderate}\ncomponents:\n"
+    "  - id: b\n    type: object_storage\n    iac: [aws_s3_bucket.b]\n"
+)
+
+
+def _hostile(tmp_path: Path, body: bytes, *extra: str) -> tuple[int, str, str]:
+    plan = tmp_path / "plan.json"
+    plan.write_bytes(body)
+    deployment = tmp_path / "d.yaml"
+    deployment.write_text(_BOUND, encoding="utf-8")
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["check", str(deployment), "--evidence", str(plan), *extra])
+    return code, err.getvalue(), str(plan)
+
+
+def _pretty(data: object) -> bytes:
+    return json.dumps(data, indent=2).encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "where", "says"),
+    [
+        (_pretty({**_ONE_BUCKET, "format_version": "2.0"}), ":2:21:", "format_version 2.0"),
+        (_pretty({**_ONE_BUCKET, "format_version": 1}), ":2:21:", "no readable format_version"),
+        (
+            _pretty({k: v for k, v in _ONE_BUCKET.items() if k != "resource_changes"}),
+            ":3:21:",
+            "no resource_changes",
+        ),
+        (
+            _pretty({**_ONE_BUCKET, "resource_changes": [{"change": {}}]}),
+            ":15:5:",
+            "without address",
+        ),
+        (b"not json at all\n", ":1:1:", "not valid JSON"),
+        (b'{"format_version": "1.2",\n "planned_values": {"root_module": ', ":2:", "truncated"),
+        (b"", ":1:1:", "empty"),
+        (b'{"format_version": "1.2", "planned_values": {}}\n\xff\xfe', ":2:1:", "not valid UTF-8"),
+        (b"[1, 2]", ":1:1:", "not a plan"),
+    ],
+    ids=[
+        "format-2",
+        "format-number",
+        "no-resource-changes",
+        "change-without-address",
+        "not-json",
+        "truncated",
+        "empty",
+        "bad-utf8",
+        "json-array",
+    ],
+)
+def test_hostile_plan_exits_2_at_its_place_with_a_fix(
+    tmp_path: Path, body: bytes, where: str, says: str
+) -> None:
+    code, err, plan = _hostile(tmp_path, body)
+    assert code == 2
+    assert f"{plan}{where}" in err and says in err, err
+    assert "fix:" in err and "Traceback" not in err
+
+
+def test_huge_plan_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    body = _pretty({**_ONE_BUCKET, "padding": "x" * 5000})
+    code, err, plan = _hostile(tmp_path, body, "--max-file-bytes", "4096")
+    assert code == 2
+    assert f"{plan}:1:1:" in err and "larger than the limit of 4,096 bytes" in err
+    assert "fix:" in err
+
+
+def test_value_known_only_after_apply_is_never_filled_or_passed(tmp_path: Path) -> None:
+    # publicly_accessible unknown until apply must not read as unset (false, not public).
+    plan = {
+        "format_version": "1.2",
+        "planned_values": {
+            "root_module": {
+                "resources": [
+                    {
+                        "address": "aws_db_instance.d",
+                        "type": "aws_db_instance",
+                        "values": {"storage_encrypted": True},
+                    }
+                ]
+            }
+        },
+        "resource_changes": [
+            {
+                "address": "aws_db_instance.d",
+                "change": {"actions": ["create"], "after_unknown": {"publicly_accessible": True}},
+            }
+        ],
+    }
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(json.dumps(plan), encoding="utf-8")
+    deployment = tmp_path / "d.yaml"
+    deployment.write_text(
+        "version: 1\nsystem: {id: s, impact_level: moderate}\ncomponents:\n"
+        "  - id: db\n    type: database\n    iac: [aws_db_instance.d]\n"
+        "    network: {public: false, boundary_protection: [private_subnet]}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "r.json"
+    main(["check", str(deployment), "--evidence", str(plan_file), "-q", "--format", "json",
+          "--output", str(out)])  # fmt: skip
+    result = json.loads(out.read_text(encoding="utf-8"))
+    reads_public = [
+        f
+        for f in result["findings"]
+        if f["target"] == "db"
+        and any(e["path"] == "components[db].network.public" for e in f["evidence"])
+    ]
+    assert reads_public
+    for f in reads_public:
+        assert f["status"] != "pass", f
+    assert any("after apply" in f["message"] for f in reads_public)
+
+
+SECRET_KEY = "arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/SECRET-0f1e2d"
+SECRET_POLICY = "ELBSecurityPolicy-SECRET-NAME"
+
+
+def _sensitive_plan(tmp_path: Path) -> Path:
+    plan = {
+        "format_version": "1.2",
+        "planned_values": {
+            "root_module": {
+                "resources": [
+                    {
+                        "address": "aws_db_instance.d",
+                        "type": "aws_db_instance",
+                        "values": {
+                            "storage_encrypted": True,
+                            "kms_key_id": SECRET_KEY,
+                            "password": "hunter2-SECRET",
+                            "backup_retention_period": 7,
+                        },
+                        "sensitive_values": {"password": True},
+                    },
+                    {
+                        "address": "aws_lb_listener.l",
+                        "type": "aws_lb_listener",
+                        "values": {"protocol": "HTTPS", "ssl_policy": SECRET_POLICY},
+                        "sensitive_values": {},
+                    },
+                ]
+            }
+        },
+        "resource_changes": [
+            {
+                "address": "aws_db_instance.d",
+                "change": {"actions": ["create"], "after_sensitive": {"kms_key_id": True}},
+            },
+            {
+                "address": "aws_lb_listener.l",
+                "change": {"actions": ["create"], "after_sensitive": {"ssl_policy": True}},
+            },
+        ],
+    }
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan), encoding="utf-8")
+    return path
+
+
+def test_sensitive_values_are_never_printed_and_never_pass(tmp_path: Path) -> None:
+    plan = _sensitive_plan(tmp_path)
+    deployment = tmp_path / "d.yaml"
+    deployment.write_text(
+        "version: 1\nsystem: {id: s, impact_level: moderate}\ncomponents:\n"
+        "  - id: db\n    type: database\n    iac: [aws_db_instance.d]\n"
+        "  - id: api\n    type: api\n    iac: [aws_lb_listener.l]\n"
+        "    encryption: {in_transit: {tls_min_version: '1.2', fips_validated: true}}\n",
+        encoding="utf-8",
+    )
+    texts = []
+    for fmt in ("text", "json", "markdown", "html", "sarif", "oscal"):
+        out = tmp_path / f"r.{fmt}"
+        main(["check", str(deployment), "--evidence", str(plan), "--format", fmt, "-q",
+              "--output", str(out), "--as-of", "2026-12-01"])  # fmt: skip
+        texts.append(out.read_text(encoding="utf-8"))
+    for text in texts:
+        assert "SECRET" not in text and "hunter2" not in text
+    result = json.loads(texts[1])
+    # The key's presence is used (a customer-managed key), never its value.
+    sc12 = [f for f in result["findings"] if f["target"] == "db" and f["control_id"] == "SC-12"]
+    assert sc12 and all("(sensitive)" in json.dumps(f) or f["status"] != "pass" for f in sc12)
+    # A sensitive TLS policy cannot be judged: never a pass, and it says why.
+    tls = [f for f in result["findings"] if f["target"] == "api" and f["control_id"] == "SC-8(1)"]
+    assert tls and tls[0]["status"] == "manual" and "marked sensitive" in tls[0]["message"]
+
+
+def test_init_from_plan_never_copies_a_sensitive_value(tmp_path: Path) -> None:
+    target = tmp_path / "fedcheck.yaml"
+    assert main(["init", "--from-plan", str(_sensitive_plan(tmp_path)), str(target), "-q"]) == 0
+    text = target.read_text(encoding="utf-8")
+    assert "SECRET" not in text and "hunter2" not in text
+    assert "marked sensitive (never copied)" in text

@@ -37,7 +37,15 @@ from ..findings import (
 from ..findings import Evidence as FindingEvidence
 from ..inputs import LoadedDeployment, display_path
 from .address import Address, AddressError, parse_address
-from .extract import KNOWN, UNKNOWN, UNMAPPED, ResourceFact, resource_facts, show
+from .extract import (
+    KNOWN,
+    SENSITIVE,
+    UNKNOWN,
+    UNMAPPED,
+    ResourceFact,
+    resource_facts,
+    show,
+)
 from .mapping import NEVER, Mapping, load_mapping
 from .plan import Plan, PlannedResource
 
@@ -77,6 +85,11 @@ class FieldEvidence:
         for fact in self.facts:
             if fact.state == UNKNOWN:
                 parts.append(f"{fact.address}.{fact.attribute} is known only after apply")
+            elif fact.state == SENSITIVE:
+                parts.append(
+                    f"{fact.address}.{fact.attribute} is marked sensitive in the plan, and "
+                    "fedcheck never reads or shows a sensitive value"
+                )
             elif fact.attribute in ("", "provider region"):
                 parts.append(f"{fact.address} ({fact.attribute or 'its type'})")
             else:
@@ -180,6 +193,9 @@ class Evidence:
             why = (
                 "is known only after apply"
                 if first.state == UNKNOWN
+                else "is marked sensitive in the plan, and fedcheck never reads or shows a "
+                "sensitive value; evidence it another way"
+                if first.state == SENSITIVE
                 else f"has a value fedcheck's mapping does not know ({first.detail()})"
                 if first.state == UNMAPPED
                 else "differs between the resources that implement it"
@@ -187,8 +203,8 @@ class Evidence:
             return replace(
                 f,
                 status=Status.MANUAL,
-                message=f"evidence needed after apply: {first.field} of {first.addresses} {why}; "
-                "the plan cannot show it passes",
+                message=f"evidence needed{' after apply' if first.state == UNKNOWN else ''}: "
+                f"{first.field} of {first.addresses} {why}; the plan cannot show it passes",
                 location=self._where_in_description(first, deployment),
                 evidence=tuple(self._evidence(fe) for fe in open_) + labelled.evidence,
             )

@@ -140,7 +140,11 @@ def from_plan(plan: Plan, impact_level: str, path: str) -> str:
                 _set(tree, name, (fe.value, f"evidenced by {fe.addresses}"))
             else:
                 why = (
-                    "known only after apply" if fe.state == "unknown" else f"{fe.state} in the plan"
+                    "known only after apply"
+                    if fe.state == "unknown"
+                    else "marked sensitive (never copied)"
+                    if fe.state == "sensitive"
+                    else f"{fe.state} in the plan"
                 )
                 _set(tree, name, (None, f"TODO: {why} on {fe.addresses}; set it after apply"))
         for key, fe in fields.items():
