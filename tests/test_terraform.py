@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -720,3 +721,106 @@ def test_init_from_plan_never_copies_a_sensitive_value(tmp_path: Path) -> None:
     text = target.read_text(encoding="utf-8")
     assert "SECRET" not in text and "hunter2" not in text
     assert "marked sensitive (never copied)" in text
+
+
+# -- the real plans of ../shared through the CLI ---------------------------------------------
+
+
+def _real(folder: str) -> Path:
+    return next((SHARED / folder).glob("*.json"))
+
+
+def _run(tmp_path: Path, deployment: Path, plan: Path) -> tuple[int, dict]:  # type: ignore[type-arg]
+    out = tmp_path / f"{deployment.stem}.json"
+    code = main(["check", str(deployment), "--evidence", str(plan), "-q", "--format", "json",
+                 "--output", str(out), "--as-of", "2026-12-01"])  # fmt: skip
+    return code, json.loads(out.read_text(encoding="utf-8"))
+
+
+_EVIDENCED = re.compile(r"^evidenced by (.+?) in ")
+
+
+@needs_shared
+@pytest.mark.parametrize(
+    "folder", sorted(p.name for p in SHARED.glob("plan-*")) if SHARED.is_dir() else []
+)
+def test_real_plan_starter_is_judged_naming_addresses_the_plan_holds(
+    tmp_path: Path, folder: str
+) -> None:
+    plan = _real(folder)
+    starter = tmp_path / "fedcheck.yaml"
+    assert main(["init", "--from-plan", str(plan), str(starter), "-q"]) == 0
+    code, result = _run(tmp_path, starter, plan)
+    assert code == 1  # judged (never exit 2 on a real plan), and undecided fields fail
+    addresses = set(load_plan(str(plan)).resources)
+    named = 0
+    for f in result["findings"]:
+        assert not ("boundary" in f["message"] and f["control_id"] == "CM-8")  # all claimed
+        for e in f["evidence"]:
+            match = _EVIDENCED.match(e.get("source", ""))
+            if match:
+                named += 1
+                assert set(match.group(1).split(", ")) <= addresses, e
+        where = f["location"] or {}
+        if where.get("file") == str(plan):
+            assert where["path"] in addresses, f
+    assert named > 0 or folder == "plan-02-checkov-foreach-modules"  # its data is not mapped
+
+
+@needs_shared
+@pytest.mark.parametrize(
+    ("folder", "address", "control", "says"),
+    [
+        ("plan-01-checkov-aws-55res", "aws_db_instance.default", "SC-28", "not encrypted"),
+        ("plan-01-checkov-aws-55res", "aws_db_instance.default", "CP-9", "not backed up"),
+        ("plan-03-checkov-utf16", "aws_s3_bucket.data", "SC-28", "not stated"),
+        ("plan-06-regula-s3-sse-kms", "aws_s3_bucket.unencrypted", "SC-28", "not encrypted"),
+        ("plan-06-regula-s3-sse-kms", "aws_kms_key.key", "SC-12", "never"),
+        ("plan-08-regula-azure-storage", "azurerm_storage_account.validstorageaccount1",
+         "SC-8(1)", "TLS 1.0"),
+        ("plan-09-regula-gcp-kms", "google_kms_crypto_key.invalid_key_1", "SC-12", "never"),
+    ],
+)  # fmt: skip
+def test_real_plan_fills_a_left_out_field_and_fails_at_the_resource(
+    tmp_path: Path, folder: str, address: str, control: str, says: str
+) -> None:
+    plan = _real(folder)
+    kind = load_mapping().resource(load_plan(str(plan)).resources[address].type)
+    assert kind is not None
+    deployment = tmp_path / "d.yaml"
+    deployment.write_text(
+        "version: 1\nsystem: {id: s, impact_level: moderate}\ncomponents:\n"
+        f"  - id: c\n    type: {kind.component_type}\n    iac: [{json.dumps(address)}]\n"
+        "    data: {impact_level: moderate, types: [cui]}\n",
+        encoding="utf-8",
+    )
+    _, result = _run(tmp_path, deployment, plan)
+    finding = _finding(result, control, "c")
+    assert finding["status"] == "fail" and says in finding["message"], finding
+    if says != "not stated":  # a field the plan does not evidence stays at the description
+        assert finding["location"]["path"] == address
+        assert any(address in e.get("source", "") for e in finding["evidence"])
+
+
+@needs_shared
+def test_real_plan_contradiction_names_the_for_each_module_instance(tmp_path: Path) -> None:
+    plan = _real("plan-02-checkov-foreach-modules")
+    deployment = tmp_path / "d.yaml"
+    deployment.write_text(
+        "version: 1\nsystem: {id: s, impact_level: moderate}\ncomponents:\n"
+        "  - id: edge\n    type: network\n"
+        "    iac: ['module.sg[\"bad_example\"].aws_security_group.bad']\n"
+        "    network: {public: false, boundary_protection: [firewall]}\n",
+        encoding="utf-8",
+    )
+    _, result = _run(tmp_path, deployment, plan)
+    contradicted = [
+        f
+        for f in result["findings"]
+        if f["target"] == "edge" and "the plan contradicts" in f["message"]
+    ]
+    assert contradicted
+    for f in contradicted:
+        assert f["status"] == "fail"
+        assert 'module.sg["bad_example"].aws_security_group.bad' in f["message"]
+        assert f["location"]["line"] == 7  # the declaration of network.public

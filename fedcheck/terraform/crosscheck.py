@@ -282,7 +282,13 @@ class Evidence:
                         source=fe.source,
                     )
                 )
-        location = self._where_in_description(first, deployment)
+        # A declared value is wrong where it is written; a protection the plan shows missing,
+        # that the description never stated, is wrong at the resource.
+        location = (
+            self._where_in_description(first, deployment)
+            if first.is_declared
+            else self._evidence(first).location
+        )
         # The contradiction is a check of its own, listed first; the checks that already
         # failed on the declared values stay (each report line says one thing that is wrong).
         check = FailedCheck("plan", message, remediation, location, WEAKNESS_STATED)

@@ -107,9 +107,9 @@ def from_plan(plan: Plan, impact_level: str, path: str) -> str:
     ]
     if leftover:
         lines.append(
-            "# Configuration resources of the root module, to bind by hand to the component"
+            "# Configuration resources outside any module instance that holds data, to bind by"
         )
-        lines.append("# they protect (add their address to its iac list):")
+        lines.append("# hand to the component they protect (add their address to its iac list):")
         lines.extend(f"#   {r.address}" for r in leftover)
     lines += [
         "version: 1",
