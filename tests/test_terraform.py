@@ -824,3 +824,19 @@ def test_real_plan_contradiction_names_the_for_each_module_instance(tmp_path: Pa
         assert f["status"] == "fail"
         assert 'module.sg["bad_example"].aws_security_group.bad' in f["message"]
         assert f["location"]["line"] == 7  # the declaration of network.public
+
+
+def test_text_report_points_a_filled_value_at_its_resource_block(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pytest.importorskip("hcl2", reason="the optional extra fedcheck[hcl] is not installed")
+    tf = EXAMPLE / "tf"
+    main(["check", str(DEPLOYMENT), "--evidence", str(AWS), "--tf-dir", str(tf),
+          "--as-of", "2026-12-01"])  # fmt: skip
+    lines = [
+        line for line in capsys.readouterr().out.splitlines() if "FAIL SC-28 legacy-db" in line
+    ]
+    assert lines and all(
+        line.lstrip().startswith(f"{tf / 'modules' / 'db' / 'db_1' / 'main.tf'}:5:")
+        for line in lines
+    ), lines

@@ -324,7 +324,17 @@ class Evidence:
             location = self._evidence(about).location
         elif f.status is Status.PASS and all(fe.verdict == FILLED for fe in relevant):
             location = self._evidence(relevant[0]).location
-        return replace(f, evidence=tuple(items), location=location)
+        # A failed check on a filled value is wrong at the resource, as the finding is: the
+        # description has no line for a value it leaves out.
+        checks = tuple(
+            replace(c, location=self._evidence(fe).location)
+            if c.location is not None
+            and (fe := by_path.get(c.location.path or "")) is not None
+            and fe.verdict == FILLED
+            else c
+            for c in f.failed_checks
+        )
+        return replace(f, evidence=tuple(items), location=location, failed_checks=checks)
 
     def _boundary(
         self, findings: list[Finding], controls: Sequence[Control], deployment: LoadedDeployment
