@@ -840,3 +840,62 @@ def test_text_report_points_a_filled_value_at_its_resource_block(
         line.lstrip().startswith(f"{tf / 'modules' / 'db' / 'db_1' / 'main.tf'}:5:")
         for line in lines
     ), lines
+
+
+def test_init_from_plan_binds_root_configuration_by_terraform_references(tmp_path: Path) -> None:
+    def res(address: str, values: dict[str, object] | None = None) -> dict[str, object]:
+        rtype, name = address.split(".")
+        return {"address": address, "type": rtype, "name": name, "values": values or {}}
+
+    def conf(address: str, refs: dict[str, list[str]]) -> dict[str, object]:
+        rtype, name = address.split(".")
+        expressions = {k: {"references": v} for k, v in refs.items()}
+        return {"address": address, "mode": "managed", "type": rtype, "name": name,
+                "expressions": expressions}  # fmt: skip
+
+    addresses = [
+        "aws_s3_bucket.logs",
+        "aws_s3_bucket_server_side_encryption_configuration.logs_sse",
+        "aws_instance.web",
+        "aws_security_group.web",
+        "aws_security_group_rule.web_in",
+        "aws_security_group.unused",
+    ]
+    plan = {
+        "format_version": "1.2",
+        "planned_values": {"root_module": {"resources": [res(a) for a in addresses]}},
+        "resource_changes": [{"address": a, "change": {"actions": ["create"]}} for a in addresses],
+        "configuration": {
+            "root_module": {
+                "resources": [
+                    conf("aws_s3_bucket.logs", {}),
+                    conf(
+                        "aws_s3_bucket_server_side_encryption_configuration.logs_sse",
+                        {"bucket": ["aws_s3_bucket.logs.id", "aws_s3_bucket.logs"]},
+                    ),
+                    conf("aws_instance.web", {"vpc_security_group_ids": ["aws_security_group.web.id"]}),
+                    conf("aws_security_group.web", {"vpc_id": ["var.vpc"]}),
+                    conf("aws_security_group_rule.web_in", {"security_group_id": ["aws_security_group.web.id"]}),
+                    conf("aws_security_group.unused", {}),
+                ]
+            }
+        },
+    }  # fmt: skip
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(json.dumps(plan), encoding="utf-8")
+    target = tmp_path / "fedcheck.yaml"
+    assert main(["init", "--from-plan", str(plan_file), str(target), "-q"]) == 0
+    import fedcheck
+
+    components = {c.id: c.iac for c in fedcheck.load_deployment(str(target)).model.components}
+    assert components["aws-s3-bucket-logs"] == [
+        "aws_s3_bucket.logs",
+        "aws_s3_bucket_server_side_encryption_configuration.logs_sse",
+    ]
+    assert components["aws-instance-web"] == [
+        "aws_instance.web",
+        "aws_security_group.web",
+        "aws_security_group_rule.web_in",
+    ]
+    text = target.read_text(encoding="utf-8")
+    assert "#   aws_security_group.unused" in text  # wired to nothing: a person binds it

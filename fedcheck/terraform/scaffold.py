@@ -4,8 +4,9 @@ Grouping (docs/terraform.md): one component per resource group. In a module inst
 (``module.db["a"]``), the group is every resource of the instance that holds, moves or protects
 data, together with the instance's configuration resources (security groups, listeners,
 encryption and lock configurations, WAF associations, backup plans). In the root module each
-data-holding resource is a group of its own; root configuration resources are listed in a
-comment, to be bound by hand. Each evidenced field is written with a comment naming the address
+data-holding resource is a group of its own, with the root configuration resources the plan's
+``configuration`` wires to it (either refers to the other); the rest are listed in a comment,
+to be bound by hand. Each evidenced field is written with a comment naming the address
 it came from; what a plan cannot evidence is left as the ``# TODO`` decisions of ``fedcheck
 init``, which fail until set.
 """
@@ -64,7 +65,78 @@ def groups(plan: Plan) -> tuple[list[tuple[str, list[PlannedResource]]], list[Pl
     for module, members in config.items():
         if not any(m[1][0].parsed.module == module for m in named):
             leftover.extend(members)
-    return named, leftover
+    return _bind_by_reference(plan, named, leftover)
+
+
+_REFERENCE = re.compile(r"([A-Za-z][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_-]*)")
+_NOT_RESOURCES = frozenset(("var", "local", "module", "data", "path", "count", "each", "self"))
+
+
+def _references(node: Any, out: set[tuple[str, str]]) -> None:
+    """Every ``type.name`` a configuration expression refers to (read, never split on dots)."""
+    if isinstance(node, dict):
+        refs = node.get("references")
+        if isinstance(refs, list):
+            for ref in refs:
+                match = _REFERENCE.match(ref) if isinstance(ref, str) else None
+                if match and match.group(1) not in _NOT_RESOURCES:
+                    out.add((match.group(1), match.group(2)))
+        for value in node.values():
+            _references(value, out)
+    elif isinstance(node, list):
+        for value in node:
+            _references(value, out)
+
+
+def _bind_by_reference(
+    plan: Plan,
+    named: list[tuple[str, list[PlannedResource]]],
+    leftover: list[PlannedResource],
+) -> tuple[list[tuple[str, list[PlannedResource]]], list[PlannedResource]]:
+    """Bind each root configuration resource to every root component it is wired to in the
+    configuration: one refers to the other (a listener's load_balancer_arn, an instance's
+    vpc_security_group_ids). Terraform's own references, never a guess from names; a resource
+    wired to no component stays listed for a person to bind."""
+    resources = (plan.configuration.get("root_module") or {}).get("resources") or ()
+    refers: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for item in resources:
+        if isinstance(item, dict) and item.get("mode", "managed") == "managed":
+            found: set[tuple[str, str]] = set()
+            _references(item.get("expressions"), found)
+            refers[(str(item.get("type")), str(item.get("name")))] = found
+    if not refers:
+        return named, leftover
+    owner: dict[tuple[str, str], list[int]] = {}
+    for i, (_, members) in enumerate(named):
+        for r in members:
+            if not r.parsed.module_path:
+                owner.setdefault((r.type, r.parsed.name), []).append(i)
+    # Configuration resources wired to a bound one (a rule to its security group) follow it:
+    # repeat until nothing more is bound.
+    links: dict[int, set[int]] = {}
+    pending = [r for r in leftover if not r.parsed.module_path]
+    changed = True
+    while changed:
+        changed = False
+        for index, resource in enumerate(pending):
+            key = (resource.type, resource.parsed.name)
+            linked = {i for ref in refers.get(key, ()) for i in owner.get(ref, ())}
+            linked.update(i for k, ids in owner.items() if key in refers.get(k, ()) for i in ids)
+            if linked - links.get(index, set()):
+                links.setdefault(index, set()).update(linked)
+                owner.setdefault(key, [])
+                owner[key] = sorted(set(owner[key]) | linked)
+                changed = True
+    extra: dict[int, list[PlannedResource]] = {}
+    still = [r for r in leftover if r.parsed.module_path]
+    for index, resource in enumerate(pending):
+        if not links.get(index):
+            still.append(resource)
+            continue
+        for i in sorted(links[index]):
+            extra.setdefault(i, []).append(resource)
+    bound = [(ident, members + extra.get(i, [])) for i, (ident, members) in enumerate(named)]
+    return bound, still
 
 
 def _set(tree: dict[str, Any], dotted: str, leaf: Any) -> None:
