@@ -899,3 +899,57 @@ def test_init_from_plan_binds_root_configuration_by_terraform_references(tmp_pat
     ]
     text = target.read_text(encoding="utf-8")
     assert "#   aws_security_group.unused" in text  # wired to nothing: a person binds it
+
+
+def test_agreed_value_names_its_resource_and_the_plan_is_the_oscal_evidence(
+    tmp_path: Path,
+) -> None:
+    import fedcheck
+    from fedcheck.api import check_file
+
+    deployment = tmp_path / "d.yaml"
+    deployment.write_text(
+        "version: 1\nsystem: {id: s, impact_level: moderate}\ncomponents:\n"
+        "  - id: records\n    type: database\n    iac: [aws_db_instance.main]\n"
+        "    data: {impact_level: moderate, types: [cui]}\n"
+        "    encryption: {at_rest: {enabled: true}}\n",
+        encoding="utf-8",
+    )
+    result, _ = check_file(str(deployment), fedcheck.load_catalog(), evidence=[str(AWS)])
+    sc28 = next(f for f in result.findings if f.control_id == "SC-28" and f.target == "records")
+    assert sc28.status.value == "pass"
+    assert sc28.location is not None and sc28.location.line == 4  # the component, as for any pass
+    (evidence,) = [e for e in sc28.evidence if e.path.endswith("encryption.at_rest.enabled")]
+    assert evidence.source and evidence.source.startswith("evidenced by aws_db_instance.main")
+    assert evidence.location is not None and evidence.location.path == "aws_db_instance.main"
+    oscal = json.loads(fedcheck.render(result, "oscal"))
+    observations = oscal["assessment-results"]["results"][0]["observations"]
+    observed = next(o for o in observations if o["title"] == "SC-28 on records")
+    assert "TEST" in observed["methods"]
+    assert {e.get("href") for e in observed["relevant-evidence"]} == {str(AWS)}
+
+
+def test_agreed_failing_value_points_at_its_line_and_at_the_plan(tmp_path: Path) -> None:
+    import fedcheck
+    from fedcheck.api import check_file
+
+    deployment = tmp_path / "d.yaml"
+    deployment.write_text(
+        "version: 1\nsystem: {id: s, impact_level: moderate}\ncomponents:\n"
+        "  - id: legacy\n    type: database\n"
+        "    iac: ['module.db.module.db_1.aws_db_instance.this[0]']\n"
+        "    data: {impact_level: moderate, types: [cui]}\n"
+        "    encryption: {at_rest: {enabled: false}}\n",
+        encoding="utf-8",
+    )
+    result, _ = check_file(str(deployment), fedcheck.load_catalog(), evidence=[str(AWS)])
+    sc28 = next(f for f in result.findings if f.control_id == "SC-28" and f.target == "legacy")
+    assert sc28.status.value == "fail"
+    assert sc28.location is not None and sc28.location.line == 8  # the declaration to change
+    (evidence,) = [e for e in sc28.evidence if e.path.endswith("encryption.at_rest.enabled")]
+    assert evidence.source and "module.db.module.db_1.aws_db_instance.this[0]" in evidence.source
+    oscal = json.loads(fedcheck.render(result, "oscal"))
+    observations = oscal["assessment-results"]["results"][0]["observations"]
+    observed = next(o for o in observations if o["title"] == "SC-28 on legacy")
+    hrefs = {e.get("href") for e in observed["relevant-evidence"]}
+    assert str(AWS) in hrefs  # the plan is the evidence a TEST rests on

@@ -312,7 +312,10 @@ class Evidence:
             fe = by_path.get(e.path)
             if fe is not None and e.source is None:
                 used.add(e.path)
-                location = e.location if fe.verdict == AGREES else self._evidence(fe).location
+                # The value was read from the resource (agreed or filled): the evidence points
+                # there (the plan, or the .tf line), and so does OSCAL's href; the finding
+                # keeps its place in the description.
+                location = self._evidence(fe).location
                 e = replace(e, location=location, source=f"{fe.source}: {fe.detail()}")
             items.append(e)
         for path, fe in by_path.items():
