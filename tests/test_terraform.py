@@ -565,6 +565,12 @@ def _pretty(data: object) -> bytes:
         (b"", ":1:1:", "empty"),
         (b'{"format_version": "1.2", "planned_values": {}}\n\xff\xfe', ":2:1:", "not valid UTF-8"),
         (b"[1, 2]", ":1:1:", "not a plan"),
+        (b'{"format_version": "1.2",\n "x": NaN}', ":2:7:", "NaN, which is not JSON"),
+        (
+            b'{"format_version": "1.2", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+            ":1:1:",
+            "deeper",
+        ),
     ],
     ids=[
         "format-2",
@@ -576,6 +582,8 @@ def _pretty(data: object) -> bytes:
         "empty",
         "bad-utf8",
         "json-array",
+        "nan",
+        "deep",
     ],
 )
 def test_hostile_plan_exits_2_at_its_place_with_a_fix(
@@ -953,3 +961,31 @@ def test_agreed_failing_value_points_at_its_line_and_at_the_plan(tmp_path: Path)
     observed = next(o for o in observations if o["title"] == "SC-28 on legacy")
     hrefs = {e.get("href") for e in observed["relevant-evidence"]}
     assert str(AWS) in hrefs  # the plan is the evidence a TEST rests on
+
+
+def test_a_planned_value_outside_the_contract_is_never_filled_in() -> None:
+    from fedcheck.inputs import parse_deployment
+    from fedcheck.terraform.crosscheck import OPEN, cross_check
+
+    plan = parse_plan(
+        json.dumps(
+            {
+                "format_version": "1.2",
+                "planned_values": {"root_module": {"resources": [{
+                    "address": "aws_cloudwatch_log_group.g",
+                    "type": "aws_cloudwatch_log_group",
+                    "values": {"retention_in_days": 30.5},
+                }]}},
+                "resource_changes": [],
+            }
+        ).encode(),
+        "plan.json",
+    )  # fmt: skip
+    deployment = parse_deployment(
+        "version: 1\nsystem: {id: s, impact_level: moderate}\ncomponents:\n"
+        "  - id: g\n    type: logging\n    iac: [aws_cloudwatch_log_group.g]\n",
+        "d.yaml",
+    )
+    evidence = cross_check(deployment, [plan])
+    field = evidence.fields[("g", "logging.retention_days")]
+    assert (field.state, field.verdict) == ("unmapped", OPEN)

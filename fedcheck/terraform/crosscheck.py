@@ -17,9 +17,13 @@ description leaves part of the boundary out.
 from __future__ import annotations
 
 import difflib
+import functools
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from .. import deployment as dm
 from ..catalog import Control
@@ -581,6 +585,10 @@ def _component_fields(
         state, value = _combine(name, facts, mapping)
         declared = _declared(component, name)
         is_declared = declared is not _MISSING
+        if state == KNOWN and value != NEVER and not _fits_contract(name, value):
+            # A value of the wrong type or out of range (30.5 days, a string) is one the mapping
+            # does not know: never filled in, never a pass.
+            state = UNMAPPED
         if state != KNOWN:
             verdict = OPEN
         elif value == NEVER:
@@ -606,6 +614,35 @@ def _component_fields(
             locations=tuple(dict.fromkeys(locs)),
         )
     return out
+
+
+@functools.cache
+def _field_adapter(name: str) -> TypeAdapter[Any] | None:
+    """A strict validator of one component field, with the contract's constraints."""
+    model: Any = dm.Component
+    info = None
+    for part in name.split("."):
+        fields = getattr(model, "model_fields", None)
+        if fields is None or part not in fields:
+            return None
+        info = fields[part]
+        inner = [a for a in typing.get_args(info.annotation) if a is not type(None)]
+        model = inner[0] if len(inner) == 1 else info.annotation
+    if info is None:
+        return None
+    annotated: Any = Annotated[info.annotation, info]  # the field's constraints (ge, le) too
+    return TypeAdapter(annotated, config=ConfigDict(strict=True))
+
+
+def _fits_contract(name: str, value: Any) -> bool:
+    adapter = _field_adapter(name)
+    if adapter is None:
+        return True
+    try:
+        adapter.validate_python(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def _declared(component: dict[str, Any], name: str) -> Any:

@@ -165,7 +165,27 @@ def parse_plan(raw: bytes, file: str = "<plan>") -> Plan:
     if not text.strip():
         raise InputError(file, 1, 1, "the plan file is empty", HOW_TO_PRODUCE)
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except _NotJSON as exc:
+        # NaN and Infinity are not JSON (Python's reader accepts them): no plan holds them.
+        match = re.search(rf"(?<![\w.\"]){re.escape(exc.args[0])}(?![\w\"])", text)
+        at = match.start() if match else 0
+        line = text.count("\n", 0, at) + 1
+        raise InputError(
+            file,
+            line,
+            at - (text.rfind("\n", 0, at) + 1) + 1,
+            f"the plan holds {exc.args[0]}, which is not JSON (an edited or generated file?)",
+            HOW_TO_PRODUCE,
+        ) from None
+    except RecursionError:
+        raise InputError(
+            file,
+            1,
+            1,
+            "the plan nests arrays or objects deeper than any Terraform plan does",
+            HOW_TO_PRODUCE,
+        ) from None
     except json.JSONDecodeError as exc:
         what = _what_it_is(text)
         if what is not None:
@@ -184,6 +204,14 @@ def parse_plan(raw: bytes, file: str = "<plan>") -> Plan:
             file, exc.lineno, exc.colno, f"the plan is not valid JSON: {exc.msg}", HOW_TO_PRODUCE
         ) from None
     return plan_from_data(data, file, sha, text)
+
+
+class _NotJSON(ValueError):
+    pass
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotJSON(name)
 
 
 def _kind_of(data: Any) -> str | None:
