@@ -276,8 +276,9 @@ def position(text: str | None, path: tuple[str | int, ...]) -> tuple[int, int]:
 
 def _check_version(data: dict[str, Any], file: str, text: str | None) -> str:
     version = data.get("format_version")
-    line, column = position(text, ("format_version",))
+    # Placed only when refused: the walk re-reads the text up to the key.
     if not isinstance(version, str) or not re.fullmatch(r"[0-9]+\.[0-9]+(\.[0-9]+)?", version):
+        line, column = position(text, ("format_version",))
         raise InputError(
             file,
             line,
@@ -287,6 +288,7 @@ def _check_version(data: dict[str, Any], file: str, text: str | None) -> str:
         )
     major, minor = (int(p) for p in version.split(".")[:2])
     if major not in SUPPORTED_MAJORS or (major == 0 and minor < 1):
+        line, column = position(text, ("format_version",))
         raise InputError(
             file,
             line,
