@@ -134,7 +134,9 @@ class Evidence:
     missing: bool = False
     #: Where the value comes from: None for the description (declared), else e.g. "evidenced by
     #: aws_s3_bucket.logs in plan.json: ..." (the plan's SHA-256 is among the Result's inputs).
-    source: str | None = None
+    #: Keyword-only: the sixth positional argument is the statement, and a sentence passed
+    #: there must never be read as a source.
+    source: str | None = field(default=None, kw_only=True)
 
     @property
     def source_label(self) -> str:
@@ -173,8 +175,8 @@ class Evidence:
             data.get("expected", ""),
             Location.from_dict(loc) if loc else None,
             bool(data.get("missing", False)),
-            data.get("source"),
             str(data.get("statement") or ""),
+            source=data.get("source"),
         )
 
 

@@ -17,18 +17,39 @@ description leaves part of the boundary out.
 from __future__ import annotations
 
 import difflib
+import functools
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from .. import deployment as dm
 from ..catalog import Control
 from ..errors import InputErrors, Problem
+from ..findings import (
+    WEAKNESS_MISSING,
+    WEAKNESS_STATED,
+    FailedCheck,
+    Finding,
+    InputFile,
+    Location,
+    Severity,
+    Status,
+)
 from ..findings import Evidence as FindingEvidence
-from ..findings import Finding, InputFile, Location, Severity, Status
 from ..inputs import LoadedDeployment, display_path
 from .address import Address, AddressError, parse_address
-from .extract import KNOWN, UNKNOWN, UNMAPPED, ResourceFact, resource_facts, show
+from .extract import (
+    KNOWN,
+    SENSITIVE,
+    UNKNOWN,
+    UNMAPPED,
+    ResourceFact,
+    resource_facts,
+    show,
+)
 from .mapping import NEVER, Mapping, load_mapping
 from .plan import Plan, PlannedResource
 
@@ -68,6 +89,11 @@ class FieldEvidence:
         for fact in self.facts:
             if fact.state == UNKNOWN:
                 parts.append(f"{fact.address}.{fact.attribute} is known only after apply")
+            elif fact.state == SENSITIVE:
+                parts.append(
+                    f"{fact.address}.{fact.attribute} is marked sensitive in the plan, and "
+                    "fedcheck never reads or shows a sensitive value"
+                )
             elif fact.attribute in ("", "provider region"):
                 parts.append(f"{fact.address} ({fact.attribute or 'its type'})")
             else:
@@ -171,6 +197,9 @@ class Evidence:
             why = (
                 "is known only after apply"
                 if first.state == UNKNOWN
+                else "is marked sensitive in the plan, and fedcheck never reads or shows a "
+                "sensitive value; evidence it another way"
+                if first.state == SENSITIVE
                 else f"has a value fedcheck's mapping does not know ({first.detail()})"
                 if first.state == UNMAPPED
                 else "differs between the resources that implement it"
@@ -178,8 +207,8 @@ class Evidence:
             return replace(
                 f,
                 status=Status.MANUAL,
-                message=f"evidence needed after apply: {first.field} of {first.addresses} {why}; "
-                "the plan cannot show it passes",
+                message=f"evidence needed{' after apply' if first.state == UNKNOWN else ''}: "
+                f"{first.field} of {first.addresses} {why}; the plan cannot show it passes",
                 location=self._where_in_description(first, deployment),
                 evidence=tuple(self._evidence(fe) for fe in open_) + labelled.evidence,
             )
@@ -257,13 +286,25 @@ class Evidence:
                         source=fe.source,
                     )
                 )
+        # A declared value is wrong where it is written; a protection the plan shows missing,
+        # that the description never stated, is wrong at the resource.
+        location = (
+            self._where_in_description(first, deployment)
+            if first.is_declared
+            else self._evidence(first).location
+        )
+        # The contradiction is a check of its own, listed first; the checks that already
+        # failed on the declared values stay (each report line says one thing that is wrong).
+        check = FailedCheck("plan", message, remediation, location, WEAKNESS_STATED)
         return replace(
             f,
             status=Status.FAIL,
             message=message,
-            location=self._where_in_description(first, deployment),
+            location=location,
             evidence=tuple(evidence),
             remediation=remediation,
+            weakness=WEAKNESS_STATED,
+            failed_checks=(check, *f.failed_checks),
         )
 
     def _evidenced(self, f: Finding, relevant: list[FieldEvidence]) -> Finding:
@@ -275,7 +316,10 @@ class Evidence:
             fe = by_path.get(e.path)
             if fe is not None and e.source is None:
                 used.add(e.path)
-                location = e.location if fe.verdict == AGREES else self._evidence(fe).location
+                # The value was read from the resource (agreed or filled): the evidence points
+                # there (the plan, or the .tf line), and so does OSCAL's href; the finding
+                # keeps its place in the description.
+                location = self._evidence(fe).location
                 e = replace(e, location=location, source=f"{fe.source}: {fe.detail()}")
             items.append(e)
         for path, fe in by_path.items():
@@ -287,7 +331,17 @@ class Evidence:
             location = self._evidence(about).location
         elif f.status is Status.PASS and all(fe.verdict == FILLED for fe in relevant):
             location = self._evidence(relevant[0]).location
-        return replace(f, evidence=tuple(items), location=location)
+        # A failed check on a filled value is wrong at the resource, as the finding is: the
+        # description has no line for a value it leaves out.
+        checks = tuple(
+            replace(c, location=self._evidence(fe).location)
+            if c.location is not None
+            and (fe := by_path.get(c.location.path or "")) is not None
+            and fe.verdict == FILLED
+            else c
+            for c in f.failed_checks
+        )
+        return replace(f, evidence=tuple(items), location=location, failed_checks=checks)
 
     def _boundary(
         self, findings: list[Finding], controls: Sequence[Control], deployment: LoadedDeployment
@@ -320,6 +374,8 @@ class Evidence:
             "new component), so that every information resource inside the boundary is "
             "identified."
         )
+        location = Location(deployment.file, 1, 1, "components")
+        check = FailedCheck("boundary", message, remediation, location, WEAKNESS_STATED)
         new = Finding(
             control_id=INVENTORY_CONTROL,
             status=Status.FAIL,
@@ -329,16 +385,45 @@ class Evidence:
             message=message,
             title=control.title if control else INVENTORY_TITLE,
             family="CM",
-            location=Location(deployment.file, 1, 1, "components"),
+            location=location,
             evidence=evidence,
             remediation=remediation,
+            weakness=WEAKNESS_STATED,
+            failed_checks=(check,),
         )
         for i, f in enumerate(findings):
             if f.control_id == INVENTORY_CONTROL and f.target_kind == "system":
-                findings[i] = replace(new, severity=f.severity, title=f.title)
+                findings[i] = _merge_boundary(new, f)
                 return findings
         findings.append(new)
         return findings
+
+
+def _merge_boundary(boundary: Finding, existing: Finding) -> Finding:
+    """The boundary finding in place of the system's CM-8 finding, keeping what that finding
+    already holds against the system (an inventory record missing or overdue, say): one key per
+    control and target, and no reason to fail is dropped."""
+    merged = replace(boundary, severity=existing.severity, title=existing.title)
+    if not (existing.is_failing or existing.status is Status.MANUAL):
+        return merged
+    checks = existing.failed_checks or (
+        FailedCheck(
+            "inventory",
+            existing.message,
+            existing.remediation,
+            existing.location,
+            existing.weakness or WEAKNESS_MISSING,
+        ),
+    )
+    return replace(
+        merged,
+        message=f"{boundary.message}; {existing.message}",
+        evidence=boundary.evidence + existing.evidence,
+        remediation="\n\n".join(
+            dict.fromkeys(r for r in (boundary.remediation, existing.remediation) if r)
+        ),
+        failed_checks=boundary.failed_checks + checks,
+    )
 
 
 def _component_reads(control: Control) -> tuple[frozenset[str], frozenset[str]]:
@@ -500,6 +585,10 @@ def _component_fields(
         state, value = _combine(name, facts, mapping)
         declared = _declared(component, name)
         is_declared = declared is not _MISSING
+        if state == KNOWN and value != NEVER and not _fits_contract(name, value):
+            # A value of the wrong type or out of range (30.5 days, a string) is one the mapping
+            # does not know: never filled in, never a pass.
+            state = UNMAPPED
         if state != KNOWN:
             verdict = OPEN
         elif value == NEVER:
@@ -525,6 +614,35 @@ def _component_fields(
             locations=tuple(dict.fromkeys(locs)),
         )
     return out
+
+
+@functools.cache
+def _field_adapter(name: str) -> TypeAdapter[Any] | None:
+    """A strict validator of one component field, with the contract's constraints."""
+    model: Any = dm.Component
+    info = None
+    for part in name.split("."):
+        fields = getattr(model, "model_fields", None)
+        if fields is None or part not in fields:
+            return None
+        info = fields[part]
+        inner = [a for a in typing.get_args(info.annotation) if a is not type(None)]
+        model = inner[0] if len(inner) == 1 else info.annotation
+    if info is None:
+        return None
+    annotated: Any = Annotated[info.annotation, info]  # the field's constraints (ge, le) too
+    return TypeAdapter(annotated, config=ConfigDict(strict=True))
+
+
+def _fits_contract(name: str, value: Any) -> bool:
+    adapter = _field_adapter(name)
+    if adapter is None:
+        return True
+    try:
+        adapter.validate_python(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def _declared(component: dict[str, Any], name: str) -> Any:

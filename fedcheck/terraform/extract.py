@@ -17,6 +17,10 @@ from .mapping import NEVER, Condition, Fact, Mapping, ResourceMapping
 from .plan import Plan, PlannedResource
 
 KNOWN, UNKNOWN, UNMAPPED, ABSENT = "known", "unknown", "unmapped", "absent"
+#: A value the plan marks sensitive: never read into a contract value, never printed.
+SENSITIVE = "sensitive"
+#: What stands for a sensitive value wherever one would be shown.
+REDACTED = "(sensitive)"
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,7 @@ class ResourceFact:
     """What one resource states about one contract field."""
 
     field: str
-    state: str  # known | unknown | unmapped
+    state: str  # known | unknown | unmapped | sensitive
     value: Any  # the contract value (or NEVER) when known; the raw value when unmapped
     address: str
     attribute: str  # the attribute read, or "" for a constant fact
@@ -93,6 +97,37 @@ def _walk(value: Any, unknown: Any, parts: list[str | int]) -> tuple[str, Any]:
     if _empty(value):
         return ABSENT, None
     return KNOWN, value
+
+
+def is_sensitive(sensitive: Any, attribute: str) -> bool:
+    """Whether the plan marks the attribute (or a value on the way to it, or any element a
+    ``[*]`` reads) sensitive."""
+    return _marked(sensitive, _parts(attribute))
+
+
+def _marked(node: Any, parts: list[str | int]) -> bool:
+    for i, part in enumerate(parts):
+        if node is True:
+            return True
+        if part == "*":
+            return isinstance(node, list) and any(_marked(x, parts[i + 1 :]) for x in node)
+        if isinstance(part, int):
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+        else:
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            return False
+    return node is True or (isinstance(node, (dict, list)) and _any_marked(node))
+
+
+def _any_marked(node: Any) -> bool:
+    if node is True:
+        return True
+    if isinstance(node, dict):
+        return any(_any_marked(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_any_marked(v) for v in node)
+    return False
 
 
 def _key(raw: Any) -> str:
@@ -197,6 +232,11 @@ def _fact(fact: Fact, resource: PlannedResource, mapping: Mapping) -> ResourceFa
     state, raw = lookup(resource.values, resource.unknown, fact.attribute)
     if state == UNKNOWN:
         return ResourceFact(fact.field, UNKNOWN, None, address, fact.attribute, None)
+    if state == KNOWN and resource.sensitive and is_sensitive(resource.sensitive, fact.attribute):
+        if fact.convert == "nonempty" and fact.map is None:
+            # Only that a value is set is used (a key id is given), never the value itself.
+            return ResourceFact(fact.field, KNOWN, True, address, fact.attribute, REDACTED)
+        return ResourceFact(fact.field, SENSITIVE, None, address, fact.attribute, REDACTED)
     if state == ABSENT:
         if not fact.has_absent:
             return None
@@ -253,6 +293,9 @@ def _location_facts(
     attribute = ""
     for name in provider.region_attributes:
         state, value = lookup(resource.values, resource.unknown, name)
+        if state == KNOWN and resource.sensitive and is_sensitive(resource.sensitive, name):
+            fact = ResourceFact("hosting.region", SENSITIVE, None, resource.address, name, REDACTED)
+            return {"hosting.region": fact}
         if state == KNOWN and isinstance(value, str):
             region, attribute = value, name
             break
@@ -286,4 +329,13 @@ def show(value: Any) -> str:
     return str(value)
 
 
-__all__ = ["ResourceFact", "convert", "lookup", "resource_facts", "show"]
+__all__ = [
+    "REDACTED",
+    "SENSITIVE",
+    "ResourceFact",
+    "convert",
+    "is_sensitive",
+    "lookup",
+    "resource_facts",
+    "show",
+]

@@ -44,6 +44,9 @@ class PlannedResource:
     actions: tuple[str, ...]  # from resource_changes; ("no-op",) when the plan lists none
     existed: bool  # in prior_state: already deployed before this plan
     file: str = ""  # the plan it comes from, for messages
+    #: sensitive_values / after_sensitive: True, or a structure of the values' shape marking
+    #: the values Terraform redacts; {} when none is. A sensitive value is never printed.
+    sensitive: Any = field(default_factory=dict)
 
     @functools.cached_property
     def parsed(self) -> Address:
@@ -91,13 +94,13 @@ def load_plan(path: str, limits: Limits = DEFAULT_LIMITS) -> Plan:
             None,
             None,
             f"cannot read the plan: {exc.strerror}",
-            "make the plan file readable by the user running fedcheck",
+            "check the file's permissions, or write the plan again with terraform show -json",
         ) from None
     if len(raw) > limits.max_file_bytes:
         raise InputError(
             path,
-            None,
-            None,
+            1,
+            1,
             f"plan is larger than the limit of {limits.max_file_bytes:,} bytes",
             "raise the limit with --max-file-bytes or FEDCHECK_MAX_FILE_BYTES if the plan is genuine",
         )
@@ -129,10 +132,12 @@ def decode_plan(raw: bytes, file: str) -> str:
     try:
         return body.decode(encoding)
     except UnicodeDecodeError as exc:
+        good = body[: exc.start].decode(encoding, errors="replace")
+        line = good.count("\n") + 1
         raise InputError(
             file,
-            None,
-            None,
+            line,
+            len(good) - (good.rfind("\n") + 1) + 1,
             f"the plan is not valid {encoding.upper()} (at byte {exc.start})",
             "write it again: terraform show -json plan.out > plan.json",
         ) from None
@@ -164,9 +169,29 @@ def parse_plan(raw: bytes, file: str = "<plan>") -> Plan:
     sha = hashlib.sha256(raw).hexdigest()
     text = decode_plan(raw, file)
     if not text.strip():
-        raise InputError(file, None, None, "the plan file is empty", HOW_TO_PRODUCE)
+        raise InputError(file, 1, 1, "the plan file is empty", HOW_TO_PRODUCE)
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except _NotJSON as exc:
+        # NaN and Infinity are not JSON (Python's reader accepts them): no plan holds them.
+        match = re.search(rf"(?<![\w.\"]){re.escape(exc.args[0])}(?![\w\"])", text)
+        at = match.start() if match else 0
+        line = text.count("\n", 0, at) + 1
+        raise InputError(
+            file,
+            line,
+            at - (text.rfind("\n", 0, at) + 1) + 1,
+            f"the plan holds {exc.args[0]}, which is not JSON (an edited or generated file?)",
+            HOW_TO_PRODUCE,
+        ) from None
+    except RecursionError:
+        raise InputError(
+            file,
+            1,
+            1,
+            "the plan nests arrays or objects deeper than any Terraform plan does",
+            HOW_TO_PRODUCE,
+        ) from None
     except json.JSONDecodeError as exc:
         what = _what_it_is(text)
         if what is not None:
@@ -184,7 +209,15 @@ def parse_plan(raw: bytes, file: str = "<plan>") -> Plan:
         raise InputError(
             file, exc.lineno, exc.colno, f"the plan is not valid JSON: {exc.msg}", HOW_TO_PRODUCE
         ) from None
-    return plan_from_data(data, file, sha)
+    return plan_from_data(data, file, sha, text)
+
+
+class _NotJSON(ValueError):
+    pass
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotJSON(name)
 
 
 def _kind_of(data: Any) -> str | None:
@@ -205,74 +238,154 @@ def _kind_of(data: Any) -> str | None:
     return "JSON without planned_values, not a Terraform plan"
 
 
-def _check_version(data: dict[str, Any], file: str) -> str:
+def position(text: str | None, path: tuple[str | int, ...]) -> tuple[int, int]:
+    """Line and column (1-based) of the value at ``path`` in the JSON ``text``, or of the
+    nearest container on the way that exists. Used only to point an error at its place, so it
+    may walk the text again; it never runs on a plan that is read without error."""
+    if text is None:
+        return 1, 1
+    decoder = json.JSONDecoder()
+    ws = re.compile(r"[ \t\n\r]*")
+    at = ws.match(text, 0).end()  # type: ignore[union-attr]
+    try:
+        for step in path:
+            opener = text[at : at + 1]
+            if opener == "{" and isinstance(step, str):
+                at = ws.match(text, at + 1).end()  # type: ignore[union-attr]
+                found = False
+                while text[at : at + 1] == '"':
+                    key, at = json.decoder.scanstring(text, at + 1)  # type: ignore[attr-defined]
+                    at = ws.match(text, at).end() + 1  # type: ignore[union-attr]  # the ':'
+                    at = ws.match(text, at).end()  # type: ignore[union-attr]
+                    if key == step:
+                        found = True
+                        break
+                    _, at = decoder.raw_decode(text, at)
+                    at = ws.match(text, at).end()  # type: ignore[union-attr]
+                    if text[at : at + 1] == ",":
+                        at = ws.match(text, at + 1).end()  # type: ignore[union-attr]
+                if not found:
+                    break
+            elif opener == "[" and isinstance(step, int):
+                at = ws.match(text, at + 1).end()  # type: ignore[union-attr]
+                for _ in range(step):
+                    _, at = decoder.raw_decode(text, at)
+                    at = ws.match(text, at).end() + 1  # type: ignore[union-attr]  # the ','
+                    at = ws.match(text, at).end()  # type: ignore[union-attr]
+            else:
+                break
+    except (ValueError, IndexError):
+        pass
+    line = text.count("\n", 0, at) + 1
+    return line, at - (text.rfind("\n", 0, at) + 1) + 1
+
+
+def _check_version(data: dict[str, Any], file: str, text: str | None) -> str:
     version = data.get("format_version")
+    # Placed only when refused: the walk re-reads the text up to the key.
     if not isinstance(version, str) or not re.fullmatch(r"[0-9]+\.[0-9]+(\.[0-9]+)?", version):
+        line, column = position(text, ("format_version",))
         raise InputError(
             file,
-            None,
-            None,
+            line,
+            column,
             f"the plan states no readable format_version (got {version!r})",
             HOW_TO_PRODUCE,
         )
     major, minor = (int(p) for p in version.split(".")[:2])
     if major not in SUPPORTED_MAJORS or (major == 0 and minor < 1):
+        line, column = position(text, ("format_version",))
         raise InputError(
             file,
-            None,
-            None,
+            line,
+            column,
             f"plan format_version {version} is not supported (fedcheck reads 0.1 to 1.x)",
             "produce the plan with Terraform 0.12 or later, 1.x, or upgrade fedcheck",
         )
     return version
 
 
-def plan_from_data(data: Any, file: str, sha256: str) -> Plan:
-    """Build a Plan from decoded JSON."""
+def _has_resources(module: Any) -> bool:
+    stack = [module]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, dict):
+            continue
+        if item.get("resources"):
+            return True
+        stack.extend(item.get("child_modules") or ())
+    return False
+
+
+def plan_from_data(data: Any, file: str, sha256: str, text: str | None = None) -> Plan:
+    """Build a Plan from decoded JSON (``text``, when given, places errors at line:column)."""
     kind = _kind_of(data)
     if kind is not None:
-        raise InputError(file, None, None, f"this file is {kind}", HOW_TO_PRODUCE)
-    version = _check_version(data, file)
-    changes: dict[str, tuple[tuple[str, ...], Any]] = {}
+        raise InputError(file, 1, 1, f"this file is {kind}", HOW_TO_PRODUCE)
+    version = _check_version(data, file, text)
+    root = (data.get("planned_values") or {}).get("root_module") or {}
+    raw_changes = data.get("resource_changes")
+    if raw_changes is None and _has_resources(root):
+        # Without resource_changes, a value known only after apply cannot be told from one
+        # left unset, and an unset value can pass (publicly_accessible unset is false).
+        line, column = position(text, ("planned_values",))
+        raise InputError(
+            file,
+            line,
+            column,
+            "the plan has resources in planned_values but no resource_changes, so a value "
+            "known only after apply cannot be told from an unset one (an edited or filtered "
+            "plan?)",
+            "give the whole output of: terraform show -json plan.out > plan.json",
+        )
+    if not isinstance(raw_changes, (list, type(None))):
+        line, column = position(text, ("resource_changes",))
+        raise InputError(file, line, column, "resource_changes is not a list", HOW_TO_PRODUCE)
+    changes: dict[str, tuple[tuple[str, ...], Any, Any]] = {}
     deleted: list[str] = []
-    for change in data.get("resource_changes") or ():
+    for i, change in enumerate(raw_changes or ()):
         if not isinstance(change, dict) or not isinstance(change.get("address"), str):
+            line, column = position(text, ("resource_changes", i))
             raise InputError(
                 file,
-                None,
-                None,
+                line,
+                column,
                 "resource_changes holds an entry without address",
                 HOW_TO_PRODUCE,
             )
         body = change.get("change") or {}
         actions = tuple(body.get("actions") or ("no-op",))
-        changes[change["address"]] = (actions, body.get("after_unknown") or {})
+        changes[change["address"]] = (
+            actions,
+            body.get("after_unknown") or {},
+            body.get("after_sensitive") or {},
+        )
         if actions == ("delete",):
             deleted.append(change["address"])
     existed = _prior_addresses(data.get("prior_state"))
     resources: dict[str, PlannedResource] = {}
-    root = (data.get("planned_values") or {}).get("root_module") or {}
-    stack = [root]
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(root, ("planned_values", "root_module"))]
     providers: dict[Any, str] = {}
-    no_change: tuple[tuple[str, ...], Any] = (("no-op",), {})
+    no_change: tuple[tuple[str, ...], Any, Any] = (("no-op",), {}, {})
     while stack:
-        module = stack.pop()
+        module, where = stack.pop()
         if not isinstance(module, dict):
             continue
-        for item in module.get("resources") or ():
+        for j, item in enumerate(module.get("resources") or ()):
             if not isinstance(item, dict) or item.get("mode", "managed") != "managed":
                 continue  # data sources are read, not deployed
             address = item.get("address")
             rtype = item.get("type")
             if not isinstance(address, str) or not isinstance(rtype, str):
+                line, column = position(text, (*where, "resources", j))
                 raise InputError(
                     file,
-                    None,
-                    None,
+                    line,
+                    column,
                     "planned_values holds a resource without address or type",
                     HOW_TO_PRODUCE,
                 )
-            actions, unknown = changes.get(address, no_change)
+            actions, unknown, after_sensitive = changes.get(address, no_change)
             values = item.get("values")
             name = item.get("provider_name")
             provider = providers.get(name) if isinstance(name, str) else None
@@ -289,8 +402,15 @@ def plan_from_data(data: Any, file: str, sha256: str) -> Plan:
                 actions,
                 address in existed,
                 file,
+                _either(marked, after_sensitive)
+                if (marked := item.get("sensitive_values"))
+                else after_sensitive,
             )
-        stack.extend(reversed(module.get("child_modules") or ()))
+        children = module.get("child_modules") or ()
+        stack.extend(
+            (child, (*where, "child_modules", k))
+            for k, child in reversed(list(enumerate(children)))
+        )
     configuration = data.get("configuration") or {}
     return Plan(
         file=file,
@@ -302,6 +422,21 @@ def plan_from_data(data: Any, file: str, sha256: str) -> Plan:
         provider_regions=_provider_regions(configuration),
         configuration=configuration if isinstance(configuration, dict) else {},
     )
+
+
+def _either(a: Any, b: Any) -> Any:
+    """The union of two sensitivity structures: a value either marks sensitive is sensitive."""
+    if a is True or b is True:
+        return True
+    if not a:
+        return b or {}
+    if not b:
+        return a
+    if isinstance(a, dict) and isinstance(b, dict):
+        return {k: _either(a.get(k), b.get(k)) for k in dict.fromkeys([*a, *b])}
+    if isinstance(a, list) and isinstance(b, list):
+        return [_either(x, y) for x, y in zip(a, b, strict=False)] + (a[len(b) :] or b[len(a) :])
+    return True  # shapes that disagree: treat the whole value as sensitive
 
 
 def _prior_addresses(prior: Any) -> set[str]:
@@ -341,4 +476,12 @@ def _provider_regions(configuration: Any) -> dict[str, str]:
     return out
 
 
-__all__ = ["HOW_TO_PRODUCE", "Plan", "PlannedResource", "decode_plan", "load_plan", "parse_plan"]
+__all__ = [
+    "HOW_TO_PRODUCE",
+    "Plan",
+    "PlannedResource",
+    "decode_plan",
+    "load_plan",
+    "parse_plan",
+    "position",
+]
