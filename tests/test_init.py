@@ -196,10 +196,6 @@ def test_bundled_catalog_fails_only_on_todo_fields(level: str) -> None:
     assert not unexpected, f"the starter's defaults fail FedRAMP {level}: {sorted(unexpected)}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known after integration: SC-5 passes on a stated protection while its scope field is undecided: three-valued scope meets the starter's undecided network.public (issue 11)",
-)
 @pytest.mark.parametrize("level", LEVELS)
 def test_no_bundled_control_passes_on_an_undecided_field(level: str) -> None:
     catalog = fedcheck.load_catalog()
