@@ -183,6 +183,46 @@ def test_a_profile_that_tightens_ac_11_is_quoted_with_its_value_and_name(tmp_pat
     assert "15" not in finding.message + finding.remediation
 
 
+@pytest.mark.parametrize(
+    ("control_id", "parameter", "access", "old"),
+    [
+        (
+            "AC-10",
+            "max_privileged_sessions",
+            "{sign_in: true, concurrent_sessions: {privileged: 2, non_privileged: 1}}",
+            "three",
+        ),
+        (
+            "SC-10",
+            "max_privileged_minutes",
+            "{interactive: true, network_disconnect: {privileged_minutes: 8, user_minutes: 5}}",
+            "ten",
+        ),
+    ],
+)
+def test_a_tightened_limit_is_the_one_in_the_fix(
+    tmp_path: Path, control_id: str, parameter: str, access: str, old: str
+) -> None:
+    # The fix used to spell FedRAMP's number out in words ("at most three"), which a profile
+    # that tightens the value could not change.
+    tailoring = _profile(
+        tmp_path,
+        f"""\
+        name: agency-x
+        baseline: high
+        parameters:
+          {control_id}: {{{parameter}: 1}}
+        """,
+    )
+    high = SYSTEM.replace("impact_level: moderate", "impact_level: high")
+    component = f"  - {{id: portal, type: web_app, access: {access}}}\n"
+    finding = _findings(high + component, tailoring)[(control_id, "portal")]
+    assert finding.status is Status.FAIL
+    check = finding.failed_checks[0]
+    assert "the limit is 1 (profile agency-x)" in check.message
+    assert " 1 " in check.fix and old not in check.fix
+
+
 def test_a_deviation_is_quoted_as_the_deviation_not_as_fedramp(tmp_path: Path) -> None:
     tailoring = _profile(
         tmp_path,
