@@ -35,6 +35,7 @@ DataType = Literal["public", "internal", "pii", "phi", "cui", "fti", "law_enforc
 KeyManagement = Literal["provider_managed", "customer_managed", "hsm"]
 TlsVersion = Literal["1.0", "1.1", "1.2", "1.3"]
 AuthorizationModel = Literal["rbac", "abac", "none"]
+SettingsBenchmark = Literal["disa_stig", "cis_level_2", "cis_level_1", "custom", "none"]
 ServiceType = Literal["saas", "paas", "iaas", "ai_model", "identity", "other"]
 Responsibility = Literal["full", "shared"]
 
@@ -256,13 +257,67 @@ class Logging(_Model):
     storage_capacity_alerts: bool | None = Field(
         None,
         json_schema_extra=_ext(
-            "Operators are alerted before audit log storage fills up (AU-4, AU-5)."
+            "Operators are alerted before audit log storage fills up. No control reads it any "
+            "more: AU-4 reads storage_capacity_days and AU-5(1) storage_warning_percent."
+        ),
+    )
+    storage_capacity_days: int | None = Field(
+        None,
+        ge=0,
+        le=_MAX_DAYS,
+        json_schema_extra=_ext(
+            "Days of audit records the storage allocated to them holds at the current rate of "
+            "logging, active and cold storage together (AU-4: capacity for the retention)."
+        ),
+    )
+    storage_warning_percent: int | None = Field(
+        None,
+        ge=1,
+        le=100,
+        json_schema_extra=_ext(
+            "Share of the allocated audit log storage, in percent, at which the staff who can add "
+            "capacity are warned (AU-5(1))."
+        ),
+    )
+    storage_warning_days_ahead: int | None = Field(
+        None,
+        ge=0,
+        le=_MAX_DAYS,
+        json_schema_extra=_ext(
+            "Or: how many days before the audit log storage is expected to run out that warning "
+            "is given (AU-5(1))."
         ),
     )
     time_synchronized: bool | None = Field(
         None,
         json_schema_extra=_ext(
-            "Audit timestamps come from an authoritative, synchronized time source (AU-8)."
+            "The component's clock is synchronized with an authoritative time source, and any "
+            "difference from it is corrected (SC-45(1))."
+        ),
+    )
+    time_sync_interval_minutes: int | None = Field(
+        None,
+        ge=1,
+        le=_MAX_MINUTES,
+        json_schema_extra=_ext(
+            "Minutes between comparisons of the clock with the authoritative time source "
+            "(SC-45(1))."
+        ),
+    )
+    timestamp_granularity_ms: int | None = Field(
+        None,
+        ge=1,
+        le=86_400_000,
+        json_schema_extra=_ext(
+            "Granularity of the time stamps of audit records, in milliseconds: 1000 for "
+            "one-second time stamps, 1 for millisecond ones (AU-8)."
+        ),
+    )
+    timestamps_utc: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Audit time stamps are in Coordinated Universal Time, or carry their fixed offset "
+            "from it (AU-8)."
         ),
     )
     record_content: list[str] | None = Field(
@@ -472,6 +527,22 @@ class RemoteAccess(_Model):
 class Access(_Model):
     """Identification, authentication and authorization of users."""
 
+    sign_in: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "The component has accounts of its own that people sign in to: users of a web "
+            "sign-in, a database's administrators, SSH or console access to compute, a network "
+            "device's console. false only when no person can sign in to the component itself "
+            "(IA-2, AC-7, AC-2(3))."
+        ),
+    )
+    interactive: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "People hold interactive sessions on the component (a browser, a console, a shell); "
+            "false for a machine-to-machine interface that no person uses directly (AC-11)."
+        ),
+    )
     authentication: Authentication | None = Field(None, description="How users authenticate.")
     authorization: AuthorizationModel | None = Field(
         None, description="Access enforcement model: rbac | abac | none."
@@ -700,6 +771,21 @@ class Configuration(_Model):
             "Unauthorized configuration changes are detected automatically (CM-3, CM-6)."
         ),
     )
+    settings_benchmark: SettingsBenchmark | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "Where the component's configuration settings come from: disa_stig | cis_level_2 | "
+            "cis_level_1 | custom | none (CM-6)."
+        ),
+    )
+    scap_compliance_scans: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "The settings are checked against that benchmark by compliance scans with "
+            "SCAP-validated content (SCAP-compatible where no validated content exists), and "
+            "their deviations are tracked (CM-6)."
+        ),
+    )
     change_approval: bool | None = Field(
         None, json_schema_extra=_ext("Changes are approved before they reach production (CM-3).")
     )
@@ -863,6 +949,13 @@ class ExternalService(_Model):
     )
     trains_on_customer_data: bool | None = Field(
         None, description="For AI services: whether submitted data is used to train models."
+    )
+    receives_federal_data: bool | None = Field(
+        None,
+        json_schema_extra=_ext(
+            "The service receives, stores or processes federal information (the system's data "
+            "or its users'). false is a claim: no data flow may then go to the service (AC-20)."
+        ),
     )
 
 

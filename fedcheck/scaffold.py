@@ -162,7 +162,13 @@ components:
       tamper_protected: true
       review_frequency_days: 7       # AU-6: at least weekly
       storage_capacity_alerts: true
-      time_synchronized: true
+      storage_capacity_days: 1095    # AU-4: storage for the whole retention above
+      storage_warning_percent: 75    # AU-5(1): warn at 75% of the allocation ...
+      storage_warning_days_ahead: 31 # ... or a month before it runs out
+      time_synchronized: true        # SC-45(1): synchronized with an authoritative source
+      time_sync_interval_minutes: 15 # SC-45(1): at least hourly
+      timestamp_granularity_ms: 1    # AU-8: one second or finer
+      timestamps_utc: true           # AU-8
       record_content: [event_type, timestamp, location, source, outcome, identity]   # AU-3
       cryptographic_integrity: true  # AU-9(3)
       restricted_access: true        # AU-9(4)
@@ -174,6 +180,8 @@ components:
       automated_review: true         # AU-6(1)
     # AC-2, AC-6, AC-7, AC-11, AC-12, IA-2 (phishing-resistant MFA: OMB M-22-09).
     access: &access
+      sign_in: true                  # people sign in to it (IA-2, AC-7, AC-2(3) apply)
+      interactive: true              # people hold sessions on it (AC-11 applies)
       authentication:
         mfa: true
         phishing_resistant: true     # FIDO2/WebAuthn or PIV, not SMS or push
@@ -247,6 +255,8 @@ components:
     configuration: &configuration
       baseline_managed: true
       drift_detection: true
+      settings_benchmark: disa_stig  # CM-6: DISA STIG, else CIS Level 2
+      scap_compliance_scans: true    # CM-6: SCAP-validated compliance scans
       change_approval: true
       least_functionality: true      # CM-7
       integrity_verification: true   # SI-7
@@ -295,6 +305,7 @@ external_services:
     data_location:                   # TODO: country code, e.g. us
     interconnection_agreement: false # TODO: true once an interconnection agreement is signed (CA-3)
     trains_on_customer_data:         # TODO: does the provider train models on your data?
+    receives_federal_data: true      # AC-20: false only if no data of the system reaches it
 
 # --- Data flows: data crossing between components and external services --------------------
 data_flows:

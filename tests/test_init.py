@@ -66,11 +66,12 @@ examples:
       finding: {target: s, path: fedramp_authorization}
 """
 
-# What a user would write in place of each TODO: compliant at every level.
+# What a user would write in place of each TODO: compliant at every level (so no CUI, which is
+# never categorized below moderate: see test_cui_decided_into_a_low_starter_fails_ra_2).
 DECISIONS: dict[str, Any] = {
     "system.incident_response.contact": "soc@agency.example.gov",
     "system.incident_response.reports_to_cisa": True,
-    "components[web-app].data.types": ["cui", "pii"],
+    "components[web-app].data.types": ["internal", "pii"],
     "components[web-app].hosting.fedramp_authorization": "high",
     "components[web-app].hosting.data_location": "us",
     "components[web-app].network.public": True,
@@ -85,7 +86,7 @@ DECISIONS: dict[str, Any] = {
     "external_services[external-service].data_location": "us",
     "external_services[external-service].interconnection_agreement": True,
     "external_services[external-service].trains_on_customer_data": False,
-    "data_flows[web-app-to-external-service].data.types": ["cui"],
+    "data_flows[web-app-to-external-service].data.types": ["pii"],
 }
 
 
@@ -196,10 +197,6 @@ def test_bundled_catalog_fails_only_on_todo_fields(level: str) -> None:
     assert not unexpected, f"the starter's defaults fail FedRAMP {level}: {sorted(unexpected)}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known after integration: SC-5 passes on a stated protection while its scope field is undecided: three-valued scope meets the starter's undecided network.public (issue 11)",
-)
 @pytest.mark.parametrize("level", LEVELS)
 def test_no_bundled_control_passes_on_an_undecided_field(level: str) -> None:
     catalog = fedcheck.load_catalog()
@@ -253,6 +250,37 @@ def test_starter_passes_once_every_todo_is_decided(level: str, decisions_control
     result = fedcheck.evaluate(loaded, fedcheck.load_catalog([decisions_control]))
     assert [f"{f.control_id} {f.target}: {f.message}" for f in result.failing()] == []
     assert any(f.status == fedcheck.Status.PASS for f in result.findings)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_cui_decided_into_a_starter_is_judged_by_ra_2(level: str, decisions_control: Path) -> None:
+    # RA-2: CUI is never categorized below moderate. The starter keeps data.types undecided
+    # (it fails there, not on the level it states); once CUI is decided, a Low starter fails
+    # on its data level and a Moderate or High one passes.
+    undecided = fedcheck.parse_deployment(scaffold.starter(level), "fedcheck.yaml")
+    ra_2 = [
+        f
+        for f in fedcheck.evaluate(undecided, fedcheck.load_catalog()).failing()
+        if f.control_id == "RA-2"
+    ]
+    assert {e.path for f in ra_2 for e in f.evidence} == {
+        "components[web-app].data.types",
+        "data_flows[web-app-to-external-service].data.types",
+    }
+    data, _ = parse_text(scaffold.starter(level), "fedcheck.yaml")
+    decisions = {**DECISIONS, "records": _records_for_today(level)}
+    decisions["components[web-app].data.types"] = ["cui", "pii"]
+    for field, value in decisions.items():
+        _set(data, field, value)
+    loaded = fedcheck.parse_deployment(yaml.safe_dump(data, sort_keys=False), "decided.yaml")
+    result = fedcheck.evaluate(loaded, fedcheck.load_catalog([decisions_control]))
+    failing = [
+        (f.control_id, f.target, f.location.path if f.location else None) for f in result.failing()
+    ]
+    if level == "low":
+        assert failing == [("RA-2", "web-app", "components[web-app].data.impact_level")]
+    else:
+        assert failing == []
 
 
 def test_starter_carries_the_schema_comment_and_section_comments() -> None:

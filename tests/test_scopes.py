@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,9 +14,7 @@ from fedcheck.evaluation import evaluate
 from fedcheck.findings import Status
 from fedcheck.inputs import parse_deployment
 from fedcheck.plan import Tailoring
-from fedcheck.scopes import Scope, bundled_catalog_dir, bundled_scopes, load_scopes
-
-CONTROLS = bundled_catalog_dir()
+from fedcheck.scopes import Scope, bundled_scopes, load_scopes
 
 CONTROL = """id: ORG-1
 title: Sessions end
@@ -32,8 +31,8 @@ rules:
 DEPLOYMENT = """version: 1
 system: {id: sys, impact_level: high}
 components:
-  - {id: portal, type: web_app, access: {session_timeout_minutes: 30}}
-  - {id: db, type: database, access: {session_timeout_minutes: 30}}
+  - {id: portal, type: web_app, access: {sign_in: true, session_timeout_minutes: 30}}
+  - {id: db, type: database, access: {sign_in: false, session_timeout_minutes: 30}}
   - {id: mystery, access: {session_timeout_minutes: 30}}
 """
 
@@ -53,11 +52,11 @@ def test_a_named_scope_selects_as_its_condition_and_fails_closed(tmp_path: Path)
         tailoring=Tailoring(add=("ORG-1",)),
     )
     by_target = {f.target: f for f in result.findings}
-    assert by_target["portal"].status is Status.FAIL  # a web app: people sign in to it
-    assert by_target["db"].status is Status.NOT_APPLICABLE
-    # No type stated: the scope is unknown, so the control applies, and the message says why.
+    assert by_target["portal"].status is Status.FAIL  # people sign in to it
+    assert by_target["db"].status is Status.NOT_APPLICABLE  # stated: nobody signs in to it
+    # Not stated: the scope is unknown, so the control applies, and the message says why.
     assert by_target["mystery"].status is Status.FAIL
-    assert "components[mystery].type not stated" in by_target["mystery"].message
+    assert "components[mystery].access.sign_in not stated" in by_target["mystery"].message
 
 
 def test_an_unknown_scope_is_a_load_error_with_a_suggestion(tmp_path: Path) -> None:
@@ -105,22 +104,25 @@ def test_a_bad_scopes_file_is_refused_at_its_line(tmp_path: Path, text: str, wor
     assert all(p.line is not None and p.fix for p in info.value.problems)
 
 
+def _expressions(node: Any) -> Iterator[Any]:
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _expressions(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _expressions(item)
+
+
 def test_every_bundled_scope_is_used_and_no_control_pastes_its_condition() -> None:
     scopes = bundled_scopes()
     assert scopes, "the bundled catalog names its shared scopes in controls/_scopes.yaml"
-    texts = {
-        p: p.read_text(encoding="utf-8")
-        for p in CONTROLS.rglob("*.yaml")
-        if not p.name.startswith("_")
-    }
+    catalog = load_catalog()
     for name, scope in scopes.items():
-        users = [p for p, t in texts.items() if re.search(rf"scope: {name}\b", t)]
+        users = [c.id for c in catalog if {"scope": name} in list(_expressions(list(c.rules)))]
         assert users, f"scope {name} is used by no control"
-        values = scope.where.get("in")
-        if isinstance(values, list):
-            pasted = "in: [" + ", ".join(values) + "]"
-            copies = [p.name for p, t in texts.items() if pasted in t]
-            assert not copies, f"{copies} paste the condition of scope {name}; use it"
+        pasted = [c.id for c in catalog if scope.where in list(_expressions(list(c.rules)))]
+        assert not pasted, f"{pasted} paste the condition of scope {name}; use the scope"
 
 
 def test_the_scopes_file_is_not_read_as_a_control() -> None:

@@ -59,6 +59,48 @@ def test_an_untyped_service_that_trains_on_data_is_not_passed() -> None:
     assert any(e.path.endswith("trains_on_customer_data") for e in finding.evidence)
 
 
+# --- scope by what a component does ------------------------------------------------------------
+
+SIGN_IN_CONTROLS = ["IA-2", "IA-2(1)", "IA-2(2)", "IA-2(8)", "IA-2(12)", "AC-7", "AC-2(3)"]
+
+
+@pytest.mark.parametrize("control_id", ["IA-2", "IA-2(2)", "IA-2(12)", "AC-7"])
+def test_a_component_people_sign_in_to_is_judged_whatever_its_type(control_id: str) -> None:
+    # A database's administrators sign in: the label `database` no longer takes it out of scope.
+    found = _findings(
+        SYSTEM
+        + "  - {id: db, type: database, access: {sign_in: true, authentication: "
+        + "{mfa: false, phishing_resistant: false, piv: false}, "
+        + "lockout: {max_attempts: 1000, lock_minutes: 30}}}\n"
+    )
+    assert found[(control_id, "db")].status is Status.FAIL
+
+
+def test_a_component_nobody_signs_in_to_is_out_of_the_sign_in_controls() -> None:
+    found = _findings(SYSTEM + "  - {id: jobs, type: queue, access: {sign_in: false}}\n")
+    assert {c: found[(c, "jobs")].status for c in SIGN_IN_CONTROLS} == {
+        c: Status.NOT_APPLICABLE for c in SIGN_IN_CONTROLS
+    }
+
+
+def test_sign_in_left_unstated_keeps_the_controls_applicable() -> None:
+    found = _findings(SYSTEM + "  - {id: jobs, type: queue}\n")
+    for control_id in SIGN_IN_CONTROLS:
+        finding = found[(control_id, "jobs")]
+        assert finding.status is Status.FAIL, control_id
+        assert "access.sign_in not stated" in finding.message
+
+
+def test_a_machine_to_machine_api_has_no_idle_lock_to_judge() -> None:
+    found = _findings(
+        SYSTEM
+        + "  - {id: batch-api, type: api, access: {interactive: false}}\n"
+        + "  - {id: db, type: database, access: {interactive: true, session_timeout_minutes: 60}}\n"
+    )
+    assert found[("AC-11", "batch-api")].status is Status.NOT_APPLICABLE
+    assert found[("AC-11", "db")].status is Status.FAIL
+
+
 # --- a value that switches the safeguard off -----------------------------------------------------
 
 
@@ -107,25 +149,9 @@ def _literal_numbers(control: Any) -> list[str]:
     return hits
 
 
-#: Controls whose prose the controls engineer rewrites on their own branch (issue 11); each
-#: still writes a number out today. Remove an entry once its file binds its parameters: the
-#: second test fails to say so.
-REWRITTEN_ELSEWHERE = {"AC-2(3)", "AC-7", "CP-9", "CP-9(1)", "SC-12", "SI-2"}
-
-
 def test_no_parameter_value_is_written_into_a_controls_prose() -> None:
-    hits = [
-        hit
-        for control in CATALOG
-        if control.id not in REWRITTEN_ELSEWHERE
-        for hit in _literal_numbers(control)
-    ]
+    hits = [hit for control in CATALOG for hit in _literal_numbers(control)]
     assert not hits, "write {$name} instead of the number:\n" + "\n".join(hits)
-
-
-def test_the_list_of_controls_rewritten_elsewhere_only_shrinks() -> None:
-    clean = sorted(c for c in REWRITTEN_ELSEWHERE if not _literal_numbers(CATALOG.get(c)))
-    assert not clean, f"remove {clean} from REWRITTEN_ELSEWHERE: their prose binds parameters"
 
 
 def _profile(tmp_path: Path, body: str) -> Tailoring:
@@ -134,7 +160,10 @@ def _profile(tmp_path: Path, body: str) -> Tailoring:
     return load_profile(str(path)).tailoring(CATALOG)
 
 
-PORTAL = SYSTEM + "  - {id: portal, type: web_app, access: {session_timeout_minutes: 30}}\n"
+PORTAL = (
+    SYSTEM
+    + "  - {id: portal, type: web_app, access: {interactive: true, session_timeout_minutes: 30}}\n"
+)
 
 
 def test_a_profile_that_tightens_ac_11_is_quoted_with_its_value_and_name(tmp_path: Path) -> None:
@@ -152,6 +181,46 @@ def test_a_profile_that_tightens_ac_11_is_quoted_with_its_value_and_name(tmp_pat
     assert finding.message.endswith("the limit is 10 (profile agency-x)")
     assert "to 10 or less" in finding.remediation and "profile agency-x" in finding.remediation
     assert "15" not in finding.message + finding.remediation
+
+
+@pytest.mark.parametrize(
+    ("control_id", "parameter", "access", "old"),
+    [
+        (
+            "AC-10",
+            "max_privileged_sessions",
+            "{sign_in: true, concurrent_sessions: {privileged: 2, non_privileged: 1}}",
+            "three",
+        ),
+        (
+            "SC-10",
+            "max_privileged_minutes",
+            "{interactive: true, network_disconnect: {privileged_minutes: 8, user_minutes: 5}}",
+            "ten",
+        ),
+    ],
+)
+def test_a_tightened_limit_is_the_one_in_the_fix(
+    tmp_path: Path, control_id: str, parameter: str, access: str, old: str
+) -> None:
+    # The fix used to spell FedRAMP's number out in words ("at most three"), which a profile
+    # that tightens the value could not change.
+    tailoring = _profile(
+        tmp_path,
+        f"""\
+        name: agency-x
+        baseline: high
+        parameters:
+          {control_id}: {{{parameter}: 1}}
+        """,
+    )
+    high = SYSTEM.replace("impact_level: moderate", "impact_level: high")
+    component = f"  - {{id: portal, type: web_app, access: {access}}}\n"
+    finding = _findings(high + component, tailoring)[(control_id, "portal")]
+    assert finding.status is Status.FAIL
+    check = finding.failed_checks[0]
+    assert "the limit is 1 (profile agency-x)" in check.message
+    assert " 1 " in check.fix and old not in check.fix
 
 
 def test_a_deviation_is_quoted_as_the_deviation_not_as_fedramp(tmp_path: Path) -> None:
@@ -302,23 +371,6 @@ def test_a_result_written_before_these_fields_still_reads(bad_result: Result) ->
     assert old.root_causes == bad_result.root_causes
 
 
-#: Controls whose parameters still carry an explanation as their `source` (the controls
-#: engineer's files of issue 11); `source` is the short name of a document, shown in messages.
-# The record and setting controls of the dated-evidence work explain their values in `source:`;
-# they move to the parameter descriptions in the next pass (issue 11 note).
-LONG_SOURCES_ELSEWHERE = {
-    "AC-7",
-    "AU-2",
-    "CP-9",
-    "CP-9(1)",
-    "SC-12",
-    "AC-10",
-    "IA-5(1)",
-    "SC-7",
-    "SC-10",
-}
-
-
 def _long_sources(control: Any) -> list[str]:
     return [
         f"{control.id} {name}"
@@ -328,12 +380,5 @@ def _long_sources(control: Any) -> list[str]:
 
 
 def test_a_parameter_source_is_the_short_name_of_a_document() -> None:
-    long = [
-        hit
-        for control in CATALOG
-        if control.id not in LONG_SOURCES_ELSEWHERE
-        for hit in _long_sources(control)
-    ]
+    long = [hit for control in CATALOG for hit in _long_sources(control)]
     assert not long, "move the explanation to the description: " + ", ".join(long)
-    clean = sorted(c for c in LONG_SOURCES_ELSEWHERE if not _long_sources(CATALOG.get(c)))
-    assert not clean, f"remove {clean} from LONG_SOURCES_ELSEWHERE"
