@@ -1,0 +1,107 @@
+"""Validate a file's data against its format: first the JSON Schema its model generates (each
+violation a problem at its position, with a fix), then the model itself (typed values)."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import InputErrors, Problem
+from ..loading import SourceMap
+
+M = TypeVar("M", bound=BaseModel)
+
+_validators: dict[str, Any] = {}
+
+
+def schema_validator(kind: str) -> Any:
+    """A compiled jsonschema validator for the generated schema of one format (kept per
+    process: building it costs more than validating a file)."""
+    validator = _validators.get(kind)
+    if validator is None:
+        import jsonschema
+
+        from . import json_schema
+
+        schema = json_schema(kind)
+        validator = jsonschema.validators.validator_for(schema)(schema)
+        _validators[kind] = validator
+    return validator
+
+
+def problems(data: Any, source: SourceMap, kind: str) -> list[Problem]:
+    """Every violation of the format's schema in ``data``, each a Problem at its position."""
+    validator = schema_validator(kind)
+    found = []
+    errors = sorted(
+        validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message)
+    )
+    seen_paths: set[tuple[Any, ...]] = set()
+    for err in errors:
+        path = tuple(err.absolute_path)
+        # One problem per place, except that a missing key and an unknown key at the same
+        # place are both reported: together they say "did you mean".
+        seen_key = (
+            path,
+            err.validator if err.validator in ("required", "additionalProperties") else "",
+        )
+        if seen_key in seen_paths:
+            continue
+        seen_paths.add(seen_key)
+        where = ".".join(str(p) for p in path) or "top level"
+        fix = None
+        message = f"{where}: {err.message}"
+        key_position = False
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            allowed = list(err.schema.get("properties", {}))
+            extra = sorted(set(err.instance) - set(allowed))
+            if extra:
+                bad = extra[0]
+                path = (*path, bad)
+                key_position = True
+                message = f"{where}: unknown key '{bad}'"
+                close = difflib.get_close_matches(bad, allowed, n=1, cutoff=0.6)
+                fix = (
+                    f"did you mean '{close[0]}'?"
+                    if close
+                    else f"allowed keys: {', '.join(sorted(allowed))}"
+                )
+        elif err.validator == "required":
+            fix = "add the missing key"
+        elif err.validator == "enum":
+            fix = f"use one of: {', '.join(map(str, err.validator_value))}"
+        elif err.validator == "type":
+            fix = f"write a value of type {err.validator_value}"
+        line, column, _ = source.position(path, key=key_position)
+        found.append(Problem(source.file, line, column, message, fix))
+    return found
+
+
+def validate(data: Any, source: SourceMap, kind: str, model: type[M]) -> M:
+    """``data`` as an instance of ``model`` (the model of format ``kind``); every problem of
+    the file is raised together as InputErrors."""
+    found = problems(data, source, kind)
+    if found:
+        raise InputErrors(found)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        # The schema is the model's own, so this is a rule the schema cannot state (a model
+        # validator); it is still the file's fault, said at its position.
+        out = []
+        for err in exc.errors(include_url=False):
+            loc = tuple(err["loc"])
+            line, column, _ = source.position(loc)
+            where = ".".join(str(p) for p in loc) or "top level"
+            out.append(
+                Problem(
+                    source.file,
+                    line,
+                    column,
+                    f"{where}: {err['msg']}",
+                    f"see the format: fedcheck schema {kind}",
+                )
+            )
+        raise InputErrors(out) from None
