@@ -1,5 +1,9 @@
-"""Validate a file's data against its format: first the JSON Schema its model generates (each
-violation a problem at its position, with a fix), then the model itself (typed values)."""
+"""Validate a file's data against its format and return it as the format's model.
+
+A control, profile or waiver file is checked against the JSON Schema its model generates (each
+violation a problem at its position, with a fix), then read into the model. A CRM or records
+file is checked by its model directly, its errors worded as the deployment's are.
+"""
 
 from __future__ import annotations
 
@@ -79,9 +83,21 @@ def problems(data: Any, source: SourceMap, kind: str) -> list[Problem]:
     return found
 
 
+#: Formats whose messages are the model's own errors, worded as the deployment's are (their
+#: users read them beside deployment messages); the others word their schema's errors.
+MODEL_WORDED = frozenset({"crm", "deployment", "records"})
+
+
 def validate(data: Any, source: SourceMap, kind: str, model: type[M]) -> M:
     """``data`` as an instance of ``model`` (the model of format ``kind``); every problem of
-    the file is raised together as InputErrors."""
+    the file is raised together as InputErrors, each at its file:line:column with a fix."""
+    if kind in MODEL_WORDED:
+        from ..inputs import _translate
+
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise InputErrors(_translate(exc, data, source, source.file, model)) from None
     found = problems(data, source, kind)
     if found:
         raise InputErrors(found)
