@@ -58,6 +58,13 @@ class FileSchema(GenerateJsonSchema):
             ((pattern, values),) = patterns.items()
             out["propertyNames"] = {"pattern": pattern}
             out["additionalProperties"] = values
+        # pydantic drops the title of a mapping's values; an editor shows it as hover text.
+        values_schema = schema.get("values_schema")
+        values = out.get("additionalProperties")
+        if values_schema is not None and isinstance(values, dict):
+            title = self.generate_inner(values_schema).get("title")
+            if title is not None:
+                out["additionalProperties"] = {**values, "title": title}
         return out
 
     def field_title_should_be_set(self, schema: Any) -> bool:

@@ -30,9 +30,32 @@ def schema_validator(kind: str) -> Any:
         from . import json_schema
 
         schema = json_schema(kind)
+        schema = {**_inlined(schema, schema.get("$defs", {}), ()), "$defs": schema.get("$defs", {})}
         validator = jsonschema.validators.validator_for(schema)(schema)
         _validators[kind] = validator
     return validator
+
+
+def _inlined(node: Any, defs: dict[str, Any], within: tuple[str, ...]) -> Any:
+    """``node`` with each reference to a definition replaced by the definition itself, except
+    where that definition refers to itself (an expression holds expressions). The schema means
+    the same; jsonschema resolves a reference far more slowly than it descends into a mapping,
+    and a catalog of hundreds of controls is validated on every run."""
+    if isinstance(node, list):
+        return [_inlined(item, defs, within) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        name = ref.removeprefix("#/$defs/")
+        if name not in within and name in defs:
+            rest = {k: v for k, v in node.items() if k != "$ref"}
+            return {**rest, **_inlined(defs[name], defs, (*within, name))}
+    return {
+        key: value if key == "$defs" else _inlined(value, defs, within)
+        for key, value in node.items()
+        if key != "$defs"
+    }
 
 
 def problems(data: Any, source: SourceMap, kind: str) -> list[Problem]:

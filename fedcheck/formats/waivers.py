@@ -52,7 +52,7 @@ class Waiver(FileModel):
         ...,
         title="Approved on",
         json_schema_extra=_DATE,
-        description="The date the waiver was approved, YYYY-MM-DD (UTC).",
+        description="The date the waiver was approved, YYYY-MM-DD.",
     )
     expires: str = Field(
         ...,
