@@ -142,3 +142,32 @@ def test_import_fedcheck_builds_no_format_model() -> None:
         "assert not ControlFile.__pydantic_complete__\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"severity": "severe"},
+        {"parameters": {"max_idle_minutes": {"value": {"medium": 15}, "stricter": "lower"}}},
+        {"rules": [{"target": "component", "checks": [{"assert": {"al": []}}]}]},
+        {"rules": [{"target": "flow", "checks": [{"assert": {"not": {"any": [{}]}}}]}]},
+        {"records": [{"obligation": "Policy", "kinds": ["memo"], "what": "", "every_days": 0}]},
+        {"fedramp_values": [{"odp": "ac-11_odp.02", "label": None}]},
+        {"examples": {"pass": [{"name": "x", "deployment": [], "finding": {"path": "a"}}]}},
+    ],
+    ids=lambda edit: next(iter(edit)),
+)
+def test_the_fast_validator_finds_what_the_schema_finds(edit: dict[str, object]) -> None:
+    # schema_validator inlines the schema's definitions for speed; it must judge as the
+    # committed schema does, error for error.
+    import jsonschema
+
+    data = {**load_file(str(AC_11)).data, **edit}
+    plain = jsonschema.Draft202012Validator(formats.json_schema("control"))
+    fast = formats.schema_validator("control")
+
+    def errors(validator: jsonschema.protocols.Validator) -> set[tuple[str, str]]:
+        return {(e.json_path, e.message) for e in validator.iter_errors(data)}
+
+    assert errors(plain), "the edit must be invalid"
+    assert errors(fast) == errors(plain)

@@ -51,11 +51,7 @@ def _inlined(node: Any, defs: dict[str, Any], within: tuple[str, ...]) -> Any:
         if name not in within and name in defs:
             rest = {k: v for k, v in node.items() if k != "$ref"}
             return {**rest, **_inlined(defs[name], defs, (*within, name))}
-    return {
-        key: value if key == "$defs" else _inlined(value, defs, within)
-        for key, value in node.items()
-        if key != "$defs"
-    }
+    return {key: _inlined(value, defs, within) for key, value in node.items() if key != "$defs"}
 
 
 def problems(data: Any, source: SourceMap, kind: str) -> list[Problem]:
