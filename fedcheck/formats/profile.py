@@ -27,8 +27,6 @@ class BaselineDeviation(FileModel):
     Without it such a profile (and --baseline below the impact level) is refused; with it the
     run proceeds and every report lists the lower baseline as a deviation."""
 
-    model_config = ConfigDict(title="Baseline deviation")
-
     justification: Justification = Field(
         ...,
         title="Justification",
