@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import expressions, paths, targets, values
 from ._version import __version__
@@ -33,6 +33,12 @@ from .ids import to_oscal as to_oscal
 from .loading import DEFAULT_LIMITS, Limits, SourceMap, load_file, read_text
 from .scopes import bundled_catalog_dir as bundled_catalog_dir
 from .scopes import bundled_scopes
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from .formats.control import ControlFile
+    from .formats.control import Parameter as ParameterSpec
 
 BASELINES = ("low", "moderate", "high")
 
@@ -469,107 +475,78 @@ def _schema_path(name: str) -> Path:
     raise FileNotFoundError(f"schema {name} is missing from the installation")
 
 
-_validators: dict[str, Any] = {}
+def _format(schema: str) -> str:
+    """``control.schema.json`` (or ``control``) -> the format's name, ``control``."""
+    return schema.removesuffix(".schema.json")
 
 
 def schema_validator(name: str) -> Any:
-    """A compiled jsonschema validator for one of fedcheck's committed schemas."""
-    validator = _validators.get(name)
-    if validator is None:
-        import jsonschema
+    """A compiled jsonschema validator for one of fedcheck's formats (``control.schema.json``
+    or ``control``), built from the schema its model generates (see fedcheck.formats)."""
+    from . import formats
 
-        schema = json.loads(_schema_path(name).read_text(encoding="utf-8"))
-        cls = jsonschema.validators.validator_for(schema)
-        validator = cls(schema)
-        _validators[name] = validator
-    return validator
+    return formats.schema_validator(_format(name))
 
 
 def schema_problems(data: Any, source: SourceMap, schema: str) -> list[Problem]:
-    """Validate data against a committed schema; each error becomes a Problem at its position."""
-    import difflib
+    """Validate data against a format's schema; each error becomes a Problem at its position."""
+    from . import formats
 
-    validator = schema_validator(schema)
-    problems = []
-    errors = sorted(
-        validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message)
-    )
-    seen_paths: set[tuple[Any, ...]] = set()
-    for err in errors:
-        path = tuple(err.absolute_path)
-        # One problem per place, except that a missing key and an unknown key at the same
-        # place are both reported: together they say "did you mean".
-        seen_key = (
-            path,
-            err.validator if err.validator in ("required", "additionalProperties") else "",
-        )
-        if seen_key in seen_paths:
-            continue
-        seen_paths.add(seen_key)
-        where = ".".join(str(p) for p in path) or "top level"
-        fix = f"write the value in the form that `fedcheck schema {schema.split('.')[0]}` gives"
-        message = f"{where}: {err.message}"
-        key_position = False
-        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
-            allowed = list(err.schema.get("properties", {}))
-            extra = sorted(set(err.instance) - set(allowed))
-            if extra:
-                bad = extra[0]
-                path = (*path, bad)
-                key_position = True
-                message = f"{where}: unknown key '{bad}'"
-                close = difflib.get_close_matches(bad, allowed, n=1, cutoff=0.6)
-                fix = (
-                    f"did you mean '{close[0]}'?"
-                    if close
-                    else f"allowed keys: {', '.join(sorted(allowed))}"
-                )
-        elif err.validator == "required":
-            fix = "add the missing key"
-        elif err.validator == "enum":
-            fix = f"use one of: {', '.join(map(str, err.validator_value))}"
-        elif err.validator == "type":
-            fix = f"write a value of type {err.validator_value}"
-        line, column, _ = source.position(path, key=key_position)
-        problems.append(Problem(source.file, line, column, message, fix))
-    return problems
+    return formats.problems(data, source, _format(schema))
 
 
-def _parameter(name: str, raw: dict[str, Any]) -> Parameter:
-    value = raw["value"]
-    if isinstance(value, dict):
-        values = dict(value)
-    else:
-        values = {"*": value}
-    return Parameter(
-        name, values, raw["stricter"], raw.get("odp"), raw.get("description", ""), raw.get("source")
-    )
+def _parameter(name: str, spec: ParameterSpec) -> Parameter:
+    from .formats.control import ValueByBaseline
+
+    value = spec.value
+    values = value.values() if isinstance(value, ValueByBaseline) else {"*": value}
+    return Parameter(name, values, spec.stricter, spec.odp, spec.description or "", spec.source)
+
+
+def _dump(item: BaseModel) -> dict[str, Any]:
+    """A model's data as the file states it: its keys, and no default it left out."""
+    return item.model_dump(by_alias=True, exclude_unset=True)
 
 
 def control_from_data(
-    data: dict[str, Any], file: str, source: SourceMap | None, bundled: bool = True
+    data: ControlFile | dict[str, Any],
+    file: str,
+    source: SourceMap | None,
+    bundled: bool = True,
 ) -> Control:
-    oscal = to_oscal(data["id"])
+    """The Control of a control file's model (or of data already valid against its schema)."""
+    from .formats.control import ControlFile
+
+    model = data if isinstance(data, ControlFile) else ControlFile.model_validate(data)
+    oscal = to_oscal(model.id)
+    examples = model.examples
     return Control(
         id=to_display(oscal),
         oscal_id=oscal,
-        title=data["title"],
-        family=data["family"],
-        baselines=tuple(b for b in BASELINES if b in data.get("baselines", ())),
-        severity=Severity(data["severity"]),
-        summary=data.get("summary", "").strip(),
-        rationale=data.get("rationale", "").strip(),
-        remediation=data.get("remediation", "").strip(),
-        references=tuple(data.get("references", ())),
-        fedramp_values=tuple(data.get("fedramp_values", ())),
-        parameters={n: _parameter(n, p) for n, p in data.get("parameters", {}).items()},
-        rules=tuple(data.get("rules", ())),
-        examples={k: list(v) for k, v in data.get("examples", {}).items()},
+        title=model.title,
+        family=model.family,
+        baselines=tuple(b for b in BASELINES if b in model.baselines),
+        severity=Severity(model.severity),
+        summary=(model.summary or "").strip(),
+        rationale=(model.rationale or "").strip(),
+        remediation=(model.remediation or "").strip(),
+        references=tuple(model.references or ()),
+        fedramp_values=tuple(_dump(v) for v in model.fedramp_values or ()),
+        parameters={n: _parameter(n, p) for n, p in (model.parameters or {}).items()},
+        # The check language's compiler (rules.py) reads rules as the file states them.
+        rules=tuple(_dump(r) for r in model.rules or ()),
+        examples={}
+        if examples is None
+        else {
+            key: [_dump(e) for e in found]
+            for key, found in (("pass", examples.pass_), ("fail", examples.fail))
+            if found is not None
+        },
         file=file,
         source=source,
         bundled=bundled,
-        records=tuple(data.get("records", ())),
-        customer_configured=bool(data.get("customer_configured", False)),
+        records=tuple(_dump(r) for r in model.records or ()),
+        customer_configured=bool(model.customer_configured),
     )
 
 
@@ -577,13 +554,14 @@ def load_control_file(
     path: str, limits: Limits = DEFAULT_LIMITS, *, bundled: bool = False, check: bool = True
 ) -> Control:
     """Read, validate and (with ``check``) compile one control file."""
+    from . import formats
+    from .formats.control import ControlFile
+
     doc = load_file(path, limits)
-    problems = schema_problems(doc.data, doc.source, "control.schema.json")
-    if problems:
-        raise InputErrors(problems)
-    family = doc.data["family"]
+    model = formats.validate(doc.data, doc.source, "control", ControlFile)
+    family = model.family
     try:
-        oscal = to_oscal(doc.data["id"])
+        oscal = to_oscal(model.id)
     except ValueError as exc:
         line, column, _ = doc.source.position(("id",))
         raise InputError(
@@ -595,10 +573,10 @@ def load_control_file(
             path,
             line,
             column,
-            f"family {family} does not match the control id {doc.data['id']}",
+            f"family {family} does not match the control id {model.id}",
             f"set family: {oscal.split('-')[0].upper()}",
         )
-    control = control_from_data(doc.data, path, doc.source, bundled)
+    control = control_from_data(model, path, doc.source, bundled)
     if check:
         _check_parameters(control)
         if control.records:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import InputErrors, Problem
 from .findings import InputFile, Location
@@ -200,16 +200,11 @@ def parse_crm(
 
 
 def _validated(doc: Document, catalog: Catalog | None) -> Crm:
+    from . import formats
     from .catalog import to_display, to_oscal
-    from .inputs import _translate
 
     path = doc.file
-    try:
-        model = CustomerResponsibilityMatrix.model_validate(doc.data)
-    except ValidationError as exc:
-        raise InputErrors(
-            _translate(exc, doc.data, doc.source, path, CustomerResponsibilityMatrix)
-        ) from None
+    model = formats.validate(doc.data, doc.source, "crm", CustomerResponsibilityMatrix)
     problems: list[Problem] = []
 
     def problem(where: tuple[str | int, ...], message: str, fix: str, *, key: bool = False) -> None:

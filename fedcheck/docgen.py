@@ -1,4 +1,4 @@
-"""Generate the reference documentation and the committed deployment schema from their sources.
+"""Generate the reference documentation and the committed schemas from their sources.
 
 Run from the repository root::
 
@@ -8,7 +8,8 @@ Run from the repository root::
 It writes ``docs/controls/index.md`` and one page per family (``docs/controls/<family>.md``)
 from the control YAML files, ``docs/coverage.md`` (the High baseline by family: automated,
 manual, and the deployment fields each automated control reads), ``docs/deployment-format.md``
-and ``schemas/deployment.schema.json`` from the deployment model. The output depends only on
+from the deployment model, and every input format's ``schemas/<format>.schema.json`` from its
+pydantic model (see :mod:`fedcheck.formats`). The output depends only on
 those sources: sorted, with no timestamps, so that a stale page shows as a diff.
 """
 
@@ -25,7 +26,6 @@ import yaml
 
 from . import targets
 from .catalog import BASELINES, Catalog, Control, generic_prose, load_catalog
-from .crm import json_schema as crm_schema
 from .deployment import json_schema
 from .errors import CompileError
 from .families import FAMILY_TITLES
@@ -639,11 +639,10 @@ def generate(catalog: Catalog | None = None) -> dict[str, str]:
         files[f"docs/controls/{family.lower()}.md"] = family_page(family, controls)
     files["docs/coverage.md"] = coverage_page(catalog)
     files["docs/deployment-format.md"] = deployment_format_page(schema)
-    files["schemas/deployment.schema.json"] = schema_text(schema)
-    from .records import json_schema as records_schema
+    from . import formats
 
-    files["schemas/records.schema.json"] = schema_text(records_schema())
-    files["schemas/crm.schema.json"] = schema_text(crm_schema())
+    for kind, (_, _, name) in formats.FORMATS.items():
+        files[f"schemas/{name}"] = schema_text(formats.json_schema(kind))
     return dict(sorted(files.items()))
 
 
@@ -683,9 +682,8 @@ def write(root: Path, files: dict[str, str]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m fedcheck.docgen",
-        description="Generate docs/controls, docs/coverage.md, docs/deployment-format.md, "
-        "schemas/deployment.schema.json and schemas/crm.schema.json from the controls and the "
-        "deployment and CRM models.",
+        description="Generate docs/controls, docs/coverage.md, docs/deployment-format.md and "
+        "every schemas/*.schema.json from the controls and the models of the input formats.",
     )
     parser.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 naming every stale file"

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import deployment as dm
-from .catalog import BASELINES, Catalog, Control, Parameter, schema_problems, to_display, to_oscal
+from .catalog import BASELINES, Catalog, Control, Parameter, to_display, to_oscal
 from .errors import InputError, InputErrors, Problem, UsageError
 from .findings import Location
 from .inputs import display_path
@@ -28,6 +28,7 @@ from .text import is_invisible
 
 if TYPE_CHECKING:
     from .crm import Claim
+    from .formats.profile import ProfileFile
 
 _FAMILY = re.compile(r"^[A-Za-z]{2,6}$")
 
@@ -37,20 +38,21 @@ class Profile:
     """A loaded, schema-valid profile; ``tailoring(catalog)`` checks it against the controls."""
 
     file: str
-    data: dict[str, Any]
+    data: dict[str, Any]  # as read, for positions and the paths messages show
     source: SourceMap
     sha256: str
+    model: ProfileFile
     control_dirs: tuple[str, ...] = ()
     problems: list[Problem] = field(default_factory=list)
     crm_files: tuple[str, ...] = ()  # its crms:, relative to the profile's directory resolved
 
     @property
     def baseline(self) -> str:
-        return str(self.data["baseline"])
+        return self.model.baseline
 
     @property
     def name(self) -> str:
-        return str(self.data.get("name") or Path(self.file).stem)
+        return self.model.name or Path(self.file).stem
 
     # -- helpers -------------------------------------------------------------------------
     def _where(self, path: tuple[str | int, ...], *, key: bool = False) -> tuple[int, int]:
@@ -124,13 +126,13 @@ class Profile:
             baseline=baseline,
             origin=self._location(("baseline",)),
             baseline_deviation=self._baseline_deviation(),
-            rules=self.data.get("rules"),
-            rules_origin=self._location(("rules",)) if "rules" in self.data else None,
+            rules=self.model.rules,
+            rules_origin=self._location(("rules",)) if self.model.rules is not None else None,
             name=self.name,
         )
 
     def _baseline_deviation(self) -> dict[str, Any] | None:
-        item = self.data.get("baseline_deviation")
+        item = self.model.baseline_deviation
         if item is None:
             return None
         return {
@@ -140,15 +142,15 @@ class Profile:
             "parameter": None,
             "fedramp_value": None,  # the impact level: known only with the deployment
             "value": self.baseline,
-            "justification": item["justification"].strip(),
-            "approved_by": item.get("approved_by"),
+            "justification": item.justification.strip(),
+            "approved_by": item.approved_by,
             "approved_on": None,
             "location": self._location(("baseline_deviation",)).to_dict(),
         }
 
     def _added(self, catalog: Catalog) -> list[str]:
         out = []
-        for i, ref in enumerate(self.data.get("add") or []):
+        for i, ref in enumerate(self.model.add):
             control = self._control(catalog, ref, ("add", i))
             if control is not None:
                 out.append(control.oscal_id)
@@ -159,8 +161,8 @@ class Profile:
     ) -> tuple[dict[str, str], list[dict[str, Any]]]:
         remove: dict[str, str] = {}
         removed: list[dict[str, Any]] = []
-        for i, item in enumerate(self.data.get("remove") or []):
-            control = self._control(catalog, item["control"], ("remove", i, "control"))
+        for i, item in enumerate(self.model.remove):
+            control = self._control(catalog, item.control, ("remove", i, "control"))
             if control is None:
                 continue
             if baseline not in control.baselines:
@@ -171,7 +173,7 @@ class Profile:
                     "delete this entry",
                 )
                 continue
-            remove[control.oscal_id] = item["justification"].strip()
+            remove[control.oscal_id] = item.justification.strip()
             removed.append(
                 {
                     "kind": "removed_control",
@@ -180,8 +182,8 @@ class Profile:
                     "parameter": None,
                     "fedramp_value": f"required by the FedRAMP {baseline} baseline",
                     "value": "removed",
-                    "justification": item["justification"].strip(),
-                    "approved_by": item.get("approved_by"),
+                    "justification": item.justification.strip(),
+                    "approved_by": item.approved_by,
                     "approved_on": None,
                     "location": self._location(("remove", i)).to_dict(),
                 }
@@ -212,7 +214,7 @@ class Profile:
     def _parameters(
         self, catalog: Catalog, baseline: str, parameters: dict[str, dict[str, Any]]
     ) -> None:
-        for ref, values in (self.data.get("parameters") or {}).items():
+        for ref, values in self.model.parameters.items():
             control = self._control(catalog, ref, ("parameters", ref), key=True)
             if control is None:
                 continue
@@ -248,19 +250,19 @@ class Profile:
         parameters: dict[str, dict[str, Any]],
         deviations: list[dict[str, Any]],
     ) -> None:
-        declared = {to_oscal_or_none(r): r for r in (self.data.get("parameters") or {})}
-        for i, item in enumerate(self.data.get("deviations") or []):
+        declared = {to_oscal_or_none(r): r for r in self.model.parameters}
+        for i, item in enumerate(self.model.deviations):
             path: tuple[str | int, ...] = ("deviations", i)
-            control = self._control(catalog, item["control"], (*path, "control"))
+            control = self._control(catalog, item.control, (*path, "control"))
             if control is None:
                 continue
-            name = item["parameter"]
+            name = item.parameter
             param = self._parameter(control, name, (*path, "parameter"))
-            value = item["value"]
+            value = item.value
             if param is None or not self._typed(control, param, baseline, value, (*path, "value")):
                 continue
             ref = declared.get(control.oscal_id)
-            if ref is not None and name in self.data["parameters"][ref]:
+            if ref is not None and name in self.model.parameters[ref]:
                 self._problem(
                     (*path, "parameter"),
                     f"{control.id} {name} is set both under parameters and as a deviation",
@@ -288,16 +290,16 @@ class Profile:
             deviations.append(
                 {
                     "kind": "parameter",
-                    **({"id": item["id"]} if item.get("id") else {}),
+                    **({"id": item.id} if item.id else {}),
                     "control": control.id,
                     "title": control.title,
                     "parameter": name,
                     "odp": param.odp,
                     "fedramp_value": fedramp,
                     "value": value,
-                    "justification": item["justification"].strip(),
-                    "approved_by": item.get("approved_by"),
-                    "approved_on": item.get("approved_on"),
+                    "justification": item.justification.strip(),
+                    "approved_by": item.approved_by,
+                    "approved_on": item.approved_on,
                     "location": self._location(path).to_dict(),
                 }
             )
@@ -326,9 +328,9 @@ class Profile:
 
         families = {c.family.upper() for c in catalog}
         out = []
-        for i, item in enumerate(self.data.get("inherited") or []):
+        for i, item in enumerate(self.model.inherited):
             refs: list[tuple[str, Location]] = []
-            for j, ref in enumerate(item["controls"]):
+            for j, ref in enumerate(item.controls):
                 path: tuple[str | int, ...] = ("inherited", i, "controls", j)
                 if _FAMILY.fullmatch(ref):
                     if ref.upper() not in families:
@@ -343,10 +345,10 @@ class Profile:
                     refs.append((to_oscal(ref), self._location(path)))
             out.append(
                 Claim(
-                    provider=item["provider"],
-                    fedramp_authorization=item["fedramp_authorization"],
-                    package_id=item.get("package_id"),
-                    responsibility=item.get("responsibility", "full"),
+                    provider=item.provider,
+                    fedramp_authorization=item.fedramp_authorization,
+                    package_id=item.package_id,
+                    responsibility=item.responsibility,
                     refs=tuple(refs),
                     location=self._location(("inherited", i)),
                     where=f"inherited[{i}]",
@@ -378,11 +380,11 @@ class Profile:
                 )
 
     def _path_of(self, oscal: str, name: str) -> tuple[str | int, ...]:
-        for ref in self.data.get("parameters") or {}:
+        for ref in self.model.parameters:
             if to_oscal_or_none(ref) == oscal:
                 return ("parameters", ref, name)
-        for i, item in enumerate(self.data.get("deviations") or []):
-            if to_oscal_or_none(item["control"]) == oscal:
+        for i, item in enumerate(self.model.deviations):
+            if to_oscal_or_none(item.control) == oscal:
                 return ("deviations", i, "value")
         return ()
 
@@ -396,20 +398,26 @@ def to_oscal_or_none(ref: Any) -> str | None:
 
 def load_profile(path: str, limits: Limits = DEFAULT_LIMITS) -> Profile:
     """Read a profile file and validate it against its schema (not yet against a catalog)."""
+    from . import formats
+    from .formats.profile import ProfileFile
+
     doc = load_file(path, limits)
-    problems = schema_problems(doc.data, doc.source, "profile.schema.json")
-    if problems:
-        raise InputErrors(problems)
-    justifications: list[tuple[str | int, ...]] = [
-        *(("remove", i, "justification") for i in range(len(doc.data.get("remove") or []))),
-        *(("deviations", i, "justification") for i in range(len(doc.data.get("deviations") or []))),
-        *((("baseline_deviation", "justification"),) if "baseline_deviation" in doc.data else ()),
+    model = formats.validate(doc.data, doc.source, "profile", ProfileFile)
+    problems: list[Problem] = []
+    justifications: list[tuple[tuple[str | int, ...], str]] = [
+        *((("remove", i, "justification"), r.justification) for i, r in enumerate(model.remove)),
+        *(
+            (("deviations", i, "justification"), d.justification)
+            for i, d in enumerate(model.deviations)
+        ),
+        *(
+            ((("baseline_deviation", "justification"), model.baseline_deviation.justification),)
+            if model.baseline_deviation is not None
+            else ()
+        ),
     ]
-    for where in justifications:
-        node: Any = doc.data
-        for part in where:
-            node = node[part]
-        if is_invisible(node):
+    for where, text in justifications:
+        if is_invisible(text):
             line, column, _ = doc.source.position(where)
             problems.append(
                 Problem(
@@ -423,7 +431,7 @@ def load_profile(path: str, limits: Limits = DEFAULT_LIMITS) -> Profile:
             )
     base = Path(path).parent
     dirs = []
-    for i, rel in enumerate(doc.data.get("control_dirs") or []):
+    for i, rel in enumerate(model.control_dirs):
         directory = base / rel
         home = base.resolve()
         if Path(rel).is_absolute() or not directory.resolve().is_relative_to(home):
@@ -453,7 +461,7 @@ def load_profile(path: str, limits: Limits = DEFAULT_LIMITS) -> Profile:
             )
         dirs.append(str(directory))
     crm_files = []
-    for i, rel in enumerate(doc.data.get("crms") or []):
+    for i, rel in enumerate(model.crms):
         crm_file = base / rel
         if not crm_file.is_file():
             line, column, _ = doc.source.position(("crms", i))
@@ -469,7 +477,9 @@ def load_profile(path: str, limits: Limits = DEFAULT_LIMITS) -> Profile:
         crm_files.append(str(crm_file))
     if problems:
         raise InputErrors(problems)
-    return Profile(path, doc.data, doc.source, doc.sha256, tuple(dirs), crm_files=tuple(crm_files))
+    return Profile(
+        path, doc.data, doc.source, doc.sha256, model, tuple(dirs), crm_files=tuple(crm_files)
+    )
 
 
 # --- comparing values ------------------------------------------------------------------------

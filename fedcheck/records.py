@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field
 
 from . import deployment as dm
 from .errors import InputError, InputErrors, Problem
@@ -37,7 +37,7 @@ from .findings import (
     Location,
     Status,
 )
-from .inputs import LoadedDeployment, _translate
+from .inputs import LoadedDeployment
 from .loading import DEFAULT_LIMITS, Limits, SourceMap, load_file
 
 RECORDS_SCHEMA_ID = "https://fedcheck.dev/schemas/records-v1.schema.json"
@@ -233,10 +233,9 @@ def load_records(path: str, limits: Limits = DEFAULT_LIMITS) -> RecordSet:
         raise InputError(
             path, 1, 1, "the records file does not say its version", "add 'version: 1'"
         )
-    try:
-        model = RecordsFile.model_validate(data)
-    except ValidationError as exc:
-        raise InputErrors(_translate(exc, data, doc.source, path)) from None
+    from . import formats
+
+    model = formats.validate(data, doc.source, "records", RecordsFile)
     problems = _artifact_problems(model.records, doc.source, path)
     if problems:
         raise InputErrors(problems)

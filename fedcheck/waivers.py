@@ -30,7 +30,7 @@ import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .catalog import Catalog, to_display, to_oscal
 from .dates import parse_date
@@ -39,6 +39,9 @@ from .findings import RISK_LEVELS, InputFile, Location, Result, Risk, Status, Wa
 from .inputs import display_path
 from .loading import DEFAULT_LIMITS, Limits, load_file
 from .text import is_invisible
+
+if TYPE_CHECKING:
+    from .formats.waivers import Waiver as WaiverEntry
 
 #: The longest FedRAMP remediation deadline (a low risk), the most a POA&M item can run.
 POAM_MAX_DAYS = 180
@@ -74,28 +77,28 @@ def load_waivers(
 
     With ``catalog``, each waiver's control must exist in it.
     """
-    from .catalog import schema_problems
+    from . import formats
+    from .formats.waivers import WaiversFile
 
     doc = load_file(path, limits)
-    problems = schema_problems(doc.data, doc.source, "waivers.schema.json")
-    if problems:
-        raise InputErrors(problems)
+    model = formats.validate(doc.data, doc.source, "waivers", WaiversFile)
+    problems: list[Problem] = []
 
     def problem(where: tuple[str | int, ...], message: str, fix: str) -> None:
         line, column, _ = doc.source.position(where)
         problems.append(Problem(path, line, column, message, fix))
 
     waivers = []
-    for i, raw in enumerate(doc.data["waivers"]):
+    for i, entry in enumerate(model.waivers):
         at: tuple[str | int, ...] = ("waivers", i)
         dates: dict[str, date] = {}
         for key in ("approved_on", "expires"):
             try:
-                dates[key] = parse_date(raw[key])
+                dates[key] = parse_date(getattr(entry, key))
             except ValueError as exc:
                 problem((*at, key), f"{key}: {exc}", "write an ISO date such as 2025-01-31")
         try:
-            oscal = to_oscal(raw["control"])
+            oscal = to_oscal(entry.control)
         except ValueError as exc:
             problem((*at, "control"), str(exc), "write the id as AC-2(3) or ac-2.3")
             continue
@@ -106,14 +109,14 @@ def load_waivers(
                 close = difflib.get_close_matches(oscal, list(catalog.controls), n=1, cutoff=0.8)
                 problem(
                     (*at, "control"),
-                    f"unknown control {raw['control']!r}: no such control in the catalog",
+                    f"unknown control {entry.control!r}: no such control in the catalog",
                     f"did you mean {to_display(close[0])}?"
                     if close
                     else "check the id (custom controls need their directory: --controls DIR "
                     "or the profile's control_dirs)",
                 )
-        kind = raw.get("type", "poam")
-        if is_invisible(raw["justification"]):
+        kind = entry.type
+        if is_invisible(entry.justification):
             problem(
                 (*at, "justification"),
                 "justification: the text shows nothing (only spaces, zero-width or control "
@@ -125,15 +128,15 @@ def load_waivers(
             if expires < approved:
                 problem(
                     (*at, "expires"),
-                    f"expires {raw['expires']} is before approved_on {raw['approved_on']}",
+                    f"expires {entry.expires} is before approved_on {entry.approved_on}",
                     "check the two dates",
                 )
             elif kind == "poam" and (expires - approved).days > POAM_MAX_DAYS:
                 problem(
                     (*at, "expires"),
                     f"a POA&M item is due at most {POAM_MAX_DAYS} days after its weakness was "
-                    f"detected (a low risk), but expires {raw['expires']} is "
-                    f"{(expires - approved).days} days after approved_on {raw['approved_on']}",
+                    f"detected (a low risk), but expires {entry.expires} is "
+                    f"{(expires - approved).days} days after approved_on {entry.approved_on}",
                     f"set expires to {approved + timedelta(days=POAM_MAX_DAYS)} or earlier; "
                     "fedcheck also ends the item at its risk's deadline from detection",
                 )
@@ -141,29 +144,29 @@ def load_waivers(
                 problem(
                     (*at, "expires"),
                     f"a {kind} deviation may run at most {DEVIATION_DAYS} days after "
-                    f"approval, but expires {raw['expires']} is "
-                    f"{(expires - approved).days} days after {raw['approved_on']}",
+                    f"approval, but expires {entry.expires} is "
+                    f"{(expires - approved).days} days after {entry.approved_on}",
                     "set expires within a year of approved_on; deviations are re-approved "
                     "at least yearly",
                 )
-        _deviation_problems(raw, kind, at, problem)
+        _deviation_problems(entry, kind, at, problem)
         line, column, _ = doc.source.position(at)
         waivers.append(
             Waiver(
                 control=to_display(oscal),
-                target=raw["target"],
-                justification=raw["justification"].strip(),
-                approved_by=raw["approved_by"],
-                approved_on=raw["approved_on"],
-                expires=raw["expires"],
+                target=entry.target,
+                justification=entry.justification.strip(),
+                approved_by=entry.approved_by,
+                approved_on=entry.approved_on,
+                expires=entry.expires,
                 type=kind,
-                poam_id=raw.get("poam_id"),
+                poam_id=entry.poam_id,
                 location=Location(path, line, column, display_path(doc.data, at)),
-                approver_role=raw.get("approver_role"),
-                evidence=raw["evidence"].strip() if "evidence" in raw else None,
-                mitigating_factors=tuple(m.strip() for m in raw.get("mitigating_factors", ())),
-                adjusted_likelihood=raw.get("adjusted_likelihood"),
-                adjusted_impact=raw.get("adjusted_impact"),
+                approver_role=entry.approver_role,
+                evidence=entry.evidence.strip() if entry.evidence is not None else None,
+                mitigating_factors=tuple(m.strip() for m in entry.mitigating_factors or ()),
+                adjusted_likelihood=entry.adjusted_likelihood,
+                adjusted_impact=entry.adjusted_impact,
             )
         )
     if problems:
@@ -172,13 +175,13 @@ def load_waivers(
 
 
 def _deviation_problems(
-    raw: dict[str, Any],
+    entry: WaiverEntry,
     kind: str,
     at: tuple[str | int, ...],
     problem: Callable[[tuple[str | int, ...], str, str], None],
 ) -> None:
     """What FedRAMP requires of a deviation that an entry (perhaps an older file) lacks."""
-    role = raw.get("approver_role")
+    role = entry.approver_role
     if kind in DEVIATION_TYPES:
         if role is None:
             problem(
@@ -196,7 +199,7 @@ def _deviation_problems(
                 "set approver_role to authorizing-official or fedramp-board, with approved_by "
                 "naming who approved it",
             )
-    if kind == "false_positive" and not str(raw.get("evidence", "")).strip():
+    if kind == "false_positive" and not (entry.evidence or "").strip():
         problem(
             at,
             "a false_positive deviation closes the item only with its evidence, but the entry "
@@ -204,9 +207,11 @@ def _deviation_problems(
             "add evidence: what shows the finding is not real (a screenshot, a configuration "
             "export, a vendor statement)",
         )
-    adjusted = [k for k in ("adjusted_likelihood", "adjusted_impact") if k in raw]
+    adjusted = [
+        k for k in ("adjusted_likelihood", "adjusted_impact") if getattr(entry, k) is not None
+    ]
     if kind == "risk_adjustment":
-        if not raw.get("mitigating_factors"):
+        if not entry.mitigating_factors:
             problem(
                 at,
                 "a risk_adjustment needs the mitigating factors that lower the risk, but the "
@@ -227,7 +232,7 @@ def _deviation_problems(
                 f"{key} belongs to a risk_adjustment, not to a {kind} entry",
                 "make the entry type: risk_adjustment, or remove the adjusted values",
             )
-        if "mitigating_factors" in raw:
+        if entry.mitigating_factors is not None:
             problem(
                 (*at, "mitigating_factors"),
                 f"mitigating_factors belong to a risk_adjustment, not to a {kind} entry",
