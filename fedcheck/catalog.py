@@ -110,6 +110,7 @@ class Control:
     # The customer configures it itself (its own encryption, MFA, logging, backups): no CRM can
     # make it inherited in full (see fedcheck.crm).
     customer_configured: bool = False
+    risk: dict[str, Any] | None = None  # the control's own risk rating defaults (fedcheck.risk)
 
     @property
     def is_automated(self) -> bool:
@@ -172,7 +173,19 @@ class Control:
             automated=self.is_automated,
             baselines=self.baselines,
             parameters=dict(compiled.params),
+            risk=self.risk_defaults(),
         )
+
+    def risk_defaults(self) -> dict[str, dict[str, Any]]:
+        """The control's own risk rating defaults: ``""`` for the control, else by check name."""
+        out: dict[str, dict[str, Any]] = {}
+        if self.risk:
+            out[""] = dict(self.risk)
+        for rule in self.rules:
+            for j, check in enumerate(rule.get("checks") or ()):
+                if check.get("risk"):
+                    out[check.get("name", f"check-{j + 1}")] = dict(check["risk"])
+        return out
 
     def reads(self) -> list[tuple[str, str]]:
         """The (target kind, field path) pairs the control's checks read, for documentation."""
@@ -547,6 +560,7 @@ def control_from_data(
         bundled=bundled,
         records=tuple(_dump(r) for r in model.records or ()),
         customer_configured=bool(model.customer_configured),
+        risk=_dump(model.risk) if model.risk is not None else None,
     )
 
 
@@ -686,6 +700,7 @@ def _control_data(c: Control) -> dict[str, Any]:
         "examples": c.examples,
         **({"records": list(c.records)} if c.records else {}),
         **({"customer_configured": True} if c.customer_configured else {}),
+        **({"risk": c.risk} if c.risk else {}),
     }
 
 
@@ -841,6 +856,7 @@ def _raw(c: Control) -> dict[str, Any]:
         "examples": c.examples,
         **({"records": list(c.records)} if c.records else {}),
         **({"customer_configured": True} if c.customer_configured else {}),
+        **({"risk": c.risk} if c.risk else {}),
     }
 
 

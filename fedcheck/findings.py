@@ -494,6 +494,8 @@ class ControlInfo:
     automated: bool
     baselines: tuple[str, ...]
     parameters: dict[str, Any] = field(default_factory=dict)
+    #: The control's own risk rating defaults (fedcheck.risk): "" for the control, else by check.
+    risk: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -507,6 +509,7 @@ class ControlInfo:
             "automated": self.automated,
             "baselines": list(self.baselines),
             "parameters": self.parameters,
+            **({"risk": self.risk} if self.risk else {}),
         }
 
     @classmethod
@@ -522,6 +525,7 @@ class ControlInfo:
             bool(data["automated"]),
             tuple(data.get("baselines", ())),
             dict(data.get("parameters", {})),
+            dict(data.get("risk") or {}),
         )
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Any
 
 from .catalog import to_oscal
 from .errors import UsageError
@@ -78,19 +79,40 @@ def basis_of(finding: Finding) -> str:
     return "not-stated"
 
 
-def rate_finding(finding: Finding, detected: date) -> Risk:
-    """The initial risk rating of one failing finding first detected on ``detected``."""
+def own_rating(finding: Finding, defaults: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """The control's own rating of this failure (``ControlInfo.risk``): the first failed check
+    that sets one, else the control's, else None (the defaults apply)."""
+    for check in finding.failed_checks:
+        if check.name in defaults:
+            return defaults[check.name]
+    return defaults.get("")
+
+
+def rate_finding(
+    finding: Finding, detected: date, defaults: dict[str, dict[str, Any]] | None = None
+) -> Risk:
+    """The initial risk rating of one failing finding first detected on ``detected``;
+    ``defaults`` are its control's own ratings (``ControlInfo.risk``), which win over the
+    defaults by severity and basis for the facets they set."""
     basis = basis_of(finding)
     impact = IMPACT_BY_SEVERITY[finding.severity]
     likelihood = LIKELIHOOD_BY_BASIS[basis]
     if finding.severity is Severity.CRITICAL:
         likelihood = "high"
-    level = exposure(likelihood, impact)
     rationale = (
         f"impact {impact} from the control's {finding.severity.value} severity; likelihood "
         f"{likelihood} because {BASIS_WORDS[basis]}"
         + (" (a critical control)" if finding.severity is Severity.CRITICAL else "")
     )
+    own = own_rating(finding, defaults or {}) if finding.status is not Status.ERROR else None
+    if own is not None:
+        likelihood = own.get("likelihood") or likelihood
+        impact = own.get("impact") or impact
+        rationale = (
+            f"impact {impact}, likelihood {likelihood}, as the control rates this failure: "
+            f"{' '.join(str(own['rationale']).split())}"
+        )
+    level = exposure(likelihood, impact)
     return Risk(
         likelihood=likelihood,
         impact=impact,
@@ -148,12 +170,14 @@ def rate(result: Result, detections: dict[tuple[str, str], str] | None = None) -
     """
     today = evaluation_day(result)
     detections = detections or {}
+    own = {c.id: c.risk for c in result.controls if c.risk}
     findings = []
     for f in result.findings:
         if f.status in _RATED:
             known = detections.get(weakness_key(f))
             detected = date.fromisoformat(known) if known else today
-            f = dataclasses.replace(f, risk=rate_finding(f, min(detected, today)))
+            rating = rate_finding(f, min(detected, today), own.get(f.control_id))
+            f = dataclasses.replace(f, risk=rating)
         elif f.risk is not None:
             f = dataclasses.replace(f, risk=None)
         findings.append(f)

@@ -151,3 +151,85 @@ def test_the_report_has_a_risk_exposure_table(fmt: str) -> None:
     assert "high" in row
     if fmt == "html":
         assert 'id="risk-open-high">1<' in text
+
+
+# --- a control's own rating of its failures ----------------------------------------------------
+
+OWN_RATING = """id: ORG-1
+title: Banner
+family: ORG
+baselines: []
+severity: high
+risk:
+  impact: low
+  rationale: a missing banner exposes no data; it weakens the legal notice only
+rules:
+  - target: component
+    checks:
+      - name: banner
+        assert: {field: access.session_timeout_minutes, at_most: 15}
+      - name: lock
+        assert: {field: access.lockout.max_attempts, at_most: 3}
+        risk:
+          likelihood: low
+          impact: high
+          rationale: the lockout guards every account; guessing still takes many attempts
+"""
+
+
+def _own(tmp_path, components: str):
+    from fedcheck.catalog import load_catalog
+    from fedcheck.evaluation import evaluate
+    from fedcheck.inputs import parse_deployment
+    from fedcheck.plan import Tailoring
+
+    d = tmp_path / "controls"
+    d.mkdir()
+    (d / "org-1.yaml").write_text(OWN_RATING, encoding="utf-8")
+    catalog = load_catalog([d], include_bundled=False)
+    text = "version: 1\nsystem: {id: s, impact_level: high}\ncomponents:\n" + components
+    result = evaluate(
+        parse_deployment(text, "d.yaml"),
+        catalog,
+        baseline="high",
+        tailoring=Tailoring(add=("ORG-1",)),
+        as_of=DAY,
+    )
+    return {f.target: f for f in result.findings}, result
+
+
+def test_a_control_rates_its_own_failures_and_a_check_wins_over_it(tmp_path) -> None:
+    by, result = _own(
+        tmp_path,
+        "  - {id: slow, access: {session_timeout_minutes: 30, lockout: {max_attempts: 3}}}\n"
+        "  - {id: open, access: {session_timeout_minutes: 10, lockout: {max_attempts: 9}}}\n",
+    )
+    slow, opened = by["slow"].risk, by["open"].risk
+    assert slow is not None and opened is not None
+    # The control's own impact (low) replaces the default by its high severity.
+    assert (slow.likelihood, slow.impact, slow.level) == ("high", "low", "low")
+    assert "legal notice" in slow.rationale and slow.deadline == "2027-05-30"  # 180 days
+    # The failed lock check carries its own rating, which wins over the control's.
+    assert (opened.likelihood, opened.impact, opened.level) == ("low", "high", "low")
+    assert "guessing" in opened.rationale
+    # The rating is part of the result: a saved result keeps it.
+    (info,) = [c for c in result.controls if c.id == "ORG-1"]
+    assert set(info.risk) == {"", "lock"}
+    assert info.to_dict()["risk"]["lock"]["likelihood"] == "low"
+
+
+def test_a_control_rating_without_a_rationale_is_refused(tmp_path) -> None:
+    from fedcheck.catalog import load_catalog
+    from fedcheck.errors import InputError
+
+    d = tmp_path / "controls"
+    d.mkdir()
+    text = OWN_RATING.replace(
+        "  rationale: a missing banner exposes no data; it weakens the legal notice only\n", ""
+    )
+    (d / "org-1.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_catalog([d], include_bundled=False)
+    problem = info.value.problems[0]
+    assert (problem.line, problem.message) == (7, "risk: 'rationale' is a required property")
+    assert problem.fix

@@ -200,6 +200,23 @@ class Quantifier(FileModel):
     )
 
 
+class RiskDefaults(FileModel):
+    """What a failure of the control (or of one check) is rated, when the defaults by severity
+    and by what the check found would misstate it; the rationale says why."""
+
+    likelihood: Literal["low", "moderate", "high"] | None = Field(
+        None, description="The likelihood facet of a failure, instead of the default by basis."
+    )
+    impact: Literal["low", "moderate", "high"] | None = Field(
+        None, description="The impact facet of a failure, instead of the default by severity."
+    )
+    rationale: str = Field(
+        ...,
+        min_length=1,
+        description="Why the failure is rated so: shown with the rating in every report.",
+    )
+
+
 class Check(FileModel):
     """One check made on each applicable target."""
 
@@ -226,6 +243,11 @@ class Check(FileModel):
         description="How to fix a failure of this check, naming the field: shown as the "
         "finding's remediation (the control's remediation otherwise). {$name} and "
         "{$name.source} give a parameter's effective value and where it comes from.",
+    )
+    risk: RiskDefaults | None = Field(
+        None,
+        description="The rating of a failure of this check, when it differs from the "
+        "control's (fedcheck.risk): its likelihood and impact, with a rationale.",
     )
 
 
@@ -375,6 +397,13 @@ class ControlFile(FileModel):
         title="Severity",
         description="How much a failure matters: low | moderate | high | critical. It sets the "
         "SARIF level and the POA&M remediation deadline.",
+    )
+    risk: RiskDefaults | None = Field(
+        None,
+        title="Risk",
+        description="The rating of a failure of the control, when the defaults (impact by "
+        "severity, likelihood by what the check found) would misstate it; a check's own risk "
+        "wins over it.",
     )
     customer_configured: bool | None = Field(
         None,
