@@ -16,6 +16,7 @@ import copy
 import json
 import random
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,21 @@ def _weaken(obj: dict[str, Any], kind: str, rng: random.Random) -> int:
     return changed
 
 
+#: The day the example's dated facts are read on (the day its records are current).
+EXAMPLE_AS_OF = date(2026, 12, 1)
+
+
+def _restore_test_in_days(component: dict[str, Any]) -> None:
+    """State the last restore test as its age in days (``last_restore_test_days``), as the
+    contract allows, instead of the example's date: the hand-written Python and the Rego rules
+    read the age, and an age does not depend on the day the benchmark runs."""
+    backup = component.get("backup")
+    if isinstance(backup, dict) and "last_restore_test" in backup:
+        tested = backup.pop("last_restore_test")
+        day = tested if isinstance(tested, date) else date.fromisoformat(str(tested))
+        backup["last_restore_test_days"] = (EXAMPLE_AS_OF - day).days
+
+
 def generate(n_components: int, seed: int = DEFAULT_SEED) -> dict[str, Any]:
     """A valid deployment with ``n_components`` components, services and flows in proportion."""
     example = load_file(str(EXAMPLE)).data
@@ -133,6 +149,7 @@ def generate(n_components: int, seed: int = DEFAULT_SEED) -> dict[str, Any]:
     for i in range(n_components):
         shape = shapes[i % len(shapes)]
         c = copy.deepcopy(shape)
+        _restore_test_in_days(c)
         c["id"] = f"{shape['id']}-{i:05d}"
         c["name"] = f"{shape['name']} {i}"
         by_shape.setdefault(shape["id"], []).append(c["id"])
