@@ -12,6 +12,7 @@ directory that is removed afterwards.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import json
 import os
@@ -196,6 +197,7 @@ class Results:
     file_bytes: dict[int, tuple[int, int]] = field(default_factory=dict)
     start: dict[str, float] = field(default_factory=dict)
     start_cpu: dict[str, float] = field(default_factory=dict)
+    report_bytes: dict[str, int] = field(default_factory=dict)
     dependencies: list[str] = field(default_factory=list)
     previous: dict[str, str] = field(default_factory=dict)
     previous_catalog: str = ""
@@ -372,7 +374,7 @@ def measure(
             stage = f"render {fmt}"
             try:
                 assert reports is not None
-                reports.render(result, fmt)
+                res.report_bytes[fmt] = len(reports.render(result, fmt).encode())
             except (ImportError, NotImplementedError) as exc:
                 res.put(stage, n, None)
                 res.notes[stage] = f"not available ({type(exc).__name__}: {exc})"
@@ -656,6 +658,101 @@ def targets(res: Results) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def without_files(argv: list[str]) -> list[str]:
+    """The arguments that shaped the measurement (not where its figures were saved)."""
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("--save", "--render", "--out"):
+            skip = True
+        elif not arg.startswith(("--save=", "--render=", "--out=")):
+            out.append(arg)
+    return out
+
+
+def from_saved(data: dict[str, Any]) -> Results:
+    """Results written by --save (JSON turns the sizes used as keys into strings)."""
+
+    def sized(table: dict[str, Any]) -> dict[int, Any]:
+        return {int(n): v for n, v in table.items()}
+
+    res = Results(data["sizes"], data["repeat"])
+    res.stages = {stage: sized(values) for stage, values in data["stages"].items()}
+    for name in ("memory_kib", "findings", "subset_failures", "rego_checked"):
+        setattr(res, name, sized(data[name]))
+    res.file_bytes = {int(n): (v[0], v[1]) for n, v in data["file_bytes"].items()}
+    res.catalog_counts = (data["catalog_counts"][0], data["catalog_counts"][1])
+    for name in ("notes", "memory_example_kib", "start", "start_cpu", "catalog", "report_bytes"):
+        setattr(res, name, data[name])
+    res.dependencies, res.fedcheck_cmd = data["dependencies"], data["fedcheck_cmd"]
+    return res
+
+
+def why(target: str, res: Results) -> str:
+    """What the profile of this branch says keeps ``target`` from being met."""
+    big = max(res.sizes)
+    automated = res.catalog_counts[1]
+    if target.startswith("`fedcheck check` on YAML"):
+        return (
+            "the floor only parses. The check also records a source position for every value "
+            "(`load YAML with positions`, about the floor's own time), validates the model, "
+            f"evaluates the {automated} automated controls over every target, and writes the "
+            "JSON result; the stages table below gives each share."
+        )
+    if target.startswith("whole-catalog evaluation"):
+        r = ratio(
+            res.get("evaluate the whole High catalog", big),
+            res.get("subset: hand-written Python", big),
+        )
+        per = f" Per control, that is {r * 27 / automated:.2f} times." if r and automated else ""
+        return (
+            f"the two sides do not do the same work: every one of the {automated} automated "
+            "controls against 27 hand-written functions, so the ratio grows with the catalog."
+            + per
+            + " Making the evaluation itself faster is the compile/evaluate split of issue 12, "
+            "not this benchmark's."
+        )
+    if target.startswith("Rego"):
+        return (
+            "the Rego side is the same 27 rules on regopy; fedcheck's evaluation of them did "
+            "not change in this run's branch (see the previous target)."
+        )
+    if target.startswith("render"):
+        fmt = target.split()[1]
+        size = res.report_bytes.get(fmt)
+        json_size = res.report_bytes.get("json")
+        sizes = (
+            f" At {big:,} components it writes {size / 2**20:,.0f} MiB against JSON's "
+            f"{json_size / 2**20:,.0f} MiB."
+            if size and json_size
+            else ""
+        )
+        return (
+            "the JSON renderer encodes the text that the findings of one control share once "
+            "and reuses it. Passing and not-applicable findings are summarized per control "
+            "above 1,000, so what is left is the failing findings, which are always listed "
+            "each, and each costs more in this format: in OSCAL an observation, a risk with "
+            "FedRAMP facets, a recommendation and a remediation plan with milestones (and a "
+            "POA&M item), in HTML and Markdown a card with its evidence and remediation." + sizes
+        )
+    if target.startswith("check of the bundled example") or target.startswith("the same, in"):
+        return (
+            "loading the catalog from its cache validates the data of every control file "
+            "again with jsonschema, because the cache is treated as untrusted "
+            "(`fedcheck/catalog.py`): about 40% of the check's time under cProfile. Compiling "
+            "every control for each of its baselines comes next, then fedcheck's own modules. "
+            "The deployment models no longer build their validators at import."
+        )
+    if target.startswith("`fedcheck --version`"):
+        return (
+            "both figures are mostly the interpreter's start (tens of milliseconds), so the "
+            "ratio moves with the machine's load; the CPU column of the process-start table "
+            "is steadier."
+        )
+    return ""
+
+
 def read_previous(path: Path) -> tuple[dict[str, str], str]:
     """The measured figure of each target in a page this script wrote before, and the size of
     the catalog it was made with ({} and "" when there is none)."""
@@ -740,6 +837,10 @@ def render_markdown(res: Results, argv: list[str], elapsed: float) -> str:
     for row in targets(res):
         before = res.previous.get(row[0])
         out.append("| " + " | ".join(row) + f" | {moved(row[2], before)} |")
+    missed = [(row[0], why(row[0], res)) for row in targets(res) if "missed" in row[3]]
+    if missed:
+        out += ["", "### Why the missed targets are missed", ""]
+        out += [f"- **{name}**: {reason}" for name, reason in missed if reason]
     out += [
         "",
         "## Stages, by size",
@@ -911,6 +1012,14 @@ def main(argv: list[str] | None = None) -> int:
         help="the largest size at which the Rego engine runs (default 1000: at 10,000 it "
         "takes longer than its time limit)",
     )
+    parser.add_argument(
+        "--save", type=Path, help="also write the measured figures to this JSON file"
+    )
+    parser.add_argument(
+        "--render",
+        type=Path,
+        help="measure nothing: write the page from figures saved with --save",
+    )
     args = parser.parse_args(argv)
     sizes = (
         [int(s) for s in args.sizes.split(",")]
@@ -918,11 +1027,23 @@ def main(argv: list[str] | None = None) -> int:
         else ([100, 1000] if args.quick else [100, 1000, 10000])
     )
     repeat = args.repeat or (2 if args.quick else 5)
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="fedcheck-bench-") as tmp:
-        res = measure(sorted(sizes), repeat, args.rego_timeout, Path(tmp), args.rego_up_to)
+    if args.render is not None:
+        saved = json.loads(args.render.read_text(encoding="utf-8"))
+        res, elapsed, shown_argv = from_saved(saved["results"]), saved["elapsed"], saved["argv"]
+    else:
+        started = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix="fedcheck-bench-") as tmp:
+            res = measure(sorted(sizes), repeat, args.rego_timeout, Path(tmp), args.rego_up_to)
+        elapsed = time.perf_counter() - started
+        shown_argv = without_files(argv)
+        if args.save is not None:
+            args.save.write_text(
+                json.dumps(
+                    {"results": dataclasses.asdict(res), "elapsed": elapsed, "argv": shown_argv}
+                ),
+                encoding="utf-8",
+            )
     res.previous, res.previous_catalog = read_previous(args.out)
-    elapsed = time.perf_counter() - started
     svg_path = args.out.with_suffix(".svg")
     series = {s: {n: v for n, v in res.stages.get(s, {}).items() if v} for s in PLOTTED}
     svg_path.write_text(
@@ -934,7 +1055,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         encoding="utf-8",
     )
-    args.out.write_text(render_markdown(res, argv, elapsed), encoding="utf-8")
+    args.out.write_text(render_markdown(res, shown_argv, elapsed), encoding="utf-8")
     print(f"wrote {args.out} and {svg_path}", file=sys.stderr)
     for row in targets(res):
         print(" | ".join(row))
