@@ -77,6 +77,7 @@ def first_sentence(text: str) -> str:
     return _SENTENCE_END.split(flat, maxsplit=1)[0]
 
 
+@lru_cache(maxsize=16_384)  # ids, titles, labels and severities repeat on every row
 def visible(text: str) -> str:
     """``text`` with control characters, bidirectional overrides and zero-width characters
     shown as escapes, so they cannot drive a terminal or hide what the text says."""

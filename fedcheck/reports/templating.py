@@ -96,6 +96,10 @@ class _BoundedCodeGenerator(CodeGenerator):
         self.write("), context.eval_ctx.autoescape)")
 
 
+#: Every attribute a dict has (``items``, ``get``, ``__class__``...): looked up as attributes.
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
 class ReportEnvironment(SandboxedEnvironment):
     """The sandbox, with ``*``, ``**``, ``~``, widths and ``range`` bounded so that a template
     can neither exhaust memory nor run for hours."""
@@ -112,7 +116,7 @@ class ReportEnvironment(SandboxedEnvironment):
         # The context is plain dicts: ``f.target`` is a key. Jinja tries the attribute first
         # and the key after an AttributeError, which costs more than the rest of a report's
         # rendering; a name no dict has as an attribute can only be a key, so look it up first.
-        if type(obj) is dict and not hasattr(dict, attribute):
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
             try:
                 return obj[attribute]
             except KeyError:
