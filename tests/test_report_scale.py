@@ -145,3 +145,15 @@ def test_pretty_json_reads_back_as_the_same_value() -> None:
     value = {"a": [{"b": [1, 2, {"c": []}], "d": {}}, "x"], "e": {"f": {"g": {"h": [3]}}}}
     for levels in range(6):
         assert json.loads(pretty_json(value, levels)) == value
+
+
+def test_above_the_limit_html_lists_each_failing_finding_as_a_row() -> None:
+    failing = _many(Status.FAIL, "AC-11", "Device Lock", LIST_LIMIT + 1, message="lock is 30 min")
+    result = _with(make_result(), failing)
+    text = render(result, "html")
+    section = text.split('<section id="failing">', 1)[1].split("</section>", 1)[0]
+    assert 'class="finding' not in section  # no card
+    assert f"More than {LIST_LIMIT} failing findings: one row each" in section
+    rows = [r for r in section.split("<tr>") if r.startswith("<td>Fail</td>")]
+    assert len(rows) == sum(1 for f in result.findings if f.status is Status.FAIL)
+    assert '<td class="control">AC-11</td><td>web-01000</td>' in section

@@ -341,6 +341,9 @@ def build_context(result: Result) -> dict[str, Any]:
         "summarized": {
             "passing": Status.PASS in summarized,
             "not_applicable": Status.NOT_APPLICABLE in summarized,
+            # Still one entry each, as a table row: a card each would make a page no
+            # browser opens (150,000 failing findings at 10,000 components).
+            "failing_as_rows": len(failing) > LIST_LIMIT,
             "limit": LIST_LIMIT,
             "shown_targets": SHOWN_TARGETS,
         },
