@@ -85,6 +85,10 @@ class _Model(BaseModel):
         populate_by_name=True,
         frozen=True,
         validate_default=False,
+        # Build validators when a document is first validated, not at import: a command that
+        # validates nothing (--version, schema, explain) does not pay for them, and a check
+        # builds the one validator of Deployment instead of one per model.
+        defer_build=True,
     )
 
 

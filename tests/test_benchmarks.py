@@ -7,6 +7,7 @@ a small generated deployment.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -121,3 +122,53 @@ def test_a_missing_field_fails_in_all_three_engines(subset: engines.Catalog) -> 
     except engines.RegoUnavailable:
         return
     assert key in rego.failures(loaded.data)
+
+
+def test_the_page_says_which_targets_moved_since_the_page_it_replaces(tmp_path: Path) -> None:
+    import run
+
+    res = run.Results([10, 100], 1)
+    res.catalog_counts = (400, 200)
+    for n in (10, 100):
+        res.file_bytes[n], res.findings[n], res.subset_failures[n] = (1, 1), 1, 1
+        res.memory_kib[n] = 1024 * n
+    res.put("render json", 100, 1.0)
+    res.put("render oscal", 100, 3.0)
+    res.put("render html", 100, 1.5)
+    res.start.update({"python -c pass": 0.05, "fedcheck --version": 0.06})
+    old = tmp_path / "performance.md"
+    old.write_text(
+        "The bundled catalog held 410 controls, 52 of them automated, when this run was made.\n"
+        "## Targets\n\n| target | limit | measured | verdict |\n|---|---|---|---|\n"
+        "| render oscal ÷ render json, 100 components | ≤ 2 | 1.50 | **met** |\n"
+        "| render html ÷ render json, 100 components | ≤ 2 | 1.45 | **met** |\n"
+        "\n## Stages, by size\n",
+        encoding="utf-8",
+    )
+    res.previous, res.previous_catalog = run.read_previous(old)
+    assert res.previous_catalog == "410 controls, 52 automated"
+    page = run.render_markdown(res, [], 1.0)
+    assert "| render oscal ÷ render json, 100 components | ≤ 2 | 3.00 |" in page
+    assert "| 1.50 (up 100%) |" in page  # oscal moved
+    assert "| 1.45 (about the same) |" in page  # html did not
+    assert "| `fedcheck --version` ÷ `python -c pass` | ≤ 2 | 1.20 | **met** | new |" in page
+    assert "- **render oscal ÷ render json, 100 components**: " in page  # why it is missed
+
+
+def test_saved_figures_render_the_same_page(tmp_path: Path) -> None:
+    import dataclasses
+
+    import run
+
+    res = run.Results([10, 100], 2)
+    for n in (10, 100):
+        res.file_bytes[n], res.findings[n], res.subset_failures[n] = (5, 6), 7, 8
+        res.memory_kib[n] = 1024 * n
+        res.put("render json", n, 0.5 * n)
+    res.start, res.start_cpu, res.dependencies = {"python -c pass": 0.05}, {}, ["yaml"]
+    saved = json.loads(json.dumps(dataclasses.asdict(res)))
+    assert run.render_markdown(run.from_saved(saved), [], 1.0) == run.render_markdown(res, [], 1.0)
+    assert run.without_files(["--sizes", "10", "--save", "x.json", "--out=y.md"]) == [
+        "--sizes",
+        "10",
+    ]

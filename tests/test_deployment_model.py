@@ -99,3 +99,26 @@ def test_all_problems_of_a_file_are_reported_together() -> None:
     )
     assert len(ps) == 2
     assert [p.line for p in ps] == sorted(p.line for p in ps)
+
+
+def test_importing_the_model_builds_no_validator_until_a_document_is_checked() -> None:
+    # Start-up time: a command that validates nothing (--version, schema, explain) must not
+    # pay for building the deployment model's validators (docs/performance.md).
+    import subprocess
+    import sys
+
+    code = (
+        "import fedcheck.deployment as dm, sys\n"
+        "models = [m for m in vars(dm).values() if isinstance(m, type) "
+        "and issubclass(m, dm.BaseModel) and m is not dm.BaseModel]\n"
+        "assert models and not any(m.__pydantic_complete__ for m in models), "
+        "[m.__name__ for m in models if m.__pydantic_complete__]\n"
+        "from fedcheck.inputs import load_deployment\n"
+        "load_deployment('examples/agency-ai-assistant-compliant.yaml')\n"
+        "assert dm.Deployment.__pydantic_complete__\n"
+    )
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

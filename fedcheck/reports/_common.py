@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ..families import FAMILY_TITLES
@@ -74,12 +77,14 @@ def first_sentence(text: str) -> str:
     return _SENTENCE_END.split(flat, maxsplit=1)[0]
 
 
+@lru_cache(maxsize=16_384)  # ids, titles, labels and severities repeat on every row
 def visible(text: str) -> str:
     """``text`` with control characters, bidirectional overrides and zero-width characters
     shown as escapes, so they cannot drive a terminal or hide what the text says."""
     return neutralize(text, multiline=True)
 
 
+@lru_cache(maxsize=16_384)  # family names, statuses, severities repeat on every testcase
 def xml_safe(text: str) -> str:
     """``text`` without the characters XML 1.0 cannot hold, nor any that could drive a terminal
     or hide what it says (each shown as an escape instead)."""
@@ -117,6 +122,35 @@ def inputs_digest(result: Result) -> str:
 
 
 _COMPACT_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+# JSONEncoder.encode builds a new C encoder on every call; a report encodes hundreds of
+# thousands of small values, so one C encoder is built here and called directly. Its output is
+# the same as _COMPACT_ENCODER.encode's (which uses the same C encoder when it is available).
+_MAKE_ENCODER: Any = getattr(json.encoder, "c_make_encoder", None)
+_C_ENCODER = (
+    _MAKE_ENCODER(
+        None,  # no check for circular references: reports are trees built by fedcheck
+        _COMPACT_ENCODER.default,
+        json.encoder.encode_basestring,
+        None,
+        ": ",
+        ", ",
+        False,
+        False,
+        True,
+    )
+    if _MAKE_ENCODER is not None
+    else None
+)
+_ENCODE_STR = json.encoder.encode_basestring
+
+
+def compact_json(value: Any) -> str:
+    """``value`` as JSON on one line (``", "`` and ``": "`` separators, non-ASCII kept)."""
+    if type(value) is str:
+        return _ENCODE_STR(value)
+    if _C_ENCODER is None:
+        return _COMPACT_ENCODER.encode(value)
+    return "".join(_C_ENCODER(value, 0))
 
 
 def pretty_json(value: Any, levels: int = 4) -> str:
@@ -134,16 +168,25 @@ def pretty_json(value: Any, levels: int = 4) -> str:
 
 def _pretty(value: Any, levels: int, pad: str, out: list[str]) -> None:
     if levels <= 0 or not isinstance(value, (dict, list)) or not value:
-        out.append(_COMPACT_ENCODER.encode(value))
+        out.append(compact_json(value))
         return
     inner = pad + "  "
+    if levels == 1:  # the innermost indented level: every item on one line
+        is_dict = isinstance(value, dict)
+        if isinstance(value, dict):
+            parts = [_ENCODE_STR(str(k)) + ": " + compact_json(v) for k, v in value.items()]
+        else:
+            parts = [compact_json(v) for v in value]
+        opening, closing = ("{", "}") if is_dict else ("[", "]")
+        out.append(f"{opening}\n{inner}" + f",\n{inner}".join(parts) + f"\n{pad}{closing}")
+        return
     if isinstance(value, dict):
         out.append("{")
         first = True
         for key, item in value.items():
             out.append("\n" + inner if first else ",\n" + inner)
             first = False
-            out.append(_COMPACT_ENCODER.encode(str(key)) + ": ")
+            out.append(_ENCODE_STR(str(key)) + ": ")
             _pretty(item, levels - 1, inner, out)
         out.append("\n" + pad + "}")
     else:
@@ -154,3 +197,64 @@ def _pretty(value: Any, levels: int, pad: str, out: list[str]) -> None:
             first = False
             _pretty(item, levels - 1, inner, out)
         out.append("\n" + pad + "]")
+
+
+# --- summaries of large reports ------------------------------------------------------------
+
+#: A report lists each passing finding, and each not-applicable one, while it has at most this
+#: many of that status; with more, that status is summarized per control (docs/reports.md).
+LIST_LIMIT = 1_000
+#: The statuses a large report summarizes: nothing to act on. Failing, erroring, waived,
+#: manual and inherited findings are always listed one by one.
+SUMMARIZABLE: tuple[Status, ...] = (Status.PASS, Status.NOT_APPLICABLE)
+#: How many target ids a summary row names before "and N more".
+SHOWN_TARGETS = 10
+
+
+@dataclass(frozen=True)
+class ControlSummary:
+    """The findings of one status of one control, as one row of a large report."""
+
+    control_id: str
+    title: str
+    family: str
+    status: Status
+    severity: str
+    findings: tuple[Finding, ...]
+    targets: tuple[str, ...]  # distinct, in the Result's order
+
+    @property
+    def shown(self) -> tuple[str, ...]:
+        return self.targets[:SHOWN_TARGETS]
+
+    @property
+    def more(self) -> int:
+        return max(0, len(self.targets) - SHOWN_TARGETS)
+
+
+def summarized_statuses(result: Result) -> frozenset[Status]:
+    """The statuses that ``result``'s reports summarize per control (more than LIST_LIMIT)."""
+    counts = Counter(f.status for f in result.findings)
+    return frozenset(s for s in SUMMARIZABLE if counts[s] > LIST_LIMIT)
+
+
+def summarize(findings: list[Finding]) -> list[ControlSummary]:
+    """``findings`` (one status) grouped by control, in the order each control first appears."""
+    groups: dict[str, list[Finding]] = {}
+    for f in findings:
+        groups.setdefault(f.control_id, []).append(f)
+    out = []
+    for control_id, members in groups.items():
+        lead = members[0]
+        out.append(
+            ControlSummary(
+                control_id=control_id,
+                title=lead.title,
+                family=lead.family,
+                status=lead.status,
+                severity=lead.severity.value,
+                findings=tuple(members),
+                targets=tuple(dict.fromkeys(f.target for f in members)),
+            )
+        )
+    return out

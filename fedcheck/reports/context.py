@@ -13,12 +13,17 @@ from markupsafe import Markup, escape
 from ..findings import STATUS_ORDER, Evidence, Finding, Location, Result, Risk, Status, Waiver
 from ..risk import BASIS_WORDS, REMEDIATION_DAYS
 from ._common import (
+    LIST_LIMIT,
+    SHOWN_TARGETS,
     STATUS_LABELS,
     STATUS_WORDS,
+    ControlSummary,
     by_urgency,
     family_title,
     first_sentence,
     show_value,
+    summarize,
+    summarized_statuses,
     summary_line,
 )
 
@@ -272,10 +277,36 @@ def _group(result: Result, *statuses: Status) -> list[dict[str, Any]]:
     return [finding_view(f) for f in result.findings if f.status in statuses]
 
 
+def _summary_view(g: ControlSummary) -> dict[str, Any]:
+    return {
+        "control_id": g.control_id,
+        "title": g.title,
+        "family": g.family,
+        "status": g.status.value,
+        "status_label": STATUS_LABELS[g.status],
+        "severity": g.severity,
+        "findings": len(g.findings),
+        "targets": len(g.targets),
+        "shown": list(g.shown),
+        "more": g.more,
+        "all_targets": list(g.targets),
+    }
+
+
+def _by_control(result: Result, status: Status) -> list[dict[str, Any]]:
+    return [_summary_view(g) for g in summarize([f for f in result.findings if f.status is status])]
+
+
+def _listed(result: Result, status: Status, summarized: frozenset[Status]) -> list[dict[str, Any]]:
+    """Every finding of ``status``, or none when the report summarizes that status."""
+    return [] if status in summarized else _group(result, status)
+
+
 def build_context(result: Result) -> dict[str, Any]:
     """The template context of ``result`` (see docs/reports.md for every variable)."""
     statuses = _statuses(result)
     counts = result.counts()
+    summarized = summarized_statuses(result)
     system = {name: _text(result.system.get(name)) for name in SYSTEM_FIELDS}
     failing = [finding_view(f) for f in by_urgency([f for f in result.findings if f.is_failing])]
     name = system["name"] or system["id"]
@@ -319,8 +350,19 @@ def build_context(result: Result) -> dict[str, Any]:
         "waived": _group(result, Status.WAIVED),
         "manual": _group(result, Status.MANUAL),
         "inherited": _group(result, Status.INHERITED),
-        "passing": _group(result, Status.PASS),
-        "not_applicable": _group(result, Status.NOT_APPLICABLE),
+        "passing": _listed(result, Status.PASS, summarized),
+        "not_applicable": _listed(result, Status.NOT_APPLICABLE, summarized),
+        "summarized": {
+            "passing": Status.PASS in summarized,
+            "not_applicable": Status.NOT_APPLICABLE in summarized,
+            # Still one entry each, as a table row: a card each would make a page no
+            # browser opens (150,000 failing findings at 10,000 components).
+            "failing_as_rows": len(failing) > LIST_LIMIT,
+            "limit": LIST_LIMIT,
+            "shown_targets": SHOWN_TARGETS,
+        },
+        "passing_by_control": _by_control(result, Status.PASS),
+        "not_applicable_by_control": _by_control(result, Status.NOT_APPLICABLE),
         "deviations": [_deviation(d) for d in result.deviations],
         "waivers": [_waiver_state(w) for w in result.waivers],
         "notes": list(result.notes),

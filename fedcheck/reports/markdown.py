@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup
@@ -39,8 +40,13 @@ def md(value: Any) -> MarkdownText:
     """``value`` as Markdown text that renders literally, on one line (table-safe)."""
     if isinstance(value, MarkdownText):
         return value
-    text = "" if value is None else str(value)
-    text = visible(_WHITESPACE.sub(" ", text).strip())
+    return _md_text("" if value is None else str(value))
+
+
+@lru_cache(maxsize=16_384)
+def _md_text(text: str) -> MarkdownText:
+    # Control ids, titles, targets and labels repeat on every row of a large report.
+    text = visible(" ".join(text.split()))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _SPECIAL.sub(r"\\\1", text)
     text = _BLOCK_START.sub(_escape_block_start, text)

@@ -17,11 +17,21 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from functools import lru_cache
 from typing import Any
 
 from ..findings import ControlInfo, Evidence, Finding, Result, Risk, Status, Waiver
 from ..risk import REMEDIATION_DAYS, evaluation_day, rate_finding, root_causes
-from ._common import inputs_digest, one_line, pretty_json, show_value
+from ._common import (
+    SUMMARIZABLE,
+    ControlSummary,
+    inputs_digest,
+    one_line,
+    pretty_json,
+    show_value,
+    summarize,
+    summarized_statuses,
+)
 
 OSCAL_VERSION = "1.1.3"
 #: The namespace of fedcheck's UUIDs (itself a v5 UUID of fedcheck's OSCAL namespace URN).
@@ -41,6 +51,26 @@ _OPEN = (Status.ERROR, Status.FAIL, Status.WAIVED)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+_NAMESPACE_BYTES = NAMESPACE.bytes
+
+
+def uuid5(name: str) -> str:
+    """``str(uuid.uuid5(NAMESPACE, name))``, computed without building a UUID object.
+
+    A report of a large system names hundreds of thousands of objects; the standard library's
+    UUID class spends most of that time validating and converting what is already right.
+    """
+    raw = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name.encode("utf-8")).digest()[:16])
+    raw[6] = (raw[6] & 0x0F) | 0x50  # version 5
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    x = raw.hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+
+
+#: Kinds of object that many others refer to (each named once, referred to thousands of times).
+_REPEATED = frozenset(["asset", "component", "party", "platform"])
+
+
 class _Ids:
     """Stable UUIDs for one Result."""
 
@@ -56,18 +86,35 @@ class _Ids:
             key = "|".join((f.control_id, f.target, path))
             seen[key] = seen.get(key, 0) + 1
             self.keys[id(f)] = key if seen[key] == 1 else f"{key}|{seen[key]}"
+        # Assets and the tool are named once per subject or origin: computed once.
+        self._lasting: dict[tuple[str, ...], str] = {}
+        self._props: dict[int, list[dict[str, str]]] = {}
 
     def __call__(self, *what: str) -> str:
-        return str(uuid.uuid5(NAMESPACE, self.digest + "|" + "|".join(what)))
+        return uuid5(self.digest + "|" + "|".join(what))
+
+    def props(self, f: Finding) -> list[dict[str, str]]:
+        """The properties of ``f``, built once for its observation and its finding (the
+        document holds the same values twice; nothing changes them after they are built)."""
+        known = self._props.get(id(f))
+        if known is None:
+            known = self._props[id(f)] = _finding_props(f)
+        return known
 
     def of(self, kind: str, f: Finding) -> str:
         return self(kind, self.keys[id(f)])
 
     def lasting(self, *what: str) -> str:
         """A UUID that depends on the system and ``what`` only, not on this run's inputs."""
-        return str(uuid.uuid5(NAMESPACE, "|".join(("lasting", self.system, *what))))
+        if what[0] not in _REPEATED:
+            return uuid5("|".join(("lasting", self.system, *what)))
+        known = self._lasting.get(what)
+        if known is None:
+            known = self._lasting[what] = uuid5("|".join(("lasting", self.system, *what)))
+        return known
 
 
+@lru_cache(maxsize=4096)
 def token(text: str) -> str:
     """``text`` as an OSCAL token (an XML NCName): other characters become ``_``."""
     chars = [c if c.isalnum() or c in "._-" else "_" for c in text]
@@ -78,7 +125,15 @@ def token(text: str) -> str:
 
 def string(text: Any) -> str:
     """``text`` as an OSCAL string property value: one line, not empty."""
+    if isinstance(text, str):
+        return _one_line_str(text)
     return one_line(show_value(text)) or "-"
+
+
+@lru_cache(maxsize=8192)
+def _one_line_str(text: str) -> str:
+    # Statuses, severities, control ids and targets repeat in every finding.
+    return " ".join(text.split()) or "-"
 
 
 def _named(f: Finding) -> str:
@@ -86,7 +141,18 @@ def _named(f: Finding) -> str:
 
 
 def _prop(name: str, value: Any, ns: str | None = FEDCHECK_NS) -> dict[str, str]:
+    if isinstance(value, str):
+        return _str_prop(name, value, ns).copy()
     prop = {"name": name, "value": string(value)}
+    if ns is not None:
+        prop["ns"] = ns
+    return prop
+
+
+@lru_cache(maxsize=8192)
+def _str_prop(name: str, value: str, ns: str | None) -> dict[str, str]:
+    # Statuses, severities, control ids and targets repeat in every finding.
+    prop = {"name": name, "value": _one_line_str(value)}
     if ns is not None:
         prop["ns"] = ns
     return prop
@@ -215,7 +281,7 @@ def _observation(ids: _Ids, f: Finding, collected: str) -> dict[str, Any]:
         "uuid": ids.of("observation", f),
         "title": f"{f.control_id} on {f.target}",
         "description": f.message,
-        "props": _finding_props(f),
+        "props": ids.props(f),
         "methods": methods(f),
         "types": ["finding"] if f.status in _OPEN else ["control-objective"],
         "origins": [_tool_origin(ids)],
@@ -532,7 +598,7 @@ def _finding(
         "uuid": ids.of("finding", f),
         "title": f"{_named(f)}: {f.target}",
         "description": f.message,
-        "props": _finding_props(f),
+        "props": ids.props(f),
         "target": _target(_oscal_id(f, infos), _named(f), f),
         "related-observations": [{"observation-uuid": ids.of("observation", f)}],
     }
@@ -541,6 +607,57 @@ def _finding(
     if f.waiver is not None:
         out["remarks"] = f"{f.waiver.type}: {f.waiver.justification}"
     return out
+
+
+def _summary_groups(findings: list[Finding], status: Status) -> list[ControlSummary]:
+    return summarize([f for f in findings if f.status is status])
+
+
+def _summary_words(g: ControlSummary) -> str:
+    verdict = "passes" if g.status is Status.PASS else "is not applicable"
+    return (
+        f"{g.control_id} {verdict} on {len(g.targets)} targets ({len(g.findings)} findings); "
+        "each target is a subject of this observation, and the JSON report lists every finding."
+    )
+
+
+def _summary_props(g: ControlSummary) -> list[dict[str, str]]:
+    return [
+        _prop("status", g.status.value),
+        _prop("severity", g.severity),
+        _prop("control-id", g.control_id),
+        _prop("summarized-findings", len(g.findings)),
+        _prop("summarized-targets", len(g.targets)),
+    ]
+
+
+def _summary_observation(ids: _Ids, g: ControlSummary, result: Result) -> dict[str, Any]:
+    used = {m for f in g.findings for m in methods(f)}
+    return {
+        "uuid": ids("observation-summary", g.status.value, g.control_id),
+        "title": f"{g.control_id} on {len(g.targets)} targets",
+        "description": _summary_words(g),
+        "props": _summary_props(g),
+        "methods": [m for m in ("EXAMINE", "TEST") if m in used],
+        "types": ["control-objective"],
+        "origins": [_tool_origin(ids)],
+        "subjects": _subjects(ids, *g.findings),
+        "collected": result.generated_at,
+    }
+
+
+def _summary_finding(ids: _Ids, g: ControlSummary, infos: dict[str, ControlInfo]) -> dict[str, Any]:
+    lead = g.findings[0]
+    return {
+        "uuid": ids("finding-summary", g.status.value, g.control_id),
+        "title": f"{_named(lead)}: {len(g.targets)} targets",
+        "description": _summary_words(g),
+        "props": _summary_props(g),
+        "target": _target(_oscal_id(lead, infos), _named(lead), lead),
+        "related-observations": [
+            {"observation-uuid": ids("observation-summary", g.status.value, g.control_id)}
+        ],
+    }
 
 
 def _unassessed(ids: _Ids, info: ControlInfo) -> dict[str, Any]:
@@ -627,11 +744,18 @@ def build_assessment_results(result: Result) -> dict[str, Any]:
         },
         "reviewed-controls": _reviewed_controls(result),
     }
+    # A large system's passing and not-applicable findings: one observation and one finding
+    # per control, naming every target as a subject (docs/reports.md, "Large systems").
+    summarized = summarized_statuses(result)
+    listed = [f for f in findings if f.status not in summarized]
+    groups = [g for s in SUMMARIZABLE if s in summarized for g in _summary_groups(findings, s)]
     if findings:
-        one["observations"] = [_observation(ids, f, _collected(f, result)) for f in findings]
+        one["observations"] = [_observation(ids, f, _collected(f, result)) for f in listed]
+        one["observations"] += [_summary_observation(ids, g, result) for g in groups]
     if risks:
         one["risks"] = risks
-    out_findings = [_finding(ids, f, infos, risk_of) for f in findings]
+    out_findings = [_finding(ids, f, infos, risk_of) for f in listed]
+    out_findings += [_summary_finding(ids, g, infos) for g in groups]
     out_findings += [_unassessed(ids, c) for c in result.controls if c.id not in covered]
     if out_findings:
         one["findings"] = out_findings

@@ -29,7 +29,7 @@ from jinja2 import (
 )
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
-from jinja2.runtime import markup_join, str_join
+from jinja2.runtime import Macro, markup_join, str_join
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import InputError
@@ -96,6 +96,10 @@ class _BoundedCodeGenerator(CodeGenerator):
         self.write("), context.eval_ctx.autoescape)")
 
 
+#: Every attribute a dict has (``items``, ``get``, ``__class__``...): looked up as attributes.
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
 class ReportEnvironment(SandboxedEnvironment):
     """The sandbox, with ``*``, ``**``, ``~``, widths and ``range`` bounded so that a template
     can neither exhaust memory nor run for hours."""
@@ -108,12 +112,25 @@ class ReportEnvironment(SandboxedEnvironment):
         _check_length(text)
         return text
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # The context is plain dicts: ``f.target`` is a key. Jinja tries the attribute first
+        # and the key after an AttributeError, which costs more than the rest of a report's
+        # rendering; a name no dict has as an attribute can only be a key, so look it up first.
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
     def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N807 - Jinja's signature
         name = getattr(__obj, "__name__", "")
         if isinstance(getattr(__obj, "__self__", None), str) and name in _WIDTH_METHODS:
             _check_widths(args, kwargs)
         result = super().call(__context, __obj, *args, **kwargs)
-        _check_length(result)
+        # A macro's text becomes part of the report, which MAX_OUTPUT bounds; a large
+        # system's table of manual controls is longer than any one value may be.
+        _check_length(result, MAX_OUTPUT if isinstance(__obj, Macro) else MAX_STRING)
         return result
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
@@ -126,9 +143,9 @@ class ReportEnvironment(SandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
 
-def _check_length(value: Any) -> None:
-    if isinstance(value, str | bytes | list | tuple) and len(value) > MAX_STRING:
-        raise SecurityError(f"a value of {len(value):,} items is refused (at most {MAX_STRING:,})")
+def _check_length(value: Any, limit: int = MAX_STRING) -> None:
+    if isinstance(value, str | bytes | list | tuple) and len(value) > limit:
+        raise SecurityError(f"a value of {len(value):,} items is refused (at most {limit:,})")
 
 
 def _check_widths(args: Any, kwargs: Any) -> None:
@@ -259,6 +276,25 @@ def _bounded_render(template: Any, context: dict[str, Any], shown: str) -> str:
     return "".join(pieces)
 
 
+#: The bundled templates, compiled once per process (a user's template is read every time).
+_BUNDLED: dict[tuple[str, bool], Any] = {}
+
+
+def _bundled(
+    name: str,
+    autoescape: bool,
+    filters: dict[str, Callable[..., Any]] | None,
+    finalize: Callable[[Any], Any] | None,
+) -> Any:
+    key = (name, autoescape)
+    if key not in _BUNDLED:
+        env = make_environment(
+            BUILTIN_DIR, autoescape=autoescape, filters=filters, finalize=finalize
+        )
+        _BUNDLED[key] = env.get_template(name)
+    return _BUNDLED[key]
+
+
 def _shown(path: Path, given: str | None) -> str:
     return given if given is not None else str(path)
 
@@ -281,11 +317,19 @@ def render_template(
     given = None if template is None else os.fspath(template)
     path = BUILTIN_DIR / name if given is None else Path(given).resolve()
     shown = _shown(path, given)
-    env = make_environment(path.parent, autoescape=autoescape, filters=filters, finalize=finalize)
-    env.globals["range"] = _RangeBudget()
     try:
-        loaded = env.get_template(path.name)
-        return _bounded_render(loaded, build_context(result), shown)
+        budget = _RangeBudget()
+        if given is None:
+            loaded = _bundled(name, autoescape, filters, finalize)
+        else:
+            env = make_environment(
+                path.parent, autoescape=autoescape, filters=filters, finalize=finalize
+            )
+            env.globals["range"] = budget  # for templates it imports, too
+            loaded = env.get_template(path.name)
+        # One range budget per rendering: the context's ``range`` hides the environment's.
+        context = {**build_context(result), "range": budget}
+        return _bounded_render(loaded, context, shown)
     except TemplateSyntaxError as exc:
         where = shown if exc.filename in (None, str(path)) else str(exc.filename)
         raise InputError(
