@@ -242,7 +242,11 @@ class BoundParameter:
     source: str  # "FedRAMP High", "profile agency-x", "deviation DEV-1", "NIST SP 800-52r2"
 
 
-_PROSE_PLACEHOLDER = re.compile(r"\{\$([A-Za-z0-9_]*)(\.[A-Za-z0-9_]*)?\}")
+#: A placeholder with the unit that follows it, so that a value of 1 reads "1 month".
+_PROSE_VALUE = re.compile(
+    r"\{\$([A-Za-z0-9_]*)(\.[A-Za-z0-9_]*)?\}"
+    r"(?: ((?:second|minute|hour|day|week|month|year)s)\b)?"
+)
 
 
 def format_value(value: Any) -> str:
@@ -270,16 +274,19 @@ def bind_prose(text: str, bound: dict[str, BoundParameter], where: Sequence[str 
                 else "declare the parameter under the control's parameters",
             )
         if attribute is None:
-            return format_value(param.value)
+            unit, shown = m.group(3), format_value(param.value)
+            if unit and shown == "1":
+                return f"1 {unit[:-1]}"  # "every 1 month", not "every 1 months"
+            return shown + (f" {unit}" if unit else "")
         if attribute == ".source":
-            return param.source
+            return param.source + (f" {m.group(3)}" if m.group(3) else "")
         raise CompileError(
             where,
             f"{m.group(0)}: a parameter placeholder is {{${name}}} or {{${name}.source}}",
             f"write {{${name}}} for its value or {{${name}.source}} for where it comes from",
         )
 
-    return _PROSE_PLACEHOLDER.sub(fill, text)
+    return _PROSE_VALUE.sub(fill, text)
 
 
 def generic_prose(control: Control, text: str) -> str:

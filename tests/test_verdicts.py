@@ -382,3 +382,20 @@ def _long_sources(control: Any) -> list[str]:
 def test_a_parameter_source_is_the_short_name_of_a_document() -> None:
     long = [hit for control in CATALOG for hit in _long_sources(control)]
     assert not long, "move the explanation to the description: " + ", ".join(long)
+
+
+def test_a_period_of_one_reads_in_the_singular() -> None:
+    from fedcheck.catalog import BoundParameter, bind_prose
+
+    bound = {
+        "months": BoundParameter("months", 1, "FedRAMP CA-7"),
+        "days": BoundParameter("days", 30, "FedRAMP RA-5"),
+    }
+    text = "every {$months} months ({$months.source}), within {$days} days"
+    assert bind_prose(text, bound) == "every 1 month (FedRAMP CA-7), within 30 days"
+    catalog_text = " ".join(
+        (c.compile(b).summary + " " + c.compile(b).remediation)
+        for c in CATALOG
+        for b in (c.baselines or ("high",))[-1:]
+    )
+    assert " 1 months" not in catalog_text and " 1 days" not in catalog_text
