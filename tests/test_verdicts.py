@@ -4,15 +4,18 @@ source, one line and one fix per failed check, with the weakness and its shared 
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import textwrap
+import typing
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from fedcheck.catalog import load_catalog
+from fedcheck.deployment import ComponentType
 from fedcheck.evaluation import Tailoring, evaluate
 from fedcheck.findings import Finding, Result, Status
 from fedcheck.inputs import load_deployment, parse_deployment
@@ -399,3 +402,36 @@ def test_a_period_of_one_reads_in_the_singular() -> None:
         for b in (c.baselines or ("high",))[-1:]
     )
     assert " 1 months" not in catalog_text and " 1 days" not in catalog_text
+
+
+@pytest.mark.parametrize("component_type", typing.get_args(ComponentType))
+def test_the_compliant_example_passes_whatever_type_its_components_have(
+    component_type: str,
+) -> None:
+    # Issue 11's measure: a description that states every contract field at FedRAMP High
+    # values passes every automated control, whatever `type` each component has.
+    example = (
+        Path(__file__).resolve().parents[1] / "examples" / "agency-ai-assistant-compliant.yaml"
+    )
+    lines = example.read_text(encoding="utf-8").split("\n")
+    start = lines.index("components:")
+    end = next(
+        i for i in range(start + 1, len(lines)) if lines[i] and not lines[i].startswith((" ", "#"))
+    )
+    retyped = [
+        f"    type: {component_type}" if start < i < end and line.startswith("    type: ") else line
+        for i, line in enumerate(lines)
+    ]
+    assert retyped != lines or component_type in "\n".join(lines)
+    result = evaluate(
+        parse_deployment("\n".join(retyped), "retyped.yaml"),
+        CATALOG,
+        as_of=datetime.date(2026, 12, 1),
+    )
+    failing = [
+        (f.control_id, f.target, f.message)
+        for f in result.findings
+        if f.status in (Status.FAIL, Status.ERROR)
+    ]
+    assert failing == []
+    assert result.verified_anything
