@@ -264,11 +264,12 @@ def bind_prose(text: str, bound: dict[str, BoundParameter], where: Sequence[str 
 
     def fill(m: re.Match[str]) -> str:
         name, attribute = m.group(1), m.group(2)
+        placeholder = "{$" + name + (attribute or "") + "}"  # without the unit that follows
         param = bound.get(name)
         if param is None:
             raise CompileError(
                 where,
-                f"{m.group(0)} names no parameter of the control",
+                f"{placeholder} names no parameter of the control",
                 paths._suggest(name, list(bound))
                 if bound
                 else "declare the parameter under the control's parameters",
@@ -282,7 +283,7 @@ def bind_prose(text: str, bound: dict[str, BoundParameter], where: Sequence[str 
             return param.source + (f" {m.group(3)}" if m.group(3) else "")
         raise CompileError(
             where,
-            f"{m.group(0)}: a parameter placeholder is {{${name}}} or {{${name}.source}}",
+            f"{placeholder}: a parameter placeholder is {{${name}}} or {{${name}.source}}",
             f"write {{${name}}} for its value or {{${name}.source}} for where it comes from",
         )
 

@@ -435,3 +435,12 @@ def test_the_compliant_example_passes_whatever_type_its_components_have(
     ]
     assert failing == []
     assert result.verified_anything
+
+
+def test_an_unknown_placeholder_before_a_unit_is_named_without_the_unit() -> None:
+    from fedcheck.catalog import BoundParameter, bind_prose
+    from fedcheck.errors import CompileError
+
+    with pytest.raises(CompileError) as info:
+        bind_prose("every {$month} months", {"months": BoundParameter("months", 1, "x")})
+    assert info.value.message == "{$month} names no parameter of the control"
