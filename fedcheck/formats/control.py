@@ -6,30 +6,14 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import ConfigDict, Field, WithJsonSchema, model_validator
 
+from .. import deployment as dm
 from ._schema import FileModel
 
 SCHEMA_ID = "https://fedcheck.dev/schemas/control.schema.json"
 
 Baseline = Literal["low", "moderate", "high"]
-RecordKind = Literal[
-    "policy",
-    "procedure",
-    "plan",
-    "plan_test",
-    "exercise",
-    "training",
-    "assessment",
-    "risk_assessment",
-    "scan",
-    "penetration_test",
-    "review",
-    "agreement",
-    "screening",
-    "poam",
-    "report",
-    "inventory",
-    "other",
-]
+# The kinds of record are the deployment contract's (its records: section), named once.
+RecordKind = dm.RecordKind
 #: A parameter's or a literal's single value. Integers stay integers (15, not 15.0).
 Scalar = Annotated[
     str | bool | int | float, WithJsonSchema({"type": ["string", "number", "boolean"]})
