@@ -31,8 +31,8 @@ from .ids import sort_key as sort_key
 from .ids import to_display as to_display
 from .ids import to_oscal as to_oscal
 from .loading import DEFAULT_LIMITS, Limits, SourceMap, load_file, read_text
+from .scopes import SCOPES_FILE, bundled_scopes
 from .scopes import bundled_catalog_dir as bundled_catalog_dir
-from .scopes import bundled_scopes
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -628,12 +628,14 @@ def _check_parameters(control: Control) -> None:
 
 
 def _control_files(directory: Path) -> list[Path]:
-    """The control files of a directory: every .yaml/.yml below it but the catalog's own data
-    files, whose names start with an underscore (``_scopes.yaml``)."""
+    """The control files of a directory: every .yaml/.yml below it but the scopes file at its
+    top (``_scopes.yaml``, fedcheck.scopes). Any other file is read as a control, so that a
+    control never goes unread, and unjudged, for its name."""
+    scopes = directory / SCOPES_FILE
     return sorted(
         p
         for p in directory.rglob("*")
-        if p.suffix in (".yaml", ".yml") and not p.name.startswith("_") and p.is_file()
+        if p.suffix in (".yaml", ".yml") and p != scopes and p.is_file()
     )
 
 
@@ -794,6 +796,16 @@ def _from_cache(
 
 def _load_directory(directory: Path, limits: Limits, bundled: bool) -> tuple[list[Control], str]:
     """Load every control file of a directory; returns the controls and the SHA-256 of the files."""
+    if not bundled and (directory / SCOPES_FILE).is_file():
+        # Custom controls use the bundled scopes; a scopes file here would be silently unread.
+        raise InputError(
+            str(directory / SCOPES_FILE),
+            1,
+            1,
+            "a control directory of your own cannot define named scopes: only the bundled "
+            "catalog's controls/_scopes.yaml is read",
+            "write the condition in the control's where, or use a bundled scope such as sign_in",
+        )
     files = _control_files(directory)
     cache = _cache_dir()
     raws: dict[Path, bytes] = {}

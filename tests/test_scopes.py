@@ -128,3 +128,23 @@ def test_every_bundled_scope_is_used_and_no_control_pastes_its_condition() -> No
 def test_the_scopes_file_is_not_read_as_a_control() -> None:
     catalog = load_catalog()
     assert all(not Path(c.file).name.startswith("_") for c in catalog)
+
+
+def test_a_control_file_named_with_an_underscore_is_still_read(tmp_path: Path) -> None:
+    # Only the bundled catalog's _scopes.yaml is data; any other file is a control, so that no
+    # control goes unjudged for its name.
+    d = tmp_path / "controls"
+    d.mkdir()
+    (d / "_org-1.yaml").write_text(CONTROL.replace("SCOPE", "sign_in"), encoding="utf-8")
+    assert "ORG-1" in load_catalog([d], include_bundled=False)
+
+
+def test_a_scopes_file_in_a_custom_directory_is_refused_not_ignored(tmp_path: Path) -> None:
+    d = tmp_path / "controls"
+    d.mkdir()
+    (d / "org-1.yaml").write_text(CONTROL.replace("SCOPE", "sign_in"), encoding="utf-8")
+    (d / "_scopes.yaml").write_text("version: 1\nscopes: {}\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_catalog([d], include_bundled=False)
+    assert "cannot define named scopes" in info.value.problem.message
+    assert info.value.problem.line == 1 and info.value.problem.fix
