@@ -15,7 +15,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import expressions, paths, targets, values
+from . import expressions, targets, values
 from ._version import __version__
 from .errors import CompileError, InputError, InputErrors, Problem
 from .findings import ControlInfo, Severity
@@ -31,6 +30,9 @@ from .ids import sort_key as sort_key
 from .ids import to_display as to_display
 from .ids import to_oscal as to_oscal
 from .loading import DEFAULT_LIMITS, Limits, SourceMap, load_file, read_text
+from .prose import BoundParameter as BoundParameter
+from .prose import bind_prose as bind_prose
+from .prose import format_value as format_value
 from .scopes import SCOPES_FILE, bundled_scopes
 from .scopes import bundled_catalog_dir as bundled_catalog_dir
 
@@ -231,63 +233,6 @@ class Control:
     def canonical_bytes(self) -> bytes:
         """The control's canonical data (JSON, sorted keys), hashed into a report's scope."""
         return json.dumps(_control_data(self), sort_keys=True, default=str).encode()
-
-
-@dataclass(frozen=True)
-class BoundParameter:
-    """A parameter's effective value for one compilation, and where that value comes from."""
-
-    name: str
-    value: Any
-    source: str  # "FedRAMP High", "profile agency-x", "deviation DEV-1", "NIST SP 800-52r2"
-
-
-#: A placeholder with the unit that follows it, so that a value of 1 reads "1 month".
-_PROSE_VALUE = re.compile(
-    r"\{\$([A-Za-z0-9_]*)(\.[A-Za-z0-9_]*)?\}"
-    r"(?: ((?:second|minute|hour|day|week|month|year)s)\b)?"
-)
-
-
-def format_value(value: Any) -> str:
-    """A parameter value as prose: ``15``, ``1.2``, ``waf, load_balancer``."""
-    if isinstance(value, (list, tuple)):
-        return ", ".join(expressions._fmt(v) for v in value)
-    return expressions._fmt(value)
-
-
-def bind_prose(text: str, bound: dict[str, BoundParameter], where: Sequence[str | int] = ()) -> str:
-    """Fill ``{$name}`` with a parameter's effective value and ``{$name.source}`` with where it
-    comes from; a placeholder naming no parameter is a CompileError at ``where``."""
-    if "{$" not in text:
-        return text
-
-    def fill(m: re.Match[str]) -> str:
-        name, attribute = m.group(1), m.group(2)
-        placeholder = "{$" + name + (attribute or "") + "}"  # without the unit that follows
-        param = bound.get(name)
-        if param is None:
-            raise CompileError(
-                where,
-                f"{placeholder} names no parameter of the control",
-                paths._suggest(name, list(bound))
-                if bound
-                else "declare the parameter under the control's parameters",
-            )
-        if attribute is None:
-            unit, shown = m.group(3), format_value(param.value)
-            if unit and shown == "1":
-                return f"1 {unit[:-1]}"  # "every 1 month", not "every 1 months"
-            return shown + (f" {unit}" if unit else "")
-        if attribute == ".source":
-            return param.source + (f" {m.group(3)}" if m.group(3) else "")
-        raise CompileError(
-            where,
-            f"{placeholder}: a parameter placeholder is {{${name}}} or {{${name}.source}}",
-            f"write {{${name}}} for its value or {{${name}.source}} for where it comes from",
-        )
-
-    return _PROSE_VALUE.sub(fill, text)
 
 
 def generic_prose(control: Control, text: str) -> str:

@@ -783,7 +783,7 @@ def _remediation(
 ) -> str:
     """The control's remediation with its parameters bound (the number a profile sets, not
     FedRAMP's, when it tightens one)."""
-    from .catalog import bind_prose
+    from .prose import bind_prose
 
     return str(bind_prose(control.remediation, control.bind(baseline, overrides, sources)))
 
