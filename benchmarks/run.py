@@ -921,7 +921,7 @@ def render_markdown(res: Results, argv: list[str], elapsed: float) -> str:
         "",
         "Cold: `fedcheck.catalog.load_catalog()` with `FEDCHECK_NO_CACHE=1` (every control "
         "file read, validated against the schema and compiled). Warm: from the cache, "
-        "invalidated by the files' sizes and modification times. Compile: "
+        "keyed by the files' content digests, its own digest checked. Compile: "
         '`Control.compile("high")` of every automated control of a freshly loaded catalog.',
         "",
         "## Process start",

@@ -2,17 +2,18 @@
 
 The bundled catalog (``controls/`` in the source tree, ``fedcheck/_catalog`` once installed)
 holds every control of the FedRAMP Rev5 baselines; a profile or ``--controls DIR`` adds custom
-controls in the same format. Validated control data is cached (see ``_load_directory``), keyed
-by the resolved directory and the names and content digests of its files, so that a run does not
-re-parse hundreds of files; the cache is private to the user, pruned, and its contents are
-validated again on every use (they decide verdicts). The SHA-256 of the catalog is always that
-of the files' contents.
+controls in the same format. Validated and compiled control data is cached (see
+``_load_directory``), keyed by the resolved directory and the names and content digests of its
+files, so that a run does not re-parse hundreds of files; the cache is private to the user,
+pruned, and each entry carries the digest of its own contents, checked on every use (they
+decide verdicts): an entry that is not exactly what was written is a miss. The SHA-256 of the
+catalog is always that of the files' contents.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
+import hmac
 import json
 import os
 import tempfile
@@ -695,47 +696,79 @@ def _private(directory: Path, *, create: bool) -> bool:
 
 
 def _content_key(directory: Path, files: Sequence[Path], digests: Sequence[str]) -> str:
-    """The cache key: fedcheck's version, the resolved directory, and every file's name and
-    content digest (never sizes or times: ``cp -p`` and ``rsync -a`` keep those across edits)."""
+    """The cache key: fedcheck's version, the resolved directory, every file's name and content
+    digest (never sizes or times: ``cp -p`` and ``rsync -a`` keep those across edits), the
+    control schema, and the named scopes the checks compile against."""
     h = hashlib.sha256(f"{__version__}\0{directory.resolve()}\0".encode())
     for p, digest in zip(files, digests, strict=True):
         h.update(f"{p.relative_to(directory)}\0{digest}\0".encode())
     h.update(hashlib.sha256(_schema_path("control.schema.json").read_bytes()).digest())
+    # A control that compiled against the scopes of its entry's write need not compile against
+    # edited ones: the entry is not compiled again when read, so the scopes are part of its key.
+    scopes = {name: [s.target, s.where] for name, s in sorted(bundled_scopes().items())}
+    h.update(json.dumps(scopes, sort_keys=True).encode())
     return h.hexdigest()[:32]
+
+
+#: An entry starts with the SHA-256 of the rest of it: ``{"digest": "<64 hex>", `` followed by
+#: the payload's JSON without its opening brace, so that the entry is one JSON object.
+_DIGEST_HEAD = b'{"digest": "'
+_DIGEST_TAIL = b'", '
+_PAYLOAD_AT = len(_DIGEST_HEAD) + 64 + len(_DIGEST_TAIL)
+
+
+def _entry_bytes(payload: dict[str, Any]) -> bytes:
+    """A cache entry: the payload's JSON, with the digest of exactly those bytes written first."""
+    body = json.dumps(payload).encode()
+    digest = hashlib.sha256(body).hexdigest().encode()
+    return _DIGEST_HEAD + digest + _DIGEST_TAIL + body[1:]
+
+
+def _entry_payload(data: bytes) -> Any:
+    """The payload of a cache entry, or None when the entry is not exactly what was written:
+    truncated, edited, corrupted, or of another layout."""
+    if not data.startswith(_DIGEST_HEAD) or data[_PAYLOAD_AT - len(_DIGEST_TAIL) : _PAYLOAD_AT] != (
+        _DIGEST_TAIL
+    ):
+        return None
+    stated = data[len(_DIGEST_HEAD) : _PAYLOAD_AT - len(_DIGEST_TAIL)]
+    body = b"{" + data[_PAYLOAD_AT:]
+    if not hmac.compare_digest(hashlib.sha256(body).hexdigest().encode(), stated):
+        return None
+    return json.loads(body)
 
 
 def _from_cache(
     cached: Path, files: Sequence[Path], digests: Sequence[str], limits: Limits, bundled: bool
 ) -> tuple[list[Control], str] | None:
-    """The controls of a cache entry, or None when it is missing or not exactly what the files
-    would give. Its contents are untrusted: read within the run's limits, every control
-    validated against the control schema and compiled, one control per file, each file's
-    digest as on disk."""
-    from .loading import parse_text
+    """The controls of a cache entry, or None (a miss: the files are read again) when it is
+    missing or not exactly what a full load of these files wrote.
 
+    An entry is written only after every control of the directory was read, validated against
+    the control schema and compiled for each of its baselines (``_load_directory``), in a
+    directory of the user's own (``_private``), under a key of the files' contents, fedcheck's
+    version, the schema and the scopes. What could still be wrong with it is corruption: a
+    truncated write, a disk error, an edit. The digest it carries of its own payload is checked
+    first, and anything off about it (the digest, the layout, a file's name or digest, a field)
+    makes it a miss. Its controls are compiled when a plan asks for a baseline
+    (``Control.compile``), not here."""
     try:
         if cached.lstat().st_size > limits.max_file_bytes:
             return None
-        text = cached.read_text(encoding="utf-8")
-        # The entry nests each control's data three levels below its top.
-        within = dataclasses.replace(limits, max_depth=limits.max_depth + 3)
-        blob, _ = parse_text(text, str(cached), within, as_json=True)
+        blob = _entry_payload(cached.read_bytes())
+        if not isinstance(blob, dict):
+            return None
         entries = blob["controls"]
         if not isinstance(entries, list) or len(entries) != len(files):
             return None
         controls = []
-        validator = schema_validator("control.schema.json")
         for (name, digest, data), path, expected in zip(entries, files, digests, strict=True):
-            if name != str(path) or digest != expected or not validator.is_valid(data):
+            if name != str(path) or digest != expected:
                 return None
-            control = control_from_data(data, name, None, bundled)
-            _check_parameters(control)
-            for baseline in control.baselines or ("high",):
-                control.compile(baseline)
-            controls.append(control)
+            controls.append(_control_from_fields(data, name, bundled))
         os.utime(cached)  # most recently used: kept longest by the pruning
         return controls, ""  # the catalog's digest is always computed from the files
-    except (OSError, ValueError, KeyError, TypeError, InputError, UnicodeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
 
 
@@ -785,7 +818,7 @@ def _load_directory(directory: Path, limits: Limits, bundled: bool) -> tuple[lis
             problems.extend(exc.problems)
             continue
         controls.append(control)
-        raw_data.append((str(p), hashlib.sha256(raw).hexdigest(), _raw(control)))
+        raw_data.append((str(p), hashlib.sha256(raw).hexdigest(), _cached_fields(control)))
     if problems:
         raise InputErrors(problems)
     sha = digest.hexdigest()
@@ -795,9 +828,11 @@ def _load_directory(directory: Path, limits: Limits, bundled: bool) -> tuple[lis
     return controls, sha
 
 
-def _raw(c: Control) -> dict[str, Any]:
+def _cached_fields(c: Control) -> dict[str, Any]:
+    """A loaded control's fields as JSON, for a cache entry (``_control_from_fields``)."""
     return {
-        "id": c.oscal_id,
+        "id": c.id,
+        "oscal_id": c.oscal_id,
         "title": c.title,
         "family": c.family,
         "baselines": list(c.baselines),
@@ -809,31 +844,61 @@ def _raw(c: Control) -> dict[str, Any]:
         "fedramp_values": list(c.fedramp_values),
         "parameters": {
             n: {
-                "value": p.values if "*" not in p.values else p.values["*"],
+                "values": p.values,
                 "stricter": p.stricter,
-                **({"odp": p.odp} if p.odp else {}),
-                **({"description": p.description} if p.description else {}),
-                **({"source": p.source} if p.source else {}),
+                "odp": p.odp,
+                "description": p.description,
+                "source": p.source,
             }
             for n, p in c.parameters.items()
         },
         "rules": list(c.rules),
         "examples": c.examples,
-        **({"records": list(c.records)} if c.records else {}),
-        **({"customer_configured": True} if c.customer_configured else {}),
-        **({"risk": c.risk} if c.risk else {}),
+        "records": list(c.records),
+        "customer_configured": c.customer_configured,
+        "risk": c.risk,
     }
 
 
-def _write_cache(directory: Path, name: str, blob: Any) -> None:
+def _control_from_fields(f: dict[str, Any], file: str, bundled: bool) -> Control:
+    """The Control that ``_cached_fields`` wrote (equal to the one loaded from its file, but
+    for its source positions, which an entry does not keep)."""
+    return Control(
+        id=f["id"],
+        oscal_id=f["oscal_id"],
+        title=f["title"],
+        family=f["family"],
+        baselines=tuple(f["baselines"]),
+        severity=Severity(f["severity"]),
+        summary=f["summary"],
+        rationale=f["rationale"],
+        remediation=f["remediation"],
+        references=tuple(f["references"]),
+        fedramp_values=tuple(f["fedramp_values"]),
+        parameters={
+            n: Parameter(n, p["values"], p["stricter"], p["odp"], p["description"], p["source"])
+            for n, p in f["parameters"].items()
+        },
+        rules=tuple(f["rules"]),
+        examples=f["examples"],
+        file=file,
+        records=tuple(f["records"]),
+        source=None,
+        bundled=bundled,
+        customer_configured=f["customer_configured"],
+        risk=f["risk"],
+    )
+
+
+def _write_cache(directory: Path, name: str, blob: dict[str, Any]) -> None:
     """Write one entry (0600, in a 0700 directory of the user's own), then prune old ones."""
     if not _private(directory, create=True):
         return
     try:
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".json")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(blob, handle)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(_entry_bytes(blob))
             os.replace(tmp, directory / name)
         except BaseException:
             try:

@@ -1,0 +1,214 @@
+"""What a fast start must keep: the catalog cache is used only when an entry is exactly what a
+full load wrote, and a cached catalog judges as the files do."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from fedcheck import catalog as catalog_module
+from fedcheck.api import check_file
+from fedcheck.catalog import load_catalog
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "agency-ai-assistant-compliant.yaml"
+FAILING = ROOT / "examples" / "agency-ai-assistant.yaml"
+
+CONTROL = """\
+id: ORG-9
+title: Idle lock
+family: ORG
+baselines: [high]
+severity: moderate
+summary: Components lock idle sessions within {$max_idle_minutes} minutes.
+rationale: An unattended session lets anyone act as its user.
+remediation: Set access.session_timeout_minutes to {$max_idle_minutes} or less.
+parameters:
+  max_idle_minutes:
+    description: Longest idle period, in minutes.
+    value: 15
+    stricter: lower
+rules:
+  - target: component
+    checks:
+      - name: idle-lock
+        assert: {field: access.session_timeout_minutes, at_most: $max_idle_minutes}
+        message: "locks after {actual} minutes"
+examples:
+  pass:
+    - name: fifteen_minutes
+      deployment:
+        components:
+          - {id: portal, type: web_app, access: {session_timeout_minutes: 15}}
+  fail:
+    - name: thirty_minutes
+      deployment:
+        components:
+          - {id: portal, type: web_app, access: {session_timeout_minutes: 30}}
+      finding: {target: portal, path: access.session_timeout_minutes}
+"""
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("FEDCHECK_NO_CACHE", raising=False)
+    monkeypatch.setenv("FEDCHECK_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "fedcheck"
+
+
+@pytest.fixture
+def controls(tmp_path: Path) -> Path:
+    directory = tmp_path / "controls"
+    directory.mkdir()
+    (directory / "org-9.yaml").write_text(CONTROL, encoding="utf-8")
+    return directory
+
+
+def _entry(cache: Path, controls: Path) -> Path:
+    """The cache entry of the custom directory (the bundled catalog's is the other one)."""
+    (entry,) = [e for e in cache.glob("catalog-*.json") if str(controls) in e.read_text()]
+    return entry
+
+
+def _reads_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The control files the next loads read (a cache hit reads none)."""
+    read: list[str] = []
+    real = catalog_module.load_control_file
+
+    def counting(path: str, *args: object, **kwargs: object) -> catalog_module.Control:
+        read.append(path)
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(catalog_module, "load_control_file", counting)
+    return read
+
+
+def test_a_warm_load_reads_no_control_file(
+    cache: Path, controls: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_catalog([controls], include_bundled=False)
+    read = _reads_files(monkeypatch)
+    assert load_catalog([controls], include_bundled=False).get("ORG-9").title == "Idle lock"
+    assert read == []
+
+
+def test_an_entry_edited_to_other_valid_control_data_is_a_miss(
+    cache: Path, controls: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_catalog([controls], include_bundled=False)
+    entry = _entry(cache, controls)
+    text = entry.read_text(encoding="utf-8")
+    # Still JSON, still a valid control with the layout of an entry: a looser limit and title.
+    edited = text.replace('"*": 15', '"*": 45').replace("Idle lock", "Idle lick")
+    assert edited != text
+    json.loads(edited)
+    entry.write_text(edited, encoding="utf-8")
+    read = _reads_files(monkeypatch)
+    control = load_catalog([controls], include_bundled=False).get("ORG-9")
+    assert read == [str(controls / "org-9.yaml")]
+    assert control.title == "Idle lock"
+    assert control.parameters["max_idle_minutes"].values == {"*": 15}
+    assert entry.read_text(encoding="utf-8") == text  # written again from the files
+
+
+def test_an_entry_whose_json_was_rewritten_is_a_miss(
+    cache: Path, controls: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_catalog([controls], include_bundled=False)
+    entry = _entry(cache, controls)
+    blob = json.loads(entry.read_text(encoding="utf-8"))
+    blob["controls"][0][2]["parameters"]["max_idle_minutes"]["values"] = {"*": 45}
+    entry.write_text(json.dumps(blob), encoding="utf-8")  # the digest is kept as it was
+    read = _reads_files(monkeypatch)
+    control = load_catalog([controls], include_bundled=False).get("ORG-9")
+    assert read and control.parameters["max_idle_minutes"].values == {"*": 15}
+
+
+@pytest.mark.parametrize("keep", [0, 1, 40, 100, -1])
+def test_a_truncated_entry_is_a_miss(
+    cache: Path, controls: Path, monkeypatch: pytest.MonkeyPatch, keep: int
+) -> None:
+    load_catalog([controls], include_bundled=False)
+    entry = _entry(cache, controls)
+    data = entry.read_bytes()
+    entry.write_bytes(data[:keep])
+    read = _reads_files(monkeypatch)
+    control = load_catalog([controls], include_bundled=False).get("ORG-9")
+    assert read == [str(controls / "org-9.yaml")]
+    assert control.parameters["max_idle_minutes"].values == {"*": 15}
+    assert entry.read_bytes() == data
+
+
+def test_an_entry_without_its_digest_is_a_miss(
+    cache: Path, controls: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An entry of the layout before the digest (the payload alone) is read from the files."""
+    load_catalog([controls], include_bundled=False)
+    entry = _entry(cache, controls)
+    blob = json.loads(entry.read_text(encoding="utf-8"))
+    del blob["digest"]
+    entry.write_text(json.dumps(blob), encoding="utf-8")
+    read = _reads_files(monkeypatch)
+    load_catalog([controls], include_bundled=False)
+    assert read
+
+
+def test_the_key_changes_with_the_named_scopes(
+    controls: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cached control is not compiled again when read, so the scopes it was compiled against
+    are part of its key."""
+    files = [controls / "org-9.yaml"]
+    before = catalog_module._content_key(controls, files, ["0" * 64])
+    scopes = dict(catalog_module.bundled_scopes())
+    name = sorted(scopes)[0]
+    scopes[name] = dataclasses.replace(scopes[name], where={"field": "id", "exists": True})
+    monkeypatch.setattr(catalog_module, "bundled_scopes", lambda: scopes)
+    assert catalog_module._content_key(controls, files, ["0" * 64]) != before
+
+
+def test_the_cached_catalog_is_the_catalog_of_the_files(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FEDCHECK_NO_CACHE", "1")
+    cold = load_catalog()
+    monkeypatch.delenv("FEDCHECK_NO_CACHE")
+    load_catalog()  # writes the entry
+    warm = load_catalog()
+    assert not any(c.source for c in warm)  # every control came from the entry
+    assert list(warm.controls) == list(cold.controls)
+    for oscal_id, control in cold.controls.items():
+        assert dataclasses.replace(control, source=None) == warm.controls[oscal_id]
+    assert warm.sha256 == cold.sha256
+    assert warm.digest_of(warm) == cold.digest_of(cold)
+
+
+@pytest.mark.parametrize("example", [EXAMPLE, FAILING], ids=["compliant", "failing"])
+def test_a_cached_catalog_judges_as_the_files_do(
+    cache: Path, monkeypatch: pytest.MonkeyPatch, example: Path
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")
+    monkeypatch.setenv("FEDCHECK_NO_CACHE", "1")
+    cold, cold_code = check_file(str(example), load_catalog())
+    monkeypatch.delenv("FEDCHECK_NO_CACHE")
+    load_catalog()
+    warm, warm_code = check_file(str(example), load_catalog())
+    assert warm_code == cold_code
+    assert warm.to_dict() == cold.to_dict()
+
+
+def test_a_control_that_does_not_compile_is_an_error_at_load_and_never_cached(
+    cache: Path, controls: Path
+) -> None:
+    from fedcheck.errors import InputError
+
+    broken = CONTROL.replace("$max_idle_minutes}", "$max_idle_minute}")
+    (controls / "org-9.yaml").write_text(textwrap.dedent(broken), encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(InputError, match="max_idle_minute"):
+            load_catalog([controls], include_bundled=False)
+    assert not [e for e in cache.glob("catalog-*.json") if str(controls) in e.read_text()]
