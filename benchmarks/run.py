@@ -45,7 +45,7 @@ import yaml  # noqa: E402
 EXAMPLE = "examples/agency-ai-assistant-compliant.yaml"
 GENERATED_AT = "2025-01-01T00:00:00Z"
 #: How a pip-installed console script starts fedcheck (used when `fedcheck` is not on PATH).
-CONSOLE_SHIM = "import re, sys; from fedcheck.cli import main; sys.exit(main())"
+CONSOLE_SHIM = "import re, sys; from fedcheck._entry import main; sys.exit(main())"
 START_RUNS = 10
 
 
@@ -175,7 +175,7 @@ def fedcheck_command() -> tuple[list[str], str]:
         return [exe], "the installed `fedcheck` console script"
     return (
         [sys.executable, "-c", CONSOLE_SHIM],
-        '`python -c "import re, sys; from fedcheck.cli import main; sys.exit(main())"`, '
+        '`python -c "import re, sys; from fedcheck._entry import main; sys.exit(main())"`, '
         "which is what a pip-installed console script runs (no `fedcheck` was on PATH)",
     )
 

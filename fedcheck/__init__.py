@@ -17,11 +17,14 @@ The public API, loaded lazily so that ``fedcheck --version`` stays fast::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from ._version import __version__
 
+# Not ``typing.TYPE_CHECKING``: importing typing would double what ``fedcheck --version`` costs.
+# Type checkers take a name TYPE_CHECKING as true, so they see the imports below.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .api import check_file, load_catalog, load_result, render, schema
     from .catalog import Catalog, Control
     from .deployment import Deployment
@@ -105,9 +108,9 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'fedcheck' has no attribute {name!r}")
-    import importlib
+    from importlib import import_module
 
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    value = getattr(import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
 

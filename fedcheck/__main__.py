@@ -1,6 +1,6 @@
 """``python -m fedcheck``: the same command line as the ``fedcheck`` script."""
 
-from .cli import run
+from ._entry import main
 
 if __name__ == "__main__":
-    run()
+    raise SystemExit(main())

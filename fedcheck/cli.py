@@ -2,7 +2,8 @@
 
 Thin on purpose: every command parses its arguments, calls the library, writes what it got
 (results on stdout, errors on stderr, files atomically), and maps the outcome to an exit code.
-Imports are lazy so that ``fedcheck --version`` costs little more than starting Python.
+Imports are lazy so that a command imports only what it needs; ``fedcheck --version`` itself is
+answered before this module is imported (fedcheck._entry).
 """
 
 from __future__ import annotations

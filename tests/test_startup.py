@@ -1,22 +1,114 @@
-"""What a fast start must keep: the catalog cache is used only when an entry is exactly what a
-full load wrote, and a cached catalog judges as the files do."""
+"""What a fast start must keep: ``fedcheck --version`` answers the package's version without
+the command line's imports, the catalog cache is used only when an entry is exactly what a full
+load wrote, and a cached catalog judges as the files do."""
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
+import subprocess
+import sys
 import textwrap
+import tomllib
 from pathlib import Path
 
 import pytest
 
+import fedcheck
 from fedcheck import catalog as catalog_module
 from fedcheck.api import check_file
 from fedcheck.catalog import load_catalog
+from fedcheck.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "agency-ai-assistant-compliant.yaml"
 FAILING = ROOT / "examples" / "agency-ai-assistant.yaml"
+
+#: Runs the console script's entry point as pip's script does, then lists what was imported.
+PROBE = """\
+import re, sys
+from {module} import {function}
+code = {function}()
+sys.stdout.flush()
+sys.stderr.write(" ".join(sorted(sys.modules)))
+raise SystemExit(code)
+"""
+
+
+def _entry_point() -> tuple[str, str]:
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "scripts"
+    ]
+    module, function = scripts["fedcheck"].split(":")
+    return module, function
+
+
+def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+def test_the_console_script_prints_the_packages_version_without_the_command_lines_imports() -> None:
+    module, function = _entry_point()
+    proc = _run([sys.executable, "-c", PROBE.format(module=module, function=function), "--version"])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"fedcheck {fedcheck.__version__}\n"
+    imported = set(proc.stderr.split())
+    assert "fedcheck" in imported
+    assert not imported & {"argparse", "typing", "fedcheck.cli", "fedcheck.api", "pydantic"}
+
+
+def test_the_fast_version_is_what_the_command_line_prints(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["--version"])
+    assert stopped.value.code == 0
+    assert capsys.readouterr().out == f"fedcheck {fedcheck.__version__}\n"
+    from importlib.metadata import version
+
+    assert fedcheck.__version__ == version("fedcheck")
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "stream", "expected"),
+    [
+        (["check", str(EXAMPLE), "--quiet"], 0, "stdout", ""),
+        (["--version", "check"], 0, "stdout", "fedcheck "),  # argparse answers this one
+        (["--vers"], 0, "stdout", "fedcheck "),
+        ([], 2, "stderr", "usage: fedcheck"),
+        (["nonsense"], 2, "stderr", "invalid choice"),
+    ],
+)
+def test_every_other_command_line_is_the_command_lines(
+    argv: list[str], code: int, stream: str, expected: str
+) -> None:
+    module, function = _entry_point()
+    entry = getattr(importlib.import_module(module), function)
+    assert entry.__module__ == "fedcheck._entry"
+    proc = _run([sys.executable, "-c", PROBE.format(module=module, function=function), *argv])
+    assert proc.returncode == code, proc.stderr
+    assert expected in getattr(proc, stream)
+
+
+def test_python_m_fedcheck_is_the_same_command_line() -> None:
+    proc = _run([sys.executable, "-m", "fedcheck", "--version"])
+    assert (proc.returncode, proc.stdout) == (0, f"fedcheck {fedcheck.__version__}\n")
+    proc = _run([sys.executable, "-m", "fedcheck", "check", str(FAILING), "--quiet"])
+    assert proc.returncode == 1, proc.stderr
+    proc = _run([sys.executable, "-m", "fedcheck"])
+    assert proc.returncode == 2 and "usage: fedcheck" in proc.stderr
+
+
+def test_the_package_imports_nothing_heavy() -> None:
+    proc = _run(
+        [sys.executable, "-c", "import sys, fedcheck; print(' '.join(sorted(sys.modules)))"]
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert not set(proc.stdout.split()) & {"typing", "argparse", "fedcheck.api", "pydantic"}
+
+
+# --- the catalog cache ------------------------------------------------------------------------
 
 CONTROL = """\
 id: ORG-9
