@@ -97,9 +97,11 @@ def check_file(
     (``fedcheck.portfolio.check_files`` passes one, so a portfolio compiles once per baseline).
     """
     deployment = load_deployment(path, limits)
-    from .records import load_records
+    record_sets = []
+    if records:
+        from .records import load_records
 
-    record_sets = [load_records(r, limits) for r in records]
+        record_sets = [load_records(r, limits) for r in records]
     plan_evidence = None
     if evidence:
         from .terraform.crosscheck import load_evidence

@@ -19,7 +19,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -213,6 +213,14 @@ class Control:
     ) -> CompiledControl:
         """The control's checks for one baseline and tailoring, with every parameter's value
         and source bound into its prose; compiled once per (baseline, values, sources)."""
+        if not overrides:
+            # Untailored, the values and their sources are the control's own for the baseline:
+            # keyed by the baseline alone ("" is no JSON text), without binding them first.
+            cached = self._compiled.get((baseline, ""))
+            if cached is None:
+                cached = _compile_control(self, baseline, self.bind(baseline))
+                self._compiled[(baseline, "")] = cached
+            return cached
         bound = self.bind(baseline, overrides, sources)
         key = (
             baseline,
@@ -703,11 +711,27 @@ def _content_key(directory: Path, files: Sequence[Path], digests: Sequence[str])
     for p, digest in zip(files, digests, strict=True):
         h.update(f"{p.relative_to(directory)}\0{digest}\0".encode())
     h.update(hashlib.sha256(_schema_path("control.schema.json").read_bytes()).digest())
+    h.update(_code_digest())
     # A control that compiled against the scopes of its entry's write need not compile against
     # edited ones: the entry is not compiled again when read, so the scopes are part of its key.
     scopes = {name: [s.target, s.where] for name, s in sorted(bundled_scopes().items())}
     h.update(json.dumps(scopes, sort_keys=True).encode())
     return h.hexdigest()[:32]
+
+
+@cache
+def _code_digest() -> bytes:
+    """The SHA-256 of the code that makes an entry of the files: this module and the control
+    format's models. A change to either in a checkout, where the version stays the same, is
+    another key. (An installation without the sources is one version's code.)"""
+    h = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for module in (here / "catalog.py", here / "formats" / "control.py"):
+        try:
+            h.update(module.read_bytes())
+        except OSError:
+            h.update(b"\0")
+    return h.digest()
 
 
 #: An entry starts with the SHA-256 of the rest of it: ``{"digest": "<64 hex>", `` followed by
@@ -857,13 +881,14 @@ def _cached_fields(c: Control) -> dict[str, Any]:
         "records": list(c.records),
         "customer_configured": c.customer_configured,
         "risk": c.risk,
+        "canonical": c.canonical_bytes.decode(),
     }
 
 
 def _control_from_fields(f: dict[str, Any], file: str, bundled: bool) -> Control:
     """The Control that ``_cached_fields`` wrote (equal to the one loaded from its file, but
     for its source positions, which an entry does not keep)."""
-    return Control(
+    control = Control(
         id=f["id"],
         oscal_id=f["oscal_id"],
         title=f["title"],
@@ -888,6 +913,9 @@ def _control_from_fields(f: dict[str, Any], file: str, bundled: bool) -> Control
         customer_configured=f["customer_configured"],
         risk=f["risk"],
     )
+    # What the property computes from the fields above, as the full load computed it.
+    control.__dict__["canonical_bytes"] = f["canonical"].encode()
+    return control
 
 
 def _write_cache(directory: Path, name: str, blob: dict[str, Any]) -> None:

@@ -6,8 +6,9 @@ fedcheck adds beyond the contract are marked ``x-fedcheck-extension`` in the sch
 that needs one of them asks for evidence (``manual``) when it is absent instead of failing.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: pydantic would then evaluate every field's
+# annotation from its text when it creates each model and again when it builds the validator,
+# which is most of what importing this module and checking a first document cost.
 import datetime
 from typing import Annotated, Any, Literal
 

@@ -248,11 +248,14 @@ def deployment_claims(deployment: LoadedDeployment, catalog: Catalog) -> list[Cl
     A reference to a control or family the catalog lacks is an input error: a typo there would
     otherwise leave the control evaluated as if nothing were inherited, unnoticed. (A profile's
     references are checked when the profile is loaded.)"""
+    items = deployment.data.get("inherited_controls") or []
+    if not items:
+        return []
     from .crm import Claim
 
     families = {c.family.upper() for c in catalog}
     claims: list[Claim] = []
-    for i, item in enumerate(deployment.data.get("inherited_controls") or []):
+    for i, item in enumerate(items):
         at: tuple[str | int, ...] = ("inherited_controls", i)
         refs = []
         for j, ref in enumerate(item.get("controls") or []):
@@ -295,11 +298,11 @@ def inheritance(
 ) -> dict[str, Inheritance]:
     """What each control inherits (see fedcheck.crm): the deployment's and the profile's claims,
     each backed by a CRM, the stricter claim winning; InputErrors for claims none backs."""
-    from .crm import resolve
-
     claims = [*deployment_claims(deployment, catalog), *tailoring.inherited]
     if not claims:
         return {}
+    from .crm import resolve
+
     return resolve(claims, crms, controls)
 
 

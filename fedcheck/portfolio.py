@@ -10,10 +10,8 @@ file, a worker only evaluates, and everything a user reads is rendered by the ca
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,10 +99,14 @@ def check_files(
     # One plan per baseline for the whole run (each worker keeps its own copy of the dict).
     _WORK = (catalog, {**options, "plans": {}})
     try:
+        import multiprocessing
+
         if count <= 1 or "fork" not in multiprocessing.get_all_start_methods():
             for file in files:
                 yield _check_one(file)
             return
+        from concurrent.futures import ProcessPoolExecutor
+
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
             # Small chunks keep every worker busy when systems differ in size; map keeps order.
