@@ -706,7 +706,8 @@ def _private(directory: Path, *, create: bool) -> bool:
 def _content_key(directory: Path, files: Sequence[Path], digests: Sequence[str]) -> str:
     """The cache key: fedcheck's version, the resolved directory, every file's name and content
     digest (never sizes or times: ``cp -p`` and ``rsync -a`` keep those across edits), the
-    control schema, and the named scopes the checks compile against."""
+    control schema, the code that reads and compiles control files, and the named scopes the
+    checks compile against."""
     h = hashlib.sha256(f"{__version__}\0{directory.resolve()}\0".encode())
     for p, digest in zip(files, digests, strict=True):
         h.update(f"{p.relative_to(directory)}\0{digest}\0".encode())
@@ -719,16 +720,38 @@ def _content_key(directory: Path, files: Sequence[Path], digests: Sequence[str])
     return h.hexdigest()[:32]
 
 
+#: The modules whose code decides what a full load of control files accepts and makes of them
+#: (reading, validating, compiling, the record checks): part of a cache entry's key.
+KEY_CODE = (
+    "catalog.py",
+    "deployment.py",
+    "expressions.py",
+    "formats/__init__.py",
+    "formats/_schema.py",
+    "formats/_validate.py",
+    "formats/control.py",
+    "ids.py",
+    "loading.py",
+    "paths.py",
+    "prose.py",
+    "records.py",
+    "scopes.py",
+    "targets.py",
+    "values.py",
+)
+
+
 @cache
 def _code_digest() -> bytes:
-    """The SHA-256 of the code that makes an entry of the files: this module and the control
-    format's models. A change to either in a checkout, where the version stays the same, is
-    another key. (An installation without the sources is one version's code.)"""
+    """The SHA-256 of the code that makes an entry of the files (``KEY_CODE``): a change to it
+    in a checkout, where the version stays the same, is another key, since an entry's controls
+    are not validated or compiled again when read. (An installation without the sources is one
+    version's code.)"""
     h = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for module in (here / "catalog.py", here / "formats" / "control.py"):
+    for name in KEY_CODE:
         try:
-            h.update(module.read_bytes())
+            h.update(hashlib.sha256((here / name).read_bytes()).digest())
         except OSError:
             h.update(b"\0")
     return h.digest()

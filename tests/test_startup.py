@@ -263,6 +263,19 @@ def test_the_key_changes_with_the_named_scopes(
     assert catalog_module._content_key(controls, files, ["0" * 64]) != before
 
 
+def test_the_key_covers_the_code_that_reads_and_compiles_control_files(
+    controls: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An entry's controls are not validated or compiled again when read: the code that did it
+    is part of the key (every module named exists: a rename would leave one out)."""
+    package = ROOT / "fedcheck"
+    assert all((package / name).is_file() for name in catalog_module.KEY_CODE)
+    files = [controls / "org-9.yaml"]
+    before = catalog_module._content_key(controls, files, ["0" * 64])
+    monkeypatch.setattr(catalog_module, "_code_digest", lambda: b"other code")
+    assert catalog_module._content_key(controls, files, ["0" * 64]) != before
+
+
 def test_the_cached_catalog_is_the_catalog_of_the_files(
     cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
