@@ -13,7 +13,6 @@ catalog is always that of the files' contents.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import os
 import tempfile
@@ -774,13 +773,11 @@ def _entry_bytes(payload: dict[str, Any]) -> bytes:
 def _entry_payload(data: bytes) -> Any:
     """The payload of a cache entry, or None when the entry is not exactly what was written:
     truncated, edited, corrupted, or of another layout."""
-    if not data.startswith(_DIGEST_HEAD) or data[_PAYLOAD_AT - len(_DIGEST_TAIL) : _PAYLOAD_AT] != (
-        _DIGEST_TAIL
-    ):
+    stated_end = _PAYLOAD_AT - len(_DIGEST_TAIL)
+    if not data.startswith(_DIGEST_HEAD) or data[stated_end:_PAYLOAD_AT] != _DIGEST_TAIL:
         return None
-    stated = data[len(_DIGEST_HEAD) : _PAYLOAD_AT - len(_DIGEST_TAIL)]
     body = b"{" + data[_PAYLOAD_AT:]
-    if not hmac.compare_digest(hashlib.sha256(body).hexdigest().encode(), stated):
+    if hashlib.sha256(body).hexdigest().encode() != data[len(_DIGEST_HEAD) : stated_end]:
         return None
     return json.loads(body)
 
@@ -794,7 +791,7 @@ def _from_cache(
     An entry is written only after every control of the directory was read, validated against
     the control schema and compiled for each of its baselines (``_load_directory``), in a
     directory of the user's own (``_private``), under a key of the files' contents, fedcheck's
-    version, the schema and the scopes. What could still be wrong with it is corruption: a
+    version and code, the schema and the scopes (``_content_key``). What could still be wrong with it is corruption: a
     truncated write, a disk error, an edit. The digest it carries of its own payload is checked
     first, and anything off about it (the digest, the layout, a file's name or digest, a field)
     makes it a miss. Its controls are compiled when a plan asks for a baseline
