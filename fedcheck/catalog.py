@@ -702,14 +702,14 @@ def _private(directory: Path, *, create: bool) -> bool:
     return True
 
 
-def _content_key(directory: Path, files: Sequence[Path], digests: Sequence[str]) -> str:
+def _content_key(directory: Path, names: Sequence[str], digests: Sequence[str]) -> str:
     """The cache key: fedcheck's version, the resolved directory, every file's name and content
     digest (never sizes or times: ``cp -p`` and ``rsync -a`` keep those across edits), the
     control schema, the code that reads and compiles control files, and the named scopes the
     checks compile against."""
     h = hashlib.sha256(f"{__version__}\0{directory.resolve()}\0".encode())
-    for p, digest in zip(files, digests, strict=True):
-        h.update(f"{p.relative_to(directory)}\0{digest}\0".encode())
+    for name, digest in zip(names, digests, strict=True):  # names relative to the directory
+        h.update(f"{name}\0{digest}\0".encode())
     h.update(hashlib.sha256(_schema_path("control.schema.json").read_bytes()).digest())
     h.update(_code_digest())
     # A control that compiled against the scopes of its entry's write need not compile against
@@ -829,33 +829,33 @@ def _load_directory(directory: Path, limits: Limits, bundled: bool) -> tuple[lis
             "write the condition in the control's where, or use a bundled scope such as sign_in",
         )
     files = _control_files(directory)
+    names = [str(p.relative_to(directory)) for p in files]
     cache = _cache_dir()
-    raws: dict[Path, bytes] = {}
-    digests: list[str] = []
+    raws: list[bytes] = []  # of the first files, in order (all of them when cache is kept)
     if cache is not None:
         for p in files:
             try:
-                _, raws[p] = read_text(str(p), limits)
+                raws.append(read_text(str(p), limits)[1])
             except InputError:
                 cache = None  # the file is refused below, with its position
                 break
-            digests.append(hashlib.sha256(raws[p]).hexdigest())
+    digests = [hashlib.sha256(raw).hexdigest() for raw in raws]
     if cache is not None and _private(cache, create=False):
-        key = _content_key(directory, files, digests)
+        key = _content_key(directory, names, digests)
         hit = _from_cache(cache / f"catalog-{key}.json", files, digests, limits, bundled)
         if hit is not None:
             digest = hashlib.sha256()
-            for p in files:
-                digest.update(str(p.relative_to(directory)).encode() + b"\0" + raws[p] + b"\0")
+            for name, raw in zip(names, raws, strict=True):
+                digest.update(name.encode() + b"\0" + raw + b"\0")
             return hit[0], digest.hexdigest()
     digest = hashlib.sha256()
     controls = []
     problems: list[Problem] = []
     raw_data = []
-    for p in files:
-        digest.update(str(p.relative_to(directory)).encode() + b"\0")
+    for i, (p, name) in enumerate(zip(files, names, strict=True)):
+        digest.update(name.encode() + b"\0")
         try:
-            raw = raws[p] if p in raws else read_text(str(p), limits)[1]
+            raw = raws[i] if i < len(raws) else read_text(str(p), limits)[1]
             digest.update(raw + b"\0")
             control = load_control_file(str(p), limits, bundled=bundled)
         except InputError as exc:
@@ -867,7 +867,7 @@ def _load_directory(directory: Path, limits: Limits, bundled: bool) -> tuple[lis
         raise InputErrors(problems)
     sha = digest.hexdigest()
     if cache is not None and len(digests) == len(files):
-        key = _content_key(directory, files, digests)
+        key = _content_key(directory, names, digests)
         _write_cache(cache, f"catalog-{key}.json", {"sha256": sha, "controls": raw_data})
     return controls, sha
 
