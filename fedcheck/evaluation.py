@@ -9,8 +9,10 @@ fedcheck adds beyond the contract, left out, makes it ``manual``; a check that r
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -125,6 +127,30 @@ def evaluate(
 
 def _run(plan: Plan, admitted: Admitted) -> Result:
     """The compiled checks of ``plan`` on an admitted deployment: the Result (pure)."""
+    with _collector_paused():
+        return _judged(plan, admitted)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for the duration, as it was before afterwards.
+
+    An evaluation allocates a few objects per finding, hundreds of thousands on a large system,
+    none of them in a reference cycle and all of them kept in the Result: each collection the
+    allocations trigger would only scan them, and the loaded document, again and find nothing
+    (it was 40 percent of the whole catalog's evaluation time). Reference counting frees
+    everything the evaluation drops, as before; a cycle made meanwhile is collected later."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _judged(plan: Plan, admitted: Admitted) -> Result:
     deployment = admitted.deployment
     chosen, run_rules, as_of, book = plan.baseline, plan.rules, plan.as_of, admitted.book
     run = _Run(deployment, chosen, Ratings(as_of, [p.info for p in plan.controls]))
