@@ -9,6 +9,7 @@ fedcheck adds beyond the contract, left out, makes it ``manual``; a check that r
 
 from __future__ import annotations
 
+import functools
 import gc
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -235,7 +236,7 @@ def _judged(plan: Plan, admitted: Admitted) -> Result:
     )
     from .risk import rate
 
-    return rate(result)  # FedRAMP risk ratings of the failures (fedcheck.risk)
+    return rate(result, ratings=run.ratings)  # FedRAMP risk ratings of the failures
 
 
 def dated_note(as_of: date) -> str:
@@ -693,6 +694,12 @@ def _applies_anyway(scope: Sequence[Evidence]) -> str:
 _PLACEHOLDER = re.compile(r"\{(actual|expected|path|target)\}")
 
 
+@functools.lru_cache(maxsize=4096)
+def _template(template: str) -> tuple[str, ...]:
+    """A message template split at its placeholders: text, name, text, name, ..., text."""
+    return tuple(_PLACEHOLDER.split(template))
+
+
 def _message(template: str | None, evidence: Sequence[Evidence], target: str) -> str:
     """A failed check's message: its template (parameters already bound at compile time) with
     the values read filled in; a field that is not stated always gets the standard sentence."""
@@ -700,15 +707,22 @@ def _message(template: str | None, evidence: Sequence[Evidence], target: str) ->
     if first is None:
         return template or "the check failed"
     if template and not first.missing:
-        if "{" not in template:
+        parts = _template(template)
+        if len(parts) == 1:
             return template  # nothing to fill in: one string for every finding
-        values = {
-            "actual": show_value(first.actual),
-            "expected": first.expected,
-            "path": first.path,
-            "target": target,
-        }
-        return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+        out = []
+        for i, part in enumerate(parts):
+            if not i % 2:
+                out.append(part)
+            elif part == "actual":
+                out.append(show_value(first.actual))
+            elif part == "expected":
+                out.append(first.expected)
+            elif part == "path":
+                out.append(first.path)
+            else:
+                out.append(target)
+        return "".join(out)
     return first.sentence
 
 

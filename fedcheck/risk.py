@@ -194,15 +194,24 @@ def weakness_key(finding: Finding) -> tuple[str, str]:
     return control, finding.target
 
 
-def rate(result: Result, detections: dict[tuple[str, str], str] | None = None) -> Result:
+def rate(
+    result: Result,
+    detections: dict[tuple[str, str], str] | None = None,
+    *,
+    ratings: Ratings | None = None,
+) -> Result:
     """``result`` with a risk rating on every failing, erroring and waived finding.
 
     ``detections`` maps a weakness (``weakness_key``) to its original detection day; a weakness
     not in it was first detected on the result's evaluation day. A finding that already carries
-    the rating it is given is kept as it is.
+    the rating it is given is kept as it is. ``ratings`` are those its findings were rated with
+    as they were built (the evaluation's), used when they are for this result's evaluation day
+    and controls.
     """
     today = evaluation_day(result)
-    ratings = Ratings(today, result.controls)
+    fresh = Ratings(today, result.controls)
+    if ratings is None or ratings.today != today or ratings.own != fresh.own:
+        ratings = fresh
     findings = []
     for f in result.findings:
         if f.status in _RATED:
