@@ -128,6 +128,9 @@ class Leaf(Node):
     # The fast path: a closure specialised on the operator and on whether the value is constant,
     # one call plus the path's getter (itself one call for a path of stored fields).
     def _build(self) -> Callable[[Any, Index], Outcome]:
+        inline = self._inline()
+        if inline is not None:
+            return inline
         get = self.path.get
         op = self.op
         rank = _rank_of(self.path.type)
@@ -221,6 +224,55 @@ class Leaf(Node):
             return compare(v, w)
 
         return dynamic
+
+    def _inline(self) -> Callable[[Any, Index], Outcome] | None:
+        """The commonest conditions (a value compared with a constant, or one of a set, on a
+        path of one or two stored fields) as one call: the path's getter written out in the
+        test, as ``fedcheck.paths.plain_getter`` reads it."""
+        keys, op, value = self.path.keys, self.op, self.value
+        if keys is None or len(keys) > 2 or _rank_of(self.path.type) is not None:
+            return None
+        if op == "in":
+            arg: Any = frozenset(self.const_set)
+            if len(keys) == 1:
+                (k1,) = keys
+
+                def in1(d: Any, ix: Index) -> Outcome:
+                    v = d.get(k1)
+                    return None if v is None else v in arg
+
+                return in1
+            k1, k2 = keys
+
+            def in2(d: Any, ix: Index) -> Outcome:
+                v = d.get(k1)
+                if v is None:
+                    return None
+                v = v.get(k2)
+                return None if v is None else v in arg
+
+            return in2
+        if op not in _COMPARATORS or value is None or not value.is_const:
+            return None
+        check, arg = _COMPARATORS[op], value.const
+        if len(keys) == 1:
+            (k1,) = keys
+
+            def compare1(d: Any, ix: Index) -> Outcome:
+                v = d.get(k1)
+                return None if v is None else check(v, arg)
+
+            return compare1
+        k1, k2 = keys
+
+        def compare2(d: Any, ix: Index) -> Outcome:
+            v = d.get(k1)
+            if v is None:
+                return None
+            v = v.get(k2)
+            return None if v is None else check(v, arg)
+
+        return compare2
 
     def expected_text(self, d: Any, ix: Index) -> str:
         if self.switched_off and self.is_switched_off(d, ix):
