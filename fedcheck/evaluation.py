@@ -154,7 +154,7 @@ def _collector_paused() -> Iterator[None]:
 def _judged(plan: Plan, admitted: Admitted) -> Result:
     deployment = admitted.deployment
     chosen, run_rules, as_of, book = plan.baseline, plan.rules, plan.as_of, admitted.book
-    run = _Run(deployment, chosen, Ratings(as_of, [p.info for p in plan.controls]))
+    run = _Run(deployment, Ratings(as_of, [p.info for p in plan.controls]))
     inherited = admitted.inherited
     system_level = deployment.model.system.impact_level
     findings: list[Finding] = []
@@ -263,7 +263,6 @@ class _Run:
     __slots__ = (
         "deployment",
         "ix",
-        "baseline",
         "ratings",
         "_listed",
         "_at",
@@ -272,10 +271,9 @@ class _Run:
         "_fixes",
     )
 
-    def __init__(self, deployment: LoadedDeployment, baseline: str, ratings: Ratings) -> None:
+    def __init__(self, deployment: LoadedDeployment, ratings: Ratings) -> None:
         self.deployment = deployment
         self.ix = targets.Index(deployment.data)
-        self.baseline = baseline
         self.ratings = ratings
         self._listed: dict[str, tuple[list[dict[str, Any]], list[Location]]] = {}
         self._at: dict[int, Location] = {}  # id(target) -> where it starts
