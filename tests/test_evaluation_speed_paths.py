@@ -393,3 +393,32 @@ def test_failures_are_rated_as_rate_rates_them(data: dict[str, Any]) -> None:
     assert all(a is b for a, b in zip(again.findings, result.findings, strict=True))
     copied = pickle.loads(pickle.dumps(result))
     assert copied.to_dict() == result.to_dict()
+
+
+def test_the_cycle_collector_is_as_it_was_after_an_evaluation() -> None:
+    """Evaluation pauses the collector while it runs and leaves it as it found it."""
+    import gc
+
+    from fedcheck.evaluation import _collector_paused
+
+    data = {"version": 1, "system": {"id": "s", "name": "S", "impact_level": "high"}}
+    was = gc.isenabled()
+    try:
+        gc.enable()
+        with _collector_paused():
+            assert not gc.isenabled()
+        assert gc.isenabled()
+        _evaluated(data)
+        assert gc.isenabled()
+        gc.disable()
+        _evaluated(data)
+        assert not gc.isenabled()
+        gc.enable()
+        try:
+            with _collector_paused():
+                raise ValueError("a check broke")
+        except ValueError:
+            pass
+        assert gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()
