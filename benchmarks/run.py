@@ -741,13 +741,24 @@ def why(target: str, res: Results) -> str:
             res.get("subset: hand-written Python", big),
         )
         per = f" Per control, that is {r * 27 / automated:.2f} times." if r and automated else ""
+        same = ratio(res.get("subset: fedcheck", big), res.get("subset: hand-written Python", big))
+        on_same = (
+            f" On the same 27 controls fedcheck takes {same:.1f} times the hand-written time."
+            if same
+            else ""
+        )
         return (
             f"the two sides do not do the same work: every one of the {automated} automated "
             "controls against 27 hand-written functions, so the ratio grows with the catalog."
             + per
-            + " The compiled checks are closures over the document's dicts, each test a chain "
-            "of getters; hand-written Python reads the same fields inline, with no three-valued "
-            "logic, no location of a finding and no explanation of a failure."
+            + on_same
+            + " A compiled condition is one or two Python calls over the document's dicts "
+            "(more through a relation), close to what the hand-written code does inline, and "
+            "the cycle collector is paused while the findings are made. What is left is what "
+            "the hand-written code does not do: a finding for every control and target, and for "
+            "each failure its explanation, with the line and column of each field it rests on "
+            "looked up in the source map (a quarter to a third of the evaluation), its evidence, "
+            "message and risk rating."
         )
     if target.startswith("Rego"):
         return (

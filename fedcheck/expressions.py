@@ -9,6 +9,7 @@ fedcheck.rules and docs/writing-controls.md.
 
 from __future__ import annotations
 
+import operator
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from .targets import TARGETS, Index, ObjectType, Outcome
 from .values import Parameters, Value, _check_literal, _rank_of, _source_of, compile_value
 
 
-@dataclass
+@dataclass(slots=True)
 class Reason:
     """Why an expression did not hold on a target: one field, its value, the expectation."""
 
@@ -92,19 +93,21 @@ class Leaf(Node):
         self.switched_off = path.members[-1].zero_disables
         self.reads = (path.text,) + ((value.path.text,) if value and value.path else ())
         self.test = self._guarded(self._build())
+        constant = op != "contains_all" and (value is None or value.is_const)
+        self._expected: str | None = self._expected_text(None, None) if constant else None
 
     def _guarded(self, test: Callable[[Any, Index], Outcome]) -> Callable[[Any, Index], Outcome]:
         """Two rules that hold whatever the operator. In a scope (a ``where``), a field the
         target does not state makes the condition unknown, never false: an unstated fact cannot
         take a target out of a control. And a value that switches its safeguard off (a lock
-        time of 0) satisfies no check."""
+        time of 0) satisfies no check.
+
+        Every operator but ``present`` is unknown on a field that is not stated already, and
+        ``_build`` gives ``present`` in a scope a test of its own, so the first rule needs no
+        wrapper: the test is the operator's closure itself."""
         get = self.path.get
         if self.scope:
-
-            def scoped(d: Any, ix: Index) -> Outcome:
-                return None if get(d, ix) is None else test(d, ix)
-
-            return scoped
+            return test
         if self.switched_off:
 
             def guarded(d: Any, ix: Index) -> Outcome:
@@ -122,14 +125,24 @@ class Leaf(Node):
         v = self.path.get(d, ix)
         return v == 0 and not isinstance(v, bool)
 
-    # The fast path: a closure specialised on the operator and on whether the value is constant.
+    # The fast path: a closure specialised on the operator and on whether the value is constant,
+    # one call plus the path's getter (itself one call for a path of stored fields).
     def _build(self) -> Callable[[Any, Index], Outcome]:
+        inline = self._inline()
+        if inline is not None:
+            return inline
         get = self.path.get
         op = self.op
         rank = _rank_of(self.path.type)
         value = self.value
         if op == "present":
             want = bool(self.const_set)
+            if self.scope:
+
+                def present_in_scope(d: Any, ix: Index) -> Outcome:
+                    return None if get(d, ix) is None else want
+
+                return present_in_scope
             return lambda d, ix: (get(d, ix) is not None) is want
         if op == "empty":
             want = bool(self.const_set)
@@ -141,13 +154,19 @@ class Leaf(Node):
             return empty
         if op in ("in", "not_in"):
             allowed = frozenset(self.const_set)
-            negate = op == "not_in"
+            if op == "in":
 
-            def member(d: Any, ix: Index) -> Outcome:
+                def member(d: Any, ix: Index) -> Outcome:
+                    v = get(d, ix)
+                    return None if v is None else v in allowed
+
+                return member
+
+            def not_member(d: Any, ix: Index) -> Outcome:
                 v = get(d, ix)
-                return None if v is None else (v in allowed) is not negate
+                return None if v is None else v not in allowed
 
-            return member
+            return not_member
         if op in ("contains", "contains_all", "contains_any"):
             items = frozenset(self.const_set)
             if op == "contains_any":
@@ -206,10 +225,66 @@ class Leaf(Node):
 
         return dynamic
 
+    def _inline(self) -> Callable[[Any, Index], Outcome] | None:
+        """The commonest conditions (a value compared with a constant, or one of a set, on a
+        path of one or two stored fields) as one call: the path's getter written out in the
+        test, as ``fedcheck.paths.plain_getter`` reads it."""
+        keys, op, value = self.path.keys, self.op, self.value
+        if keys is None or len(keys) > 2 or _rank_of(self.path.type) is not None:
+            return None
+        if op == "in":
+            arg: Any = frozenset(self.const_set)
+            if len(keys) == 1:
+                (k1,) = keys
+
+                def in1(d: Any, ix: Index) -> Outcome:
+                    v = d.get(k1)
+                    return None if v is None else v in arg
+
+                return in1
+            k1, k2 = keys
+
+            def in2(d: Any, ix: Index) -> Outcome:
+                v = d.get(k1)
+                if v is None:
+                    return None
+                v = v.get(k2)
+                return None if v is None else v in arg
+
+            return in2
+        if op not in _COMPARATORS or value is None or not value.is_const:
+            return None
+        check, arg = _COMPARATORS[op], value.const
+        if len(keys) == 1:
+            (k1,) = keys
+
+            def compare1(d: Any, ix: Index) -> Outcome:
+                v = d.get(k1)
+                return None if v is None else check(v, arg)
+
+            return compare1
+        k1, k2 = keys
+
+        def compare2(d: Any, ix: Index) -> Outcome:
+            v = d.get(k1)
+            if v is None:
+                return None
+            v = v.get(k2)
+            return None if v is None else check(v, arg)
+
+        return compare2
+
     def expected_text(self, d: Any, ix: Index) -> str:
-        op = self.op
-        if self.is_switched_off(d, ix):
+        if self.switched_off and self.is_switched_off(d, ix):
             return "a value above 0 (0 switches the safeguard off)"
+        if self._expected is not None:
+            return self._expected
+        return self._expected_text(d, ix)
+
+    def _expected_text(self, d: Any, ix: Any) -> str:
+        """What the condition expects; ``d`` is read only by contains_all and by a value read
+        from the document (the other texts are made once, at compile time)."""
+        op = self.op
         if op == "present":
             return "a stated value" if self.const_set else "no value"
         if op == "empty":
@@ -247,61 +322,77 @@ class Leaf(Node):
         return f"{words} {shown}".strip()
 
     def explain(self, d: Any, ix: Index) -> list[Reason]:
-        outcome = self.test(d, ix)
-        if outcome is True:
+        if self.test(d, ix) is True:
             return []
-        actual = self.path.get(d, ix)
+        path = self.path
+        actual = path.get(d, ix)
+        value = self.value
+        if value is None or value.is_const or value.path is None:
+            # One field, compared with a constant (the common case): one reason.
+            if actual is None:
+                expected = self.expected_text(d, ix)
+                return [Reason(d, path.text, None, expected, True, path.extension, "", self.source)]
+            return [
+                Reason(
+                    d,
+                    path.text,
+                    actual,
+                    self.expected_text(d, ix),
+                    False,
+                    path.extension,
+                    "",
+                    "" if self.is_switched_off(d, ix) else self.source,
+                )
+            ]
         reasons: list[Reason] = []
         if actual is None:
             reasons.append(
                 Reason(
                     d,
-                    self.path.text,
+                    path.text,
                     None,
                     self.expected_text(d, ix),
                     missing=True,
-                    extension=self.path.extension,
+                    extension=path.extension,
                     source=self.source,
                 )
             )
-        if self.value is not None and not self.value.is_const and self.value.path is not None:
-            other = self.value.get(d, ix) if self.value.get else None
-            missing_other = other is None or (
-                isinstance(other, list) and any(x is None for x in other)
-            )
-            if missing_other:
-                reasons.append(
-                    Reason(
-                        d,
-                        self.value.path.text,
-                        None,
-                        "a stated value",
-                        missing=True,
-                        extension=self.value.path.extension,
-                    )
+        other = value.get(d, ix) if value.get else None
+        missing_other = other is None or (isinstance(other, list) and any(x is None for x in other))
+        if missing_other:
+            reasons.append(
+                Reason(
+                    d,
+                    value.path.text,
+                    None,
+                    "a stated value",
+                    missing=True,
+                    extension=value.path.extension,
                 )
+            )
         if not reasons:
             reasons.append(
                 Reason(
                     d,
-                    self.path.text,
+                    path.text,
                     actual,
                     self.expected_text(d, ix),
-                    extension=self.path.extension,
+                    extension=path.extension,
                     source="" if self.is_switched_off(d, ix) else self.source,
                 )
             )
         return reasons
 
 
+#: The comparisons, as the operator module's functions (``a <= b`` without a Python call).
 _COMPARATORS: dict[str, Callable[[Any, Any], bool]] = {
-    "at_least": lambda a, b: a >= b,
-    "at_most": lambda a, b: a <= b,
-    "greater_than": lambda a, b: a > b,
-    "less_than": lambda a, b: a < b,
-    "equals": lambda a, b: a == b,
-    "is": lambda a, b: a == b,
-    "not_equals": lambda a, b: a != b,
+    "at_least": operator.ge,
+    "at_most": operator.le,
+    "greater_than": operator.gt,
+    "less_than": operator.lt,
+    "equals": operator.eq,
+    "is": operator.eq,
+    "not_equals": operator.ne,
 }
 
 

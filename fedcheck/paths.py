@@ -20,6 +20,9 @@ class CompiledPath:
     through_list: bool  # the path passes through a list (only allowed in aggregates)
     extension: bool  # some step of the path is a fedcheck extension field
     get: Getter  # single-valued paths: the value or None
+    #: The keys read, when every step is a stored field (no relation, no list): the getter is
+    #: then ``d.get(k1)``, ``.get(k2)``... and a check may read them inline (fedcheck.expressions).
+    keys: tuple[str, ...] | None = None
 
 
 def _suggest(word: str, options: Sequence[str]) -> str:
@@ -70,14 +73,56 @@ def compile_path(
         obj = type_.obj if type_.kind == "object" else None
     assert type_ is not None
     getters = tuple(m.getter for m in members)
+    keys = None if through_list or any(m.relation for m in members) else tuple(parts)
     return CompiledPath(
         text,
         tuple(members),
         type_,
         through_list,
         any(m.extension for m in members),
-        _chain(getters, through_list),
+        _chain(getters, through_list) if keys is None else plain_getter(keys),
+        keys,
     )
+
+
+def plain_getter(keys: tuple[str, ...]) -> Getter:
+    """The getter of a path of stored fields, reading the dicts directly: what chaining the
+    members' own getters (each ``d.get(key)``) gives, in one call instead of one per step."""
+    if len(keys) == 1:
+        (k1,) = keys
+
+        def get1(d: Any, ix: Index) -> Any:
+            return d.get(k1)
+
+        return get1
+    if len(keys) == 2:
+        k1, k2 = keys
+
+        def get2(d: Any, ix: Index) -> Any:
+            v = d.get(k1)
+            return None if v is None else v.get(k2)
+
+        return get2
+    if len(keys) == 3:
+        k1, k2, k3 = keys
+
+        def get3(d: Any, ix: Index) -> Any:
+            v = d.get(k1)
+            if v is None:
+                return None
+            v = v.get(k2)
+            return None if v is None else v.get(k3)
+
+        return get3
+
+    def get_n(d: Any, ix: Index) -> Any:
+        for k in keys:
+            d = d.get(k)
+            if d is None:
+                return None
+        return d
+
+    return get_n
 
 
 def _chain(getters: tuple[Getter, ...], multi: bool) -> Getter:

@@ -27,7 +27,7 @@ from typing import Any
 
 from .catalog import to_oscal
 from .errors import UsageError
-from .findings import RISK_LEVELS, Finding, Result, Risk, Severity, Status
+from .findings import RISK_LEVELS, ControlInfo, Finding, Result, Risk, Severity, Status
 
 #: The impact facet of a failure, by the control's severity.
 IMPACT_BY_SEVERITY: dict[Severity, str] = {
@@ -74,8 +74,9 @@ def basis_of(finding: Finding) -> str:
     """Why the finding's likelihood is what it is: stated-wrong, not-stated or check-error."""
     if finding.status is Status.ERROR:
         return "check-error"
-    if any(not e.missing for e in finding.evidence):
-        return "stated-wrong"
+    for e in finding.evidence:
+        if not e.missing:
+            return "stated-wrong"
     return "not-stated"
 
 
@@ -94,17 +95,21 @@ def rate_finding(
     """The initial risk rating of one failing finding first detected on ``detected``;
     ``defaults`` are its control's own ratings (``ControlInfo.risk``), which win over the
     defaults by severity and basis for the facets they set."""
-    basis = basis_of(finding)
-    impact = IMPACT_BY_SEVERITY[finding.severity]
+    own = own_rating(finding, defaults or {}) if finding.status is not Status.ERROR else None
+    return _rating(basis_of(finding), finding.severity, own, detected)
+
+
+def _rating(basis: str, severity: Severity, own: dict[str, Any] | None, detected: date) -> Risk:
+    """The rating of a failure: a function of these four alone (see ``Ratings``)."""
+    impact = IMPACT_BY_SEVERITY[severity]
     likelihood = LIKELIHOOD_BY_BASIS[basis]
-    if finding.severity is Severity.CRITICAL:
+    if severity is Severity.CRITICAL:
         likelihood = "high"
     rationale = (
-        f"impact {impact} from the control's {finding.severity.value} severity; likelihood "
+        f"impact {impact} from the control's {severity.value} severity; likelihood "
         f"{likelihood} because {BASIS_WORDS[basis]}"
-        + (" (a critical control)" if finding.severity is Severity.CRITICAL else "")
+        + (" (a critical control)" if severity is Severity.CRITICAL else "")
     )
-    own = own_rating(finding, defaults or {}) if finding.status is not Status.ERROR else None
     if own is not None:
         likelihood = own.get("likelihood") or likelihood
         impact = own.get("impact") or impact
@@ -122,6 +127,33 @@ def rate_finding(
         basis=basis,
         rationale=rationale,
     )
+
+
+class Ratings:
+    """The initial ratings of the failures of one result (``rate_finding`` for each), made once
+    per distinct basis, severity, own rating and detection day: the failures that share them
+    share one ``Risk`` (it is immutable), which a large result holds thousands of times."""
+
+    def __init__(self, today: date, controls: Iterable[ControlInfo]) -> None:
+        self.today = today
+        self.own = {c.id: c.risk for c in controls if c.risk}
+        self._made: dict[tuple[str, Severity, int, date], Risk] = {}
+
+    def of(self, finding: Finding, detected: date | None = None) -> Risk:
+        """``rate_finding(finding, detected or the evaluation day, its control's ratings)``."""
+        day = self.today if detected is None else detected
+        own = (
+            own_rating(finding, self.own.get(finding.control_id) or {})
+            if finding.status is not Status.ERROR
+            else None
+        )
+        basis = basis_of(finding)
+        # own is one of the dicts of self.own (or None): its identity is stable while we hold it
+        key = (basis, finding.severity, id(own), day)
+        risk = self._made.get(key)
+        if risk is None:
+            risk = self._made[key] = _rating(basis, finding.severity, own, day)
+        return risk
 
 
 def adjust(risk: Risk, likelihood: str | None, impact: str | None) -> Risk:
@@ -162,22 +194,32 @@ def weakness_key(finding: Finding) -> tuple[str, str]:
     return control, finding.target
 
 
-def rate(result: Result, detections: dict[tuple[str, str], str] | None = None) -> Result:
+def rate(
+    result: Result,
+    detections: dict[tuple[str, str], str] | None = None,
+    *,
+    ratings: Ratings | None = None,
+) -> Result:
     """``result`` with a risk rating on every failing, erroring and waived finding.
 
     ``detections`` maps a weakness (``weakness_key``) to its original detection day; a weakness
-    not in it was first detected on the result's evaluation day.
+    not in it was first detected on the result's evaluation day. A finding that already carries
+    the rating it is given is kept as it is. ``ratings`` are those its findings were rated with
+    as they were built (the evaluation's), used when they are for this result's evaluation day
+    and controls.
     """
     today = evaluation_day(result)
-    detections = detections or {}
-    own = {c.id: c.risk for c in result.controls if c.risk}
+    fresh = Ratings(today, result.controls)
+    if ratings is None or ratings.today != today or ratings.own != fresh.own:
+        ratings = fresh
     findings = []
     for f in result.findings:
         if f.status in _RATED:
-            known = detections.get(weakness_key(f))
-            detected = date.fromisoformat(known) if known else today
-            rating = rate_finding(f, min(detected, today), own.get(f.control_id))
-            f = dataclasses.replace(f, risk=rating)
+            known = detections.get(weakness_key(f)) if detections else None
+            detected = min(date.fromisoformat(known), today) if known else today
+            rating = ratings.of(f, detected)
+            if f.risk is not rating and f.risk != rating:
+                f = dataclasses.replace(f, risk=rating)
         elif f.risk is not None:
             f = dataclasses.replace(f, risk=None)
         findings.append(f)
