@@ -813,16 +813,20 @@ def _json_depth_error(text: str, file: str, max_depth: int) -> InputError:
 
 
 def _json_depth(data: Any) -> int:
+    """How deeply the collections of data read by json.loads (plain dicts and lists) nest,
+    counted a level at a time."""
     deepest = 0
-    stack = [(data, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            deepest = max(deepest, depth)
-            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, (dict, list)))
-        elif isinstance(node, list):
-            deepest = max(deepest, depth)
-            stack.extend((v, depth + 1) for v in node if isinstance(v, (dict, list)))
+    level = [data] if type(data) is dict or type(data) is list else []
+    while level:
+        deepest += 1
+        below: list[Any] = []
+        for node in level:
+            below += [
+                v
+                for v in (node.values() if type(node) is dict else node)
+                if type(v) is dict or type(v) is list
+            ]
+        level = below
     return deepest
 
 
@@ -906,10 +910,10 @@ def _surrogate_error(text: str, file: str) -> InputError:
 # One token of JSON text already read by json.loads, after the white space, commas and colons
 # before it: a key with its scalar value, a key with the bracket that opens its value, a scalar
 # item, a bracket that opens an item, a closing bracket.
-_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
-_BARE = r'[^ \t\n\r,:\[\]{}"]+'  # a number, true, false or null
+_STRING = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
+_BARE = r'[^ \t\n\r,:\[\]{}"]++'  # a number, true, false or null
 _JSON_SCAN = re.compile(
-    rf"[ \t\n\r,]*(?:({_STRING})[ \t\n\r]*:[ \t\n\r]*(?:({_STRING}|{_BARE})|([{{\[]))"
+    rf"[ \t\n\r,]*+(?:({_STRING})[ \t\n\r]*+:[ \t\n\r]*+(?:({_STRING}|{_BARE})|([{{\[]))"
     rf"|({_STRING}|{_BARE})|([{{\[])|([}}\]]))"
 )
 # What the YAML reader counts as a line break (positions of JSON have always been its).
