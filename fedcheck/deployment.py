@@ -10,6 +10,7 @@ that needs one of them asks for evidence (``manual``) when it is absent instead 
 # annotation from its text when it creates each model and again when it builds the validator,
 # which is most of what importing this module and checking a first document cost.
 import datetime
+import typing
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -1130,6 +1131,51 @@ class Deployment(_Model):
             "judged against the evaluation date; see docs/records.md."
         ),
     )
+
+
+def share_fields_sets(model: BaseModel) -> None:
+    """Give the models of a validated document that were given the same fields one set of
+    their names (``model_fields_set``) between them, instead of a set each.
+
+    Pydantic makes a set per model instance; the ten thousand components of a large system
+    give a few hundred thousand of them, most alike, half of the model's memory. The models are
+    frozen, so no set is added to after validation (``model_copy`` copies its own)."""
+    shared: dict[frozenset[str], set[str]] = {}
+    assign = object.__setattr__
+    stack: list[Any] = [model]
+    while stack:
+        node = stack.pop()
+        names = node.__pydantic_fields_set__
+        one = shared.setdefault(frozenset(names), names)
+        if one is not names:
+            assign(node, "__pydantic_fields_set__", one)
+        values = node.__dict__
+        for name in _nested_fields(type(node)):
+            value = values[name]
+            if isinstance(value, BaseModel):
+                stack.append(value)
+            elif isinstance(value, list):
+                stack.extend(item for item in value if isinstance(item, BaseModel))
+
+
+def _nested_fields(cls: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of ``cls`` that may hold models (directly or in a list)."""
+    known = _NESTED.get(cls)
+    if known is not None:
+        return known
+
+    def holds_model(annotation: Any) -> bool:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return True
+        return any(holds_model(arg) for arg in typing.get_args(annotation))
+
+    known = _NESTED[cls] = tuple(
+        name for name, info in cls.model_fields.items() if holds_model(info.annotation)
+    )
+    return known
+
+
+_NESTED: dict[type[BaseModel], tuple[str, ...]] = {}
 
 
 def json_schema() -> dict[str, Any]:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from . import deployment as dm
 from .errors import InputErrors, Problem
 from .findings import Location
-from .loading import DEFAULT_LIMITS, Limits, SourceMap, load_file, parse_text
+from .loading import DEFAULT_LIMITS, Limits, SourceMap, collector_off, load_file, parse_text
 
 SUPPORTED_VERSIONS = (1,)
 
@@ -109,7 +109,11 @@ def deployment_from_model(model: dm.Deployment, file: str = "<model>") -> Loaded
 def _validate(data: dict[str, Any], source: SourceMap, file: str, sha: str) -> LoadedDeployment:
     _check_version(data, source, file)
     try:
-        model = dm.Deployment.model_validate(data)
+        # The model of a large system is hundreds of thousands of objects and no cycle: the
+        # collector, left on, would spend most of the validation walking them.
+        with collector_off():
+            model = dm.Deployment.model_validate(data)
+            dm.share_fields_sets(model)
     except ValidationError as exc:
         raise InputErrors(_translate(exc, data, source, file)) from None
     problems = _check_references(data, source, file)

@@ -12,11 +12,18 @@ them costs almost nothing; they are turned into ``line:column`` only when someth
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
-from collections.abc import Iterator, Sequence
+import sys
+from array import array
+from bisect import bisect_right
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import accumulate, count
+from operator import add, indexOf
 from typing import Any
 
 import yaml
@@ -94,39 +101,48 @@ DEFAULT_LIMITS = Limits()
 class SourceMap:
     """Where each value of a loaded document came from.
 
-    ``marks`` maps ``id(container)`` to the marks of its entries: for a dict, key -> (key mark,
-    value mark); for a list, a list of value marks. Marks are libyaml's own objects.
+    The positions are integers in one flat array, a block per collection, so that a document of
+    millions of values costs a few bytes per value rather than an object per value. A block is
+    written when its collection ends (a collection's block comes after those of its children):
+    it holds the number of entries, then, in the collection's order, for a mapping entry the
+    position of its key, the position of its value and where the value's own block starts (plus
+    one; 0 for a scalar), for a list item the position and the block of the item. A position is
+    a 0-based line and column as the YAML reader marked them, or, for JSON, an offset into the
+    text, turned into a line and column (counted as the YAML reader counts them) when asked.
+    The data is walked beside the blocks: a mapping's key is found by its place in the mapping.
+
+    A map made with anything but positions (``SourceMap(file, data, {})``, for data built in
+    Python) places every value at the start of the file.
     """
 
     def __init__(
         self,
         file: str,
         data: Any,
-        marks: dict[int, Any] | None,
+        positions: _Positions | Mapping[int, Any] | None = None,
         text: str | None = None,
         limits: Limits | None = None,
     ):
         self.file = file
         self.data = data
-        self._marks = marks
-        self._text = text  # kept for JSON input, whose marks are made only when first needed
-        self._limits = limits or DEFAULT_LIMITS
+        self._positions = positions if isinstance(positions, _Positions) else None
+        self._text = text  # kept for JSON input, whose positions are read only when first needed
+        self._added: set[tuple[str | int, ...]] = set()
 
-    def _ensure(self) -> dict[int, Any]:
-        if self._marks is None:
-            assert self._text is not None
-            self._marks = {}
+    def _ensure(self) -> _Positions | None:
+        if self._positions is None and self._text is not None:
+            text, self._text = self._text, None
             try:
-                data, source = _read_yaml_text(self._text, self.file, self._limits, positions=True)
-            except InputError:
-                # Valid JSON that the YAML reader refuses (a key longer than 1024 characters,
-                # say): positions fall back to the file's start rather than turn the report
-                # of one problem into another.
-                return self._marks
-            # Re-key the marks onto the containers of the data we already hold: the two trees
-            # have the same shape, so walk them together.
-            _rekey(self.data, data, source._ensure(), self._marks)
-        return self._marks
+                with collector_off():
+                    self._positions = _json_positions(text)
+            except (IndexError, ValueError):  # pragma: no cover - the text was read as JSON
+                self._positions = None
+        return self._positions
+
+    def mark_added(self, path: Sequence[str | int]) -> None:
+        """Record that the mapping entry at ``path`` was added to the data after loading (a
+        field that evidence filled in): it is placed where its mapping is."""
+        self._added.add(tuple(path))
 
     def position(self, path: Sequence[str | int], *, key: bool = False) -> tuple[int, int, bool]:
         """Return (line, column, exact) of the value at ``path`` (1-based).
@@ -135,40 +151,72 @@ class SourceMap:
         deepest part that does exist, and ``exact`` is false. With ``key`` the position of the
         mapping key is given instead of its value.
         """
-        marks = self._ensure()
+        positions = self._ensure()
         node = self.data
         line, column = 1, 1
+        if positions is None:
+            return line, column, not path
+        table = positions.table
+        width = positions.width
+        block = positions.root
+        last = len(path) - 1
         for depth, part in enumerate(path):
-            entries = marks.get(id(node))
-            if entries is None:
+            if block < 0:
                 return line, column, False
+            count = table[block]
             if isinstance(node, dict) and isinstance(part, str) and part in node:
-                key_mark, value_mark = entries[part]
-                last = depth == len(path) - 1
-                mark = key_mark if (key and last) or value_mark is None else value_mark
-                line, column = mark.line + 1, mark.column + 1
+                index = indexOf(node, part)
+                if index >= count:
+                    if tuple(path[: depth + 1]) not in self._added:
+                        return line, column, False
+                    block = -1  # added: placed at its mapping, and nothing below it is known
+                else:
+                    at = block + 1 + index * (2 * width + 1)
+                    line, column = positions.place(at if key and depth == last else at + width)
+                    block = table[at + 2 * width] - 1
                 node = node[part]
             elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-                mark = entries[part]
-                line, column = mark.line + 1, mark.column + 1
+                if part >= count:
+                    return line, column, False
+                at = block + 1 + part * (width + 1)
+                line, column = positions.place(at)
+                block = table[at + width] - 1
                 node = node[part]
             else:
                 return line, column, False
         return line, column, True
 
 
-def _rekey(ours: Any, theirs: Any, marks: dict[int, Any], out: dict[int, Any]) -> None:
-    stack = [(ours, theirs)]
-    while stack:
-        a, b = stack.pop()
-        entries = marks.get(id(b))
-        if entries is None:
-            continue
-        out[id(a)] = entries
-        if isinstance(a, dict) and isinstance(b, dict):
-            stack.extend((a[k], b[k]) for k in a if k in b)
-        elif isinstance(a, list) and isinstance(b, list):
-            stack.extend(zip(a, b, strict=False))
+_SMALL = "I" if array("I").itemsize >= 4 else "L"
+
+
+def _table_type(largest: int) -> str:
+    """Four bytes an entry while every number of the table is below ``largest``, else eight.
+
+    A table has at most six entries per value (a block's count and five for a mapping entry),
+    a position is below the length of the text and a block start below the table's length."""
+    return _SMALL if largest < 2**32 - 1 else "q"
+
+
+class _Positions:
+    """The position table of a document (see SourceMap): ``width`` is 2 for line and column,
+    1 for an offset into the text, whose lines start at the offsets in ``starts``."""
+
+    __slots__ = ("root", "starts", "table", "width")
+
+    def __init__(self, table: array[int], root: int, width: int, starts: array[int] | None = None):
+        self.table = table
+        self.root = root
+        self.width = width
+        self.starts = starts
+
+    def place(self, at: int) -> tuple[int, int]:
+        table = self.table
+        if self.starts is None:
+            return table[at] + 1, table[at + 1] + 1
+        offset = table[at]
+        line = bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
 
 
 @dataclass
@@ -416,9 +464,7 @@ def _yaml_error(exc: yaml.YAMLError, file: str, text: str = "") -> InputError:
     return InputError(file, at_line, at_column, message, fix)
 
 
-def _nesting_within(
-    exc: yaml.YAMLError, file: str, text: str, limits: Limits, positions: bool
-) -> InputError | None:
+def _nesting_within(exc: yaml.YAMLError, file: str, text: str, limits: Limits) -> InputError | None:
     """The refusal at the first level past fedcheck's depth limit, when libyaml's scanner
     stopped deep flow nesting (``[[[[``) at its own, deeper limit before fedcheck saw the
     level: the text up to where libyaml stopped is read again, without libyaml's limit in
@@ -429,7 +475,7 @@ def _nesting_within(
     prefix = text[: mark.index]
     if len(prefix) < len(text):
         try:
-            _read_yaml_text(prefix, file, limits, positions)
+            _read_yaml_text(prefix, file, limits)
         except InputError as refused:
             if refused.problem.message.startswith("nesting deeper than"):
                 return refused
@@ -442,33 +488,60 @@ def _nesting_within(
     )
 
 
-def _events(text: str) -> Iterator[Any]:
-    loader = _Loader(text)
+@contextmanager
+def collector_off() -> Iterator[None]:
+    """Run a block with the cycle collector off, as it was before afterwards.
+
+    Reading a document makes millions of containers and no cycle; the collector, run every few
+    hundred new containers, would walk all those made before again and again (the YAML floor,
+    PyYAML's C loader, is timed with it off too). Their memory is freed as usual."""
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        while loader.check_event():
-            yield loader.get_event()
+        yield
     finally:
-        loader.dispose()
+        if collecting:
+            gc.enable()
 
 
-def _read_yaml_text(
-    text: str, file: str, limits: Limits, positions: bool = True
-) -> tuple[Any, SourceMap]:
-    marks: dict[int, Any] = {}
-    anchors: dict[str, tuple[Any, int]] = {}
+def _read_yaml_text(text: str, file: str, limits: Limits) -> tuple[Any, SourceMap]:
+    with collector_off():
+        return _read_yaml_events(text, file, limits)
+
+
+def _read_yaml_events(text: str, file: str, limits: Limits) -> tuple[Any, SourceMap]:
+    table: array[int] = array(_table_type(max(6 * limits.max_nodes, len(text))))
+    anchors: dict[str, tuple[Any, int, int]] = {}
+    # Each distinct scalar is read once and its value shared: the ten thousand components of a
+    # large system repeat the same keys and values, and an object apiece would be most of the
+    # document's memory.
+    plain: dict[str, Any] = {}
+    quoted: dict[str, str] = {}
+    intern = sys.intern
     # A frame per open collection: [container, pending key or _NOKEY, key mark, start count,
-    # anchor, merges, entries]
+    # anchor, merges (mapping, its block + 1), entries (the block being made), start mark]
     stack: list[list[Any]] = []
     root: Any = _NOKEY
+    root_block = -1
     count = 0
     documents = 0
     max_depth = limits.max_depth
     max_nodes = limits.max_nodes
+    scalar_event = ev.ScalarEvent
+    mapping_start = ev.MappingStartEvent
+    sequence_start = ev.SequenceStartEvent
+    mapping_end = ev.MappingEndEvent
+    sequence_end = ev.SequenceEndEvent
+    alias_event = ev.AliasEvent
+    stream_end = ev.StreamEndEvent
 
+    loader = _Loader(text)
     try:
-        for event in _events(text):
+        while True:
+            event: Any = loader.get_event()
             kind = type(event)
-            if kind is ev.ScalarEvent:
+            child = 0  # the block of the value + 1; 0 for a scalar
+            if kind is scalar_event:
                 count += 1
                 value: Any
                 tag = event.tag
@@ -483,8 +556,11 @@ def _read_yaml_text(
                             )
                         # A quoted "<<" is an ordinary key, not the merge key (YAML 1.1 merges
                         # only the plain scalar).
-                        quoted = event.value == "<<" and not event.implicit[0]
-                        top[1] = _LiteralKey(event.value) if quoted else event.value
+                        text_value = event.value
+                        if text_value == "<<" and not event.implicit[0]:
+                            top[1] = _LiteralKey(text_value)
+                        else:
+                            top[1] = intern(text_value)
                         top[2] = event.start_mark
                         continue
                 if tag is not None and tag not in _STR_TAGS:
@@ -494,14 +570,19 @@ def _read_yaml_text(
                         "remove the tag: fedcheck reads plain data only and never constructs "
                         "objects from a file",
                     )
+                text_value = event.value
                 if event.implicit[0] and tag is None:
-                    value = _resolve_plain(event.value, file, event.start_mark)
+                    value = plain.get(text_value, _NOKEY)
+                    if value is _NOKEY:
+                        value = plain[text_value] = _resolve_plain(
+                            text_value, file, event.start_mark
+                        )
                 else:
-                    value = event.value
+                    value = quoted.setdefault(text_value, text_value)
                 if event.anchor is not None:
-                    anchors[event.anchor] = (value, 1)
+                    anchors[event.anchor] = (value, 1, 0)
                 size = 1
-            elif kind is ev.MappingStartEvent or kind is ev.SequenceStartEvent:
+            elif kind is mapping_start or kind is sequence_start:
                 tag = event.tag
                 if tag is not None and tag not in (
                     "tag:yaml.org,2002:map",
@@ -520,33 +601,36 @@ def _read_yaml_text(
                         "genuine",
                     )
                 count += 1
-                container: Any = {} if kind is ev.MappingStartEvent else []
-                entries: Any = {} if kind is ev.MappingStartEvent else []
-                if positions:
-                    marks[id(container)] = entries
+                container: Any = {} if kind is mapping_start else []
                 stack.append(
-                    [container, _NOKEY, None, count, event.anchor, None, entries, event.start_mark]
+                    [container, _NOKEY, None, count, event.anchor, None, [], event.start_mark]
                 )
                 continue
-            elif kind is ev.MappingEndEvent or kind is ev.SequenceEndEvent:
+            elif kind is mapping_end or kind is sequence_end:
                 frame = stack.pop()
                 value = frame[0]
+                entries = frame[6]
                 merges = frame[5]
                 if merges:
-                    for merged in merges:
+                    for merged, merged_child in merges:
+                        at = merged_child  # the first entry of the merged mapping's block
                         for k, v in merged.items():
                             if k not in value:
                                 value[k] = v
-                                if positions:
-                                    frame[6][k] = marks.get(id(merged), {}).get(k, (None, None))
+                                entries.extend(table[at : at + 5])
+                            at += 5
+                child = len(table) + 1
+                table.append(len(value))
+                table.extend(entries)
                 size = count - frame[3] + 1
                 if frame[4] is not None:
-                    anchors[frame[4]] = (value, size)
+                    anchors[frame[4]] = (value, size, child)
                 if not stack:
                     root = value
+                    root_block = child - 1
                     continue
                 event = _EndMark(frame[7])
-            elif kind is ev.AliasEvent:
+            elif kind is alias_event:
                 found = anchors.get(event.anchor)
                 if found is None:
                     raise InputError(
@@ -554,7 +638,7 @@ def _read_yaml_text(
                         f"alias *{event.anchor} names no anchor defined before it",
                         "define the anchor (&name) before using it",
                     )
-                value, size = found
+                value, size, child = found
                 count += size
                 if count > max_nodes:
                     raise InputError(
@@ -574,6 +658,8 @@ def _read_yaml_text(
                         "or split it into several files",
                     )
                 continue
+            elif kind is stream_end:
+                break
             else:
                 continue
 
@@ -588,10 +674,11 @@ def _read_yaml_text(
                 continue
             top = stack[-1]
             parent = top[0]
+            mark: Any = event.start_mark
             if type(parent) is dict:
                 if top[1] is _NOKEY:
                     raise InputError(
-                        *_where(file, event.start_mark),
+                        *_where(file, mark),
                         f"a mapping key must be a plain string, not {_describe(event, value)}",
                         "write the key as a plain word",
                     )
@@ -602,36 +689,39 @@ def _read_yaml_text(
                     key = str(key)
                 if key == "<<" and not literal and event_is_plain_merge(kind):
                     if isinstance(value, dict):
-                        top[5] = (top[5] or []) + [value]
+                        merged_blocks = [(value, child)]
                     elif isinstance(value, list) and all(isinstance(v, dict) for v in value):
-                        top[5] = (top[5] or []) + list(value)
+                        # The blocks of the listed mappings are in the list's own block.
+                        first = child + 2
+                        merged_blocks = [(v, table[first + 3 * i]) for i, v in enumerate(value)]
                     else:
                         raise InputError(
                             *_where(file, top[2]),
                             "a merge key (<<) must name a mapping or a list of mappings",
                             "merge an anchored mapping: <<: *defaults",
                         )
+                    top[5] = (top[5] or []) + merged_blocks
                     continue
                 if key in parent:
-                    first = top[6].get(key, (None, None))[0] if positions else None
-                    seen = f" (first at line {first.line + 1})" if first is not None else ""
+                    first_line = top[6][5 * indexOf(parent, key)] + 1
                     raise InputError(
                         *_where(file, top[2]),
-                        f"duplicate key {key!r}{seen}",
+                        f"duplicate key {key!r} (first at line {first_line})",
                         "keep one of the two entries: YAML parsers would silently drop the first",
                     )
                 parent[key] = value
-                if positions:
-                    top[6][key] = (top[2], event.start_mark)
+                key_mark = top[2]
+                top[6] += (key_mark.line, key_mark.column, mark.line, mark.column, child)
             else:
                 parent.append(value)
-                if positions:
-                    top[6].append(event.start_mark)
+                top[6] += (mark.line, mark.column, child)
     except yaml.YAMLError as exc:
-        deeper = _nesting_within(exc, file, text, limits, positions)
+        deeper = _nesting_within(exc, file, text, limits)
         raise (deeper or _yaml_error(exc, file, text)) from None
     except RecursionError:  # pragma: no cover - the depth limit comes first
         raise InputError(file, None, None, "nesting too deep", "flatten the document") from None
+    finally:
+        loader.dispose()
 
     if root is _NOKEY or documents == 0:
         raise InputError(
@@ -641,7 +731,7 @@ def _read_yaml_text(
             "the file is empty",
             "write a YAML mapping; a deployment description starts with 'version: 1'",
         )
-    return root, SourceMap(file, root, marks if positions else None)
+    return root, SourceMap(file, root, _Positions(table, root_block, 2))
 
 
 class _LiteralKey(str):
@@ -723,20 +813,29 @@ def _json_depth_error(text: str, file: str, max_depth: int) -> InputError:
 
 
 def _json_depth(data: Any) -> int:
+    """How deeply the collections of data read by json.loads (plain dicts and lists) nest,
+    counted a level at a time."""
     deepest = 0
-    stack = [(data, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            deepest = max(deepest, depth)
-            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, (dict, list)))
-        elif isinstance(node, list):
-            deepest = max(deepest, depth)
-            stack.extend((v, depth + 1) for v in node if isinstance(v, (dict, list)))
+    level = [data] if type(data) is dict or type(data) is list else []
+    while level:
+        deepest += 1
+        below: list[Any] = []
+        for node in level:
+            below += [
+                v
+                for v in (node.values() if type(node) is dict else node)
+                if type(v) is dict or type(v) is list
+            ]
+        level = below
     return deepest
 
 
 def _read_json_text(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, SourceMap]:
+    with collector_off():
+        return _read_json(text, file, limits)
+
+
+def _read_json(text: str, file: str, limits: Limits) -> tuple[Any, SourceMap]:
     try:
         data = json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant)
     except json.JSONDecodeError as exc:
@@ -766,7 +865,7 @@ def _read_json_text(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> tu
         raise _json_depth_error(text, file, limits.max_depth)
     if _SURROGATE_ESCAPE.search(text) and _has_surrogate(data):
         raise _surrogate_error(text, file)
-    return data, SourceMap(file, data, None, text, limits)
+    return data, SourceMap(file, data, None, text)
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
@@ -808,6 +907,83 @@ def _surrogate_error(text: str, file: str) -> InputError:
     )
 
 
+# One token of JSON text already read by json.loads, after the white space, commas and colons
+# before it: a key with its scalar value, a key with the bracket that opens its value, a scalar
+# item, a bracket that opens an item, a closing bracket.
+_STRING = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
+_BARE = r'[^ \t\n\r,:\[\]{}"]++'  # a number, true, false or null
+_JSON_SCAN = re.compile(
+    rf"[ \t\n\r,]*+(?:({_STRING})[ \t\n\r]*+:[ \t\n\r]*+(?:({_STRING}|{_BARE})|([{{\[]))"
+    rf"|({_STRING}|{_BARE})|([{{\[])|([}}\]]))"
+)
+# What the YAML reader counts as a line break (positions of JSON have always been its).
+_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+_match_end = re.Match.end
+_PIECE = 1 << 20
+
+
+def _json_positions(text: str) -> _Positions:
+    """The position table of JSON text that json.loads accepted, in one pass over its tokens.
+
+    Positions are offsets into the text, turned into lines and columns when asked; the offsets
+    where lines start are found with one search."""
+    table: array[int] = array(_table_type(6 * len(text) + 6))
+    # A frame per open collection: (the entries of its parent, offset of its key (or -1),
+    # offset of its bracket, the size of one of its entries)
+    stack: list[tuple[list[int], int, int, int]] = []
+    root = -1
+    entries: list[int] = []
+    for match in _JSON_SCAN.finditer(text):
+        group = match.lastindex
+        if group == 2:  # "key": scalar
+            entries += (match.start(1), match.start(2), 0)
+        elif group == 4:  # a scalar item of a list
+            entries += (match.start(4), 0)
+        elif group == 3:  # "key": { or [
+            start = match.start(3)
+            stack.append((entries, match.start(1), start, 3 if text[start] == "{" else 2))
+            entries = []
+        elif group == 5:  # { or [ as an item, or the document
+            start = match.start(5)
+            stack.append((entries, -1, start, 3 if text[start] == "{" else 2))
+            entries = []
+        else:  # } or ]
+            outer, key, start, size = stack.pop()
+            block = len(table)
+            table.append(len(entries) // size)
+            table.extend(entries)
+            entries = outer
+            if not stack:
+                root = block
+                break
+            if key >= 0:
+                entries += (key, start, block + 1)
+            else:
+                entries += (start, block + 1)
+    return _Positions(table, root, 1, _line_starts(text))
+
+
+def _line_starts(text: str) -> array[int]:
+    """The offset where each line of ``text`` starts, line breaks counted as the YAML reader
+    counts them (CRLF, CR, LF, NEL, LS, PS)."""
+    starts = array(_table_type(len(text) + 1), [0])
+    if (
+        "\x85" in text
+        or "\u2028" in text
+        or "\u2029" in text
+        or text.count("\r") != text.count("\r\n")
+    ):
+        starts.extend(map(_match_end, _BREAK.finditer(text)))
+        return starts
+    # Only LF (and CRLF, which ends where its LF does): the text is split in pieces and the
+    # lengths of their lines added up, without an object per line break.
+    for begin in range(0, len(text), _PIECE):
+        lines = text[begin : begin + _PIECE].split("\n")
+        lines.pop()
+        starts.extend(map(add, accumulate(map(len, lines)), count(begin + 1)))
+    return starts
+
+
 def _find_key(text: str, key: str) -> tuple[int | None, int | None]:
     needle = json.dumps(key)
     first = text.find(needle)
@@ -846,6 +1022,8 @@ def load_file(path: str, limits: Limits = DEFAULT_LIMITS, *, expect: str = "mapp
     import hashlib
 
     text, raw = read_text(path, limits)
+    sha256, size = hashlib.sha256(raw).hexdigest(), len(raw)
+    del raw  # not held while the text is read: it is as large as the text
     as_json = path.lower().endswith(".json")
     data, source = parse_text(text, path, limits, as_json=as_json)
     if expect == "mapping" and not isinstance(data, dict):
@@ -857,4 +1035,4 @@ def load_file(path: str, limits: Limits = DEFAULT_LIMITS, *, expect: str = "mapp
             f"the top level is {kind}; expected a mapping of keys to values",
             "start the file with the top-level keys (for a deployment: 'version: 1', 'system:', ...)",
         )
-    return Document(path, data, source, hashlib.sha256(raw).hexdigest(), len(raw))
+    return Document(path, data, source, sha256, size)

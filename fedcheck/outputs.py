@@ -3,9 +3,9 @@
 A run asks for several reports (``--format sarif --output a.sarif --format html --output
 b.html``). They are planned before any work (``plan``: an output that names an input of the run,
 or two formats given one path, is refused), then each is rendered to a temporary file beside its
-target, and only when all of them rendered are they renamed into place (``write_all``). A
-renderer that fails, a full disk, Ctrl-C, SIGTERM or SIGHUP leave no temporary file and no new
-artifact behind.
+target (a device or a pipe, such as /dev/null, is streamed to directly), and only when all of
+them rendered are the files renamed into place (``write_all``). A renderer that fails, a full
+disk, Ctrl-C, SIGTERM or SIGHUP leave no temporary file and no new artifact behind.
 """
 
 from __future__ import annotations
@@ -148,16 +148,20 @@ def _discard(tmp: str) -> None:
         pass
 
 
+def _write_special(path: str, text: Text) -> None:
+    """Stream ``text`` into a device or pipe (/dev/null, /dev/stdout, a named pipe): no rename
+    (it would replace the device with a regular file), and no temporary file."""
+    try:
+        with open(path, "w", encoding="utf-8", newline="\n") as handle:
+            _write_text(handle, text)
+    except OSError as exc:
+        raise _os_error(path, exc) from None
+
+
 def write_atomic(path: str, text: Text) -> None:
     """Write one file so that a reader never sees it half-written: temp file, then rename."""
     if _is_special(path):
-        # /dev/null, /dev/stdout, a named pipe: no rename (it would replace the device with a
-        # regular file); write to it directly.
-        try:
-            with open(path, "w", encoding="utf-8", newline="\n") as handle:
-                _write_text(handle, text)
-        except OSError as exc:
-            raise _os_error(path, exc) from None
+        _write_special(path, text)
         return
     tmp = _stage(path, text)
     try:
@@ -170,9 +174,13 @@ def write_atomic(path: str, text: Text) -> None:
 
 
 def write_all(artifacts: Sequence[Artifact]) -> None:
-    """Write every artifact or none: all are rendered to temporary files first, then renamed.
+    """Write every artifact or none: the files are rendered to temporary files first, the
+    devices and pipes (which cannot be renamed over) are streamed next, and only then are the
+    files renamed into place.
 
-    Devices and pipes (which cannot be renamed over) are written last, after the files.
+    Nothing is held whole in memory: a report of a large system is hundreds of megabytes. A
+    renderer or a write that fails, for a file or a device, removes every temporary file, so no
+    file is replaced (what a device or pipe received before the failure cannot be taken back).
     """
     staged: list[tuple[str, str]] = []
     special = [a for a in artifacts if _is_special(a.path)]
@@ -181,10 +189,8 @@ def write_all(artifacts: Sequence[Artifact]) -> None:
             if artifact in special:
                 continue
             staged.append((_stage(artifact.path, artifact.render()), artifact.path))
-        # Render the device outputs before anything is renamed, so that a renderer failing
-        # there leaves no file either.
-        texts = [(a.path, a.render()) for a in special]
-        texts = [(p, t if isinstance(t, str) else "".join(t)) for p, t in texts]
+        for artifact in special:
+            _write_special(artifact.path, artifact.render())
         for tmp, path in staged:
             os.replace(tmp, path)
     except BaseException as exc:
@@ -193,8 +199,6 @@ def write_all(artifacts: Sequence[Artifact]) -> None:
         if isinstance(exc, OSError):
             raise _os_error(exc.filename or "the report", exc) from None
         raise
-    for path, text in texts:
-        write_atomic(path, text)
 
 
 __all__ = ["Artifact", "plan", "write_all", "write_atomic"]

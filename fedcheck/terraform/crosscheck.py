@@ -125,19 +125,16 @@ class Evidence:
         if not filled:
             return deployment
         components = deployment.data.get("components") or []
-        marks = deployment.source._ensure()
         for fe in filled:
             node = components[fe.index]
-            # A key added to a mapping that came from the file is given the mapping's own
-            # position, so that the source map points at the nearest line that exists.
-            anchor = (marks.get(id(components)) or [None] * (fe.index + 1))[fe.index]
+            # A key added to a mapping is given the mapping's own position, so that the source
+            # map points at the nearest line that exists.
             *parents, leaf = fe.field.split(".")
+            path: tuple[str | int, ...] = ("components", fe.index)
             for part in [*parents, leaf]:
-                entries = marks.get(id(node))
-                if part in node and entries is not None and part in entries:
-                    anchor = entries[part][1] or anchor
-                elif entries is not None and anchor is not None:
-                    entries[part] = (anchor, anchor)
+                path = (*path, part)
+                if part not in node:
+                    deployment.source.mark_added(path)
                 if part == leaf:
                     node[leaf] = list(fe.value) if isinstance(fe.value, list) else fe.value
                 else:
