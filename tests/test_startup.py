@@ -332,7 +332,7 @@ def test_a_control_that_does_not_compile_is_an_error_at_load_and_never_cached(
 def _reads_bytes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The control files whose bytes the next loads read (for their digest or to load them)."""
     read: list[str] = []
-    real = catalog_module.read_text
+    from fedcheck.loading import read_text as real
 
     def counting(path: str, *args: object, **kwargs: object) -> tuple[str, bytes]:
         read.append(path)
@@ -450,3 +450,44 @@ def test_the_control_files_are_those_a_recursive_glob_finds(tmp_path: Path) -> N
         for p in bundled.rglob("*")
         if p.suffix in (".yaml", ".yml") and p != bundled / "_scopes.yaml" and p.is_file()
     )
+
+
+# --- the parser of the chosen subcommand alone -------------------------------------------------
+
+
+def _parse(parser: object, argv: list[str], capsys: pytest.CaptureFixture[str]) -> object:
+    """What parsing ``argv`` gives, prints and exits with."""
+    try:
+        outcome: object = vars(parser.parse_args(argv))  # type: ignore[attr-defined]
+    except SystemExit as stopped:
+        outcome = ("exit", stopped.code)
+    out, err = capsys.readouterr()
+    return outcome, out, err
+
+
+def _command_lines() -> list[list[str]]:
+    from fedcheck.cli import COMMANDS
+
+    lines: list[list[str]] = [[], ["--help"], ["nonsense"], ["-", "check"], ["--", "check"]]
+    for name in COMMANDS:
+        lines += [[name, "--help"], [name], [name, "--no-such-flag"], ["--version", name]]
+    lines += [
+        ["check", str(EXAMPLE), "--quiet", "--format", "json", "--output", "x.json"],
+        ["check", str(EXAMPLE), "--baseline", "nope"],
+        ["controls", "list", "--baseline", "high", "--format", "json"],
+        ["controls", "list", "--help"],
+        ["explain", "AC-11", "--format", "json"],
+        ["schema", "deployment"],
+    ]
+    return lines
+
+
+@pytest.mark.parametrize("argv", _command_lines(), ids=" ".join)
+def test_the_parser_of_one_subcommand_parses_as_the_whole_parser(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fedcheck.cli import build_parser
+
+    whole = _parse(build_parser(), argv, capsys)
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    assert _parse(build_parser(chosen), argv, capsys) == whole
