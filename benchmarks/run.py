@@ -793,14 +793,16 @@ def why(target: str, res: Results) -> str:
     if target.startswith("check of the bundled example") or target.startswith("the same, in"):
         return (
             "a cache entry is no longer validated or compiled again when read (its digest is "
-            "checked; each control is compiled for the baseline a plan asks for), so what is "
-            "left is spread over many steps, none of them a third of the time. Under "
-            "`-X importtime` and cProfile: importing fedcheck's own modules, the deployment "
-            "models (pydantic creating about 35 model classes) and the dataclasses of the "
-            "findings first; then pydantic building the deployment's validator on the first "
-            "document, reading and hashing every control file for the cache key and loading "
-            "the entry, compiling the High controls, evaluating, and argparse building every "
-            "subcommand's parser."
+            "checked; each control is compiled for the baseline a plan asks for), a control "
+            "file whose status (inode, size, modification and change time) is as the entry "
+            "says is not read again, and the command line builds the arguments of the chosen "
+            "subcommand only. What is left is spread over many steps, none of them a third of "
+            "the time. Under `-X importtime` and cProfile: importing fedcheck's own modules, "
+            "the deployment models (pydantic creating about 35 model classes) and the "
+            "dataclasses of the findings and the records first; then pydantic building the "
+            "deployment's validator on the first document, decoding the cache entry (about "
+            "1.5 MB of JSON, each control's canonical data included, which the scope digest "
+            "hashes), compiling the High controls and evaluating."
         )
     if target.startswith("peak memory"):
         mem, findings = res.memory_kib.get(big, 0), res.findings.get(big, 0)

@@ -3,11 +3,12 @@
 The bundled catalog (``controls/`` in the source tree, ``fedcheck/_catalog`` once installed)
 holds every control of the FedRAMP Rev5 baselines; a profile or ``--controls DIR`` adds custom
 controls in the same format. Validated and compiled control data is cached (see
-``_load_directory``), keyed by the resolved directory and the names and content digests of its
-files, so that a run does not re-parse hundreds of files; the cache is private to the user,
-pruned, and each entry carries the digest of its own contents, checked on every use (they
-decide verdicts): an entry that is not exactly what was written is a miss. The SHA-256 of the
-catalog is always that of the files' contents.
+``_load_directory``), keyed by the resolved directory and the names of its files, with each
+file's content digest and status, so that a run does not re-parse hundreds of files, nor read
+the ones whose status is as it was; the cache is private to the user, pruned, and each entry
+carries the digest of its own contents, checked on every use (they decide verdicts): an entry
+that is not exactly what was written, or a file whose content is not what the entry says, is a
+miss. The SHA-256 of the catalog is always that of the files' contents.
 """
 
 from __future__ import annotations
@@ -584,12 +585,55 @@ def _control_files(directory: Path) -> list[Path]:
     """The control files of a directory: every .yaml/.yml below it but the scopes file at its
     top (``_scopes.yaml``, fedcheck.scopes). Any other file is read as a control, so that a
     control never goes unread, and unjudged, for its name."""
-    scopes = directory / SCOPES_FILE
-    return sorted(
-        p
-        for p in directory.rglob("*")
-        if p.suffix in (".yaml", ".yml") and p != scopes and p.is_file()
-    )
+    return [directory / name for name in _control_names(directory)]
+
+
+def _control_names(directory: Path) -> list[str]:
+    """The names of ``_control_files`` relative to the directory ("ac/ac-2.yaml"), in the same
+    order: what ``directory.rglob("*")`` finds (symbolic links to directories are not
+    followed, a directory that cannot be listed is skipped), as one walk of the directory."""
+    found: list[list[str]] = []
+
+    def walk(path: str, parts: list[str]) -> None:
+        try:
+            with os.scandir(path) as it:
+                entries = list(it)
+        except PermissionError:
+            return
+        for entry in entries:
+            name = entry.name
+            dot = name.rfind(".")
+            if (
+                0 < dot
+                and name[dot:] in (".yaml", ".yml")
+                and (parts or name != SCOPES_FILE)
+                and _is_file(entry)
+            ):
+                found.append([*parts, name])
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                walk(entry.path, [*parts, name])
+
+    walk(str(directory), [])
+    found.sort()  # as paths compare: part by part
+    return ["/".join(parts) for parts in found]
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
+def _join(directory: str, name: str) -> str:
+    """``str(Path(directory) / name)`` for a name of ``_control_names``."""
+    if directory == ".":
+        return name
+    return directory + name if directory.endswith("/") else f"{directory}/{name}"
 
 
 # --- the catalog ---------------------------------------------------------------------------
@@ -702,14 +746,15 @@ def _private(directory: Path, *, create: bool) -> bool:
     return True
 
 
-def _content_key(directory: Path, names: Sequence[str], digests: Sequence[str]) -> str:
-    """The cache key: fedcheck's version, the resolved directory, every file's name and content
-    digest (never sizes or times: ``cp -p`` and ``rsync -a`` keep those across edits), the
-    control schema, the code that reads and compiles control files, and the named scopes the
-    checks compile against."""
-    h = hashlib.sha256(f"{__version__}\0{directory.resolve()}\0".encode())
-    for name, digest in zip(names, digests, strict=True):  # names relative to the directory
-        h.update(f"{name}\0{digest}\0".encode())
+def _entry_key(directory: Path, names: Sequence[str]) -> str:
+    """The name of a directory's entry: fedcheck's version, the resolved directory, every file's
+    name, the control schema, the code that reads and compiles control files, and the named
+    scopes the checks compile against. The files' contents are not part of it: the entry holds
+    each file's SHA-256, and is used only when every file is as the entry says
+    (``_from_cache``)."""
+    h = hashlib.sha256(f"{ENTRY_LAYOUT}\0{__version__}\0{directory.resolve()}\0".encode())
+    for name in names:  # relative to the directory
+        h.update(f"{name}\0".encode())
     h.update(hashlib.sha256(_schema_path("control.schema.json").read_bytes()).digest())
     h.update(_code_digest())
     # A control that compiled against the scopes of its entry's write need not compile against
@@ -717,6 +762,35 @@ def _content_key(directory: Path, names: Sequence[str], digests: Sequence[str]) 
     scopes = {name: [s.target, s.where] for name, s in sorted(bundled_scopes().items())}
     h.update(json.dumps(scopes, sort_keys=True).encode())
     return h.hexdigest()[:32]
+
+
+#: The layout of an entry (part of its key): each file's stat and digest, then the controls.
+ENTRY_LAYOUT = "stat-1"
+#: A file whose status changed less than this before its entry was written is "racy": its
+#: stat may not show a change made within the same tick of the file system's clock, so it is
+#: read and hashed on every use, as git does for its index.
+RACY_NS = 2_000_000_000
+
+
+def _now_ns() -> int:
+    import time
+
+    return time.time_ns()
+
+
+def _stat_row(path: str) -> list[int] | None:
+    """What a file's status says of its content: inode, size, modification and change time
+    (the kernel sets the change time on every change; ``cp -p`` and ``rsync -a`` cannot copy
+    it). None for anything but a regular file."""
+    import stat
+
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
 
 #: The modules whose code decides what a full load of control files accepts and makes of them
@@ -783,37 +857,77 @@ def _entry_payload(data: bytes) -> Any:
 
 
 def _from_cache(
-    cached: Path, files: Sequence[Path], digests: Sequence[str], limits: Limits, bundled: bool
+    cache: Path, entry: str, files: Sequence[str], limits: Limits, bundled: bool
 ) -> tuple[list[Control], str] | None:
-    """The controls of a cache entry, or None (a miss: the files are read again) when it is
-    missing or not exactly what a full load of these files wrote.
+    """The controls of a cache entry and the catalog's SHA-256, or None (a miss: the files are
+    read again) when it is missing or not exactly what a full load of these files wrote.
 
     An entry is written only after every control of the directory was read, validated against
     the control schema and compiled for each of its baselines (``_load_directory``), in a
-    directory of the user's own (``_private``), under a key of the files' contents, fedcheck's
-    version and code, the schema and the scopes (``_content_key``). What could still be wrong with it is corruption: a
-    truncated write, a disk error, an edit. The digest it carries of its own payload is checked
-    first, and anything off about it (the digest, the layout, a file's name or digest, a field)
-    makes it a miss. Its controls are compiled when a plan asks for a baseline
-    (``Control.compile``), not here."""
+    directory of the user's own (``_private``), under a key of fedcheck's version and code, the
+    schema, the scopes and the files' names (``_entry_key``). It holds each file's SHA-256 and
+    status (``_stat_row``). A file whose status is as the entry says, and was not racy when the
+    entry was written (``RACY_NS``), is not read; any other is read and hashed, and a digest
+    other than the entry's makes it a miss. Beyond that, what could be wrong with an entry is
+    corruption: a truncated write, a disk error, an edit. The digest it carries of its own
+    payload is checked first, and anything off about it (the digest, the layout, a file's name,
+    a field) makes it a miss. Its controls are compiled when a plan asks for a baseline
+    (``Control.compile``), not here. An entry whose files were touched but not changed is
+    written again with their new status, so that they need not be read next time."""
+    cached = cache / entry
     try:
         if cached.lstat().st_size > limits.max_file_bytes:
             return None
         blob = _entry_payload(cached.read_bytes())
         if not isinstance(blob, dict):
             return None
-        entries = blob["controls"]
-        if not isinstance(entries, list) or len(entries) != len(files):
+        entries, rows, written, sha = (
+            blob["controls"],
+            blob["files"],
+            blob["written_ns"],
+            blob["sha256"],
+        )
+        if not (
+            isinstance(entries, list)
+            and isinstance(rows, list)
+            and len(entries) == len(rows) == len(files)
+            and isinstance(written, int)
+            and isinstance(sha, str)
+            and len(sha) == 64
+        ):
             return None
-        controls = []
-        for (name, digest, data), path, expected in zip(entries, files, digests, strict=True):
-            if name != str(path) or digest != expected:
+        started = _now_ns()
+        fresh: list[list[Any]] = []
+        refresh = False
+        for (name, digest, _), row, path in zip(entries, rows, files, strict=True):
+            if name != path or not isinstance(row, list) or len(row) != 5 or row[4] != digest:
                 return None
-            controls.append(_control_from_fields(data, name, bundled))
-        os.utime(cached)  # most recently used: kept longest by the pruning
-        return controls, ""  # the catalog's digest is always computed from the files
+            now = _stat_row(path)
+            if now is None or now[1] > limits.max_file_bytes:
+                return None  # refused with its reason by the full load
+            if now == row[:4] and row[3] < written - RACY_NS:
+                fresh.append(row)
+                continue
+            try:
+                raw = read_text(path, limits)[1]
+            except InputError:
+                return None
+            if hashlib.sha256(raw).hexdigest() != digest:
+                return None
+            fresh.append([*now, digest])
+            # Touched but unchanged, or no longer racy: its new status spares the next read.
+            refresh = refresh or now != row[:4] or now[3] < started - RACY_NS
+        controls = [_control_from_fields(data, name, bundled) for name, _, data in entries]
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
+    if refresh:
+        _write_cache(cache, entry, {**blob, "written_ns": started, "files": fresh})
+    else:
+        try:
+            os.utime(cached)  # most recently used: kept longest by the pruning
+        except OSError:
+            pass
+    return controls, sha
 
 
 def _load_directory(directory: Path, limits: Limits, bundled: bool) -> tuple[list[Control], str]:
@@ -828,47 +942,44 @@ def _load_directory(directory: Path, limits: Limits, bundled: bool) -> tuple[lis
             "catalog's controls/_scopes.yaml is read",
             "write the condition in the control's where, or use a bundled scope such as sign_in",
         )
-    files = _control_files(directory)
-    names = [str(p.relative_to(directory)) for p in files]
+    names = _control_names(directory)
+    prefix = str(directory)
+    files = [_join(prefix, name) for name in names]
     cache = _cache_dir()
-    raws: list[bytes] = []  # of the first files, in order (all of them when cache is kept)
-    if cache is not None:
-        for p in files:
-            try:
-                raws.append(read_text(str(p), limits)[1])
-            except InputError:
-                cache = None  # the file is refused below, with its position
-                break
-    digests = [hashlib.sha256(raw).hexdigest() for raw in raws]
+    entry = ""
     if cache is not None and _private(cache, create=False):
-        key = _content_key(directory, names, digests)
-        hit = _from_cache(cache / f"catalog-{key}.json", files, digests, limits, bundled)
+        entry = f"catalog-{_entry_key(directory, names)}.json"
+        hit = _from_cache(cache, entry, files, limits, bundled)
         if hit is not None:
-            digest = hashlib.sha256()
-            for name, raw in zip(names, raws, strict=True):
-                digest.update(name.encode() + b"\0" + raw + b"\0")
-            return hit[0], digest.hexdigest()
+            return hit
+    started = _now_ns()  # before any file's status is taken (RACY_NS)
     digest = hashlib.sha256()
     controls = []
     problems: list[Problem] = []
     raw_data = []
-    for i, (p, name) in enumerate(zip(files, names, strict=True)):
+    rows: list[list[Any]] = []
+    for path, name in zip(files, names, strict=True):
         digest.update(name.encode() + b"\0")
+        row = _stat_row(path) if cache is not None else None
         try:
-            raw = raws[i] if i < len(raws) else read_text(str(p), limits)[1]
+            raw = read_text(path, limits)[1]
             digest.update(raw + b"\0")
-            control = load_control_file(str(p), limits, bundled=bundled)
+            control = load_control_file(path, limits, bundled=bundled)
         except InputError as exc:
             problems.extend(exc.problems)
             continue
         controls.append(control)
-        raw_data.append((str(p), hashlib.sha256(raw).hexdigest(), _cached_fields(control)))
+        file_digest = hashlib.sha256(raw).hexdigest()
+        raw_data.append((path, file_digest, _cached_fields(control)))
+        if row is not None:
+            rows.append([*row, file_digest])
     if problems:
         raise InputErrors(problems)
     sha = digest.hexdigest()
-    if cache is not None and len(digests) == len(files):
-        key = _content_key(directory, names, digests)
-        _write_cache(cache, f"catalog-{key}.json", {"sha256": sha, "controls": raw_data})
+    if cache is not None and len(rows) == len(files):
+        entry = entry or f"catalog-{_entry_key(directory, names)}.json"
+        blob = {"sha256": sha, "written_ns": started, "files": rows, "controls": raw_data}
+        _write_cache(cache, entry, blob)
     return controls, sha
 
 

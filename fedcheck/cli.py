@@ -13,7 +13,7 @@ import os
 import sys
 import time
 from collections.abc import Iterable, Sequence
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 from ._version import __version__
 
@@ -130,7 +130,22 @@ EXAMPLES = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Unbuilt:
+    """Stands for the arguments of a subcommand that the command line did not choose: every
+    call (add_argument, add_argument_group, add_subparsers, ...) is ignored."""
+
+    _actions: tuple[argparse.Action, ...] = ()
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: self
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser. With ``only`` (a subcommand's name) the other subcommands are
+    named, with their help, but given no arguments: what parsing a command line of ``only``
+    prints and does is the same, at less cost. Shell completion reads the whole parser."""
+    if only is not None and only not in COMMANDS:
+        only = None
     parser = _Parser(
         prog="fedcheck",
         description="Check a deployment description against FedRAMP Rev5 (NIST SP 800-53) "
@@ -142,13 +157,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def command(name: str, help_: str) -> argparse.ArgumentParser:
-        return sub.add_parser(
+        built = sub.add_parser(
             name,
             help=help_,
             description=help_,
             epilog=EXAMPLES.get(name),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
+        return built if only is None or name == only else cast(argparse.ArgumentParser, _Unbuilt())
 
     check = command("check", "Evaluate deployment descriptions; exit 1 when a control fails.")
     check.add_argument(
@@ -1194,7 +1210,11 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    # The subcommand is the first argument that is not an option (the top level's options take
+    # no value); when argparse takes another, that one is not a command and only its name,
+    # in the "invalid choice" error, is read.
+    words = sys.argv[1:] if argv is None else argv
+    parser = build_parser(next((a for a in words if not a.startswith("-")), None))
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help(sys.stderr)

@@ -166,6 +166,13 @@ def _entry(cache: Path, controls: Path) -> Path:
     return entry
 
 
+def _written(data: bytes) -> dict[str, object]:
+    """An entry's payload but for when it was written."""
+    blob = json.loads(data)
+    del blob["digest"], blob["written_ns"]
+    return blob  # type: ignore[no-any-return]
+
+
 def _reads_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The control files the next loads read (a cache hit reads none)."""
     read: list[str] = []
@@ -204,7 +211,7 @@ def test_an_entry_edited_to_other_valid_control_data_is_a_miss(
     assert read == [str(controls / "org-9.yaml")]
     assert control.title == "Idle lock"
     assert control.parameters["max_idle_minutes"].values == {"*": 15}
-    assert entry.read_text(encoding="utf-8") == text  # written again from the files
+    assert _written(entry.read_bytes()) == _written(text.encode())  # again from the files
 
 
 def test_an_entry_whose_json_was_rewritten_is_a_miss(
@@ -232,7 +239,7 @@ def test_a_truncated_entry_is_a_miss(
     control = load_catalog([controls], include_bundled=False).get("ORG-9")
     assert read == [str(controls / "org-9.yaml")]
     assert control.parameters["max_idle_minutes"].values == {"*": 15}
-    assert entry.read_bytes() == data
+    assert _written(entry.read_bytes()) == _written(data)
 
 
 def test_an_entry_without_its_digest_is_a_miss(
@@ -255,12 +262,12 @@ def test_the_key_changes_with_the_named_scopes(
     """A cached control is not compiled again when read, so the scopes it was compiled against
     are part of its key."""
     files = ["org-9.yaml"]
-    before = catalog_module._content_key(controls, files, ["0" * 64])
+    before = catalog_module._entry_key(controls, files)
     scopes = dict(catalog_module.bundled_scopes())
     name = sorted(scopes)[0]
     scopes[name] = dataclasses.replace(scopes[name], where={"field": "id", "exists": True})
     monkeypatch.setattr(catalog_module, "bundled_scopes", lambda: scopes)
-    assert catalog_module._content_key(controls, files, ["0" * 64]) != before
+    assert catalog_module._entry_key(controls, files) != before
 
 
 def test_the_key_covers_the_code_that_reads_and_compiles_control_files(
@@ -271,9 +278,9 @@ def test_the_key_covers_the_code_that_reads_and_compiles_control_files(
     package = ROOT / "fedcheck"
     assert all((package / name).is_file() for name in catalog_module.KEY_CODE)
     files = ["org-9.yaml"]
-    before = catalog_module._content_key(controls, files, ["0" * 64])
+    before = catalog_module._entry_key(controls, files)
     monkeypatch.setattr(catalog_module, "_code_digest", lambda: b"other code")
-    assert catalog_module._content_key(controls, files, ["0" * 64]) != before
+    assert catalog_module._entry_key(controls, files) != before
 
 
 def test_the_cached_catalog_is_the_catalog_of_the_files(
@@ -317,3 +324,170 @@ def test_a_control_that_does_not_compile_is_an_error_at_load_and_never_cached(
         with pytest.raises(InputError, match="max_idle_minute"):
             load_catalog([controls], include_bundled=False)
     assert not [e for e in cache.glob("catalog-*.json") if str(controls) in e.read_text()]
+
+
+# --- the files' status ------------------------------------------------------------------------
+
+
+def _reads_bytes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The control files whose bytes the next loads read (for their digest or to load them)."""
+    read: list[str] = []
+    from fedcheck.loading import read_text as real
+
+    def counting(path: str, *args: object, **kwargs: object) -> tuple[str, bytes]:
+        read.append(path)
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(catalog_module, "read_text", counting)
+    return read
+
+
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Entries written as if long after the files' last change, so that no file is racy."""
+    real = catalog_module._now_ns
+    monkeypatch.setattr(catalog_module, "_now_ns", lambda: real() + 60 * 10**9)
+
+
+def test_a_file_whose_status_is_as_the_entry_says_is_not_read(
+    cache: Path, controls: Path, monkeypatch: pytest.MonkeyPatch, settled: None
+) -> None:
+    load_catalog([controls], include_bundled=False)
+    read = _reads_bytes(monkeypatch)
+    first = load_catalog([controls], include_bundled=False)
+    assert read == []
+    assert first.get("ORG-9").title == "Idle lock"
+
+
+def test_a_racy_file_is_read_and_hashed_on_every_use(
+    cache: Path, controls: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Just written, the file changed within the entry's tick: its status proves nothing."""
+    load_catalog([controls], include_bundled=False)
+    read, loaded = _reads_bytes(monkeypatch), _reads_files(monkeypatch)
+    for _ in range(2):
+        load_catalog([controls], include_bundled=False)
+    assert read == [str(controls / "org-9.yaml")] * 2
+    assert loaded == []  # the digest matched: a hit
+
+
+def test_an_edit_that_keeps_the_size_and_the_modification_time_is_a_miss(
+    cache: Path, controls: Path, monkeypatch: pytest.MonkeyPatch, settled: None
+) -> None:
+    import os
+    import time
+
+    path = controls / "org-9.yaml"
+    cold = load_catalog([controls], include_bundled=False)
+    before = os.stat(path)
+    time.sleep(0.05)  # past the file system clock's tick, so that the change time moves
+    path.write_text(CONTROL.replace("value: 15", "value: 45"), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(path)
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert after.st_ctime_ns != before.st_ctime_ns
+    read = _reads_files(monkeypatch)
+    warm = load_catalog([controls], include_bundled=False)
+    assert read == [str(path)]
+    assert warm.get("ORG-9").parameters["max_idle_minutes"].values == {"*": 45}
+    assert warm.sha256 != cold.sha256
+
+
+def test_a_touched_but_unchanged_file_judges_the_same_and_is_not_read_again(
+    cache: Path, controls: Path, monkeypatch: pytest.MonkeyPatch, settled: None
+) -> None:
+    import os
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")
+    cold = load_catalog([controls])
+    expected = check_file(str(FAILING), cold)
+    os.utime(controls / "org-9.yaml")
+    read, loaded = _reads_bytes(monkeypatch), _reads_files(monkeypatch)
+    touched = load_catalog([controls])
+    assert read == [str(controls / "org-9.yaml")] and loaded == []  # hashed, same digest
+    result, code = check_file(str(FAILING), touched)
+    assert (result.to_dict(), code) == (expected[0].to_dict(), expected[1])
+    assert touched.sha256 == cold.sha256
+    read.clear()
+    load_catalog([controls])  # the entry was written again with the file's new status
+    assert read == []
+
+
+def test_the_control_files_are_those_a_recursive_glob_finds(tmp_path: Path) -> None:
+    """One walk of the directory finds what ``rglob`` did, in the order paths sort."""
+    import os
+
+    root = tmp_path / "c"
+    for name in [
+        "a.yaml",
+        "a-b.yml",
+        "_scopes.yaml",
+        "sub/_scopes.yaml",
+        "sub/x.yaml",
+        "sub/deeper/y.yml",
+        "a/b.yaml",
+        ".yaml",
+        ".hidden.yaml",
+        "notes.txt",
+        "Z.yaml",
+    ]:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("x", encoding="utf-8")
+    (root / "dir.yaml").mkdir()
+    os.symlink(root / "sub", root / "linked")  # a link to a directory is not followed
+    os.symlink(root / "a.yaml", root / "link.yaml")  # a link to a file is a file
+    expected = sorted(
+        p
+        for p in root.rglob("*")
+        if p.suffix in (".yaml", ".yml") and p != root / "_scopes.yaml" and p.is_file()
+    )
+    assert catalog_module._control_files(root) == expected
+    names = catalog_module._control_names(root)
+    assert [str(root / n) for n in names] == [catalog_module._join(str(root), n) for n in names]
+    bundled = catalog_module.bundled_catalog_dir()
+    assert catalog_module._control_files(bundled) == sorted(
+        p
+        for p in bundled.rglob("*")
+        if p.suffix in (".yaml", ".yml") and p != bundled / "_scopes.yaml" and p.is_file()
+    )
+
+
+# --- the parser of the chosen subcommand alone -------------------------------------------------
+
+
+def _parse(parser: object, argv: list[str], capsys: pytest.CaptureFixture[str]) -> object:
+    """What parsing ``argv`` gives, prints and exits with."""
+    try:
+        outcome: object = vars(parser.parse_args(argv))  # type: ignore[attr-defined]
+    except SystemExit as stopped:
+        outcome = ("exit", stopped.code)
+    out, err = capsys.readouterr()
+    return outcome, out, err
+
+
+def _command_lines() -> list[list[str]]:
+    from fedcheck.cli import COMMANDS
+
+    lines: list[list[str]] = [[], ["--help"], ["nonsense"], ["-", "check"], ["--", "check"]]
+    for name in COMMANDS:
+        lines += [[name, "--help"], [name], [name, "--no-such-flag"], ["--version", name]]
+    lines += [
+        ["check", str(EXAMPLE), "--quiet", "--format", "json", "--output", "x.json"],
+        ["check", str(EXAMPLE), "--baseline", "nope"],
+        ["controls", "list", "--baseline", "high", "--format", "json"],
+        ["controls", "list", "--help"],
+        ["explain", "AC-11", "--format", "json"],
+        ["schema", "deployment"],
+    ]
+    return lines
+
+
+@pytest.mark.parametrize("argv", _command_lines(), ids=" ".join)
+def test_the_parser_of_one_subcommand_parses_as_the_whole_parser(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fedcheck.cli import build_parser
+
+    whole = _parse(build_parser(), argv, capsys)
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    assert _parse(build_parser(chosen), argv, capsys) == whole
