@@ -162,6 +162,19 @@ def test_check_dir_output_is_byte_identical_with_one_or_two_jobs(
     assert "ERROR" in runs[0][2] and "broken.yaml" in runs[0][2]
 
 
+def test_a_slow_portfolio_run_writes_no_progress_to_a_stream_that_is_not_a_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The progress line appeared once a run took over a second, so a loaded machine changed
+    # what a log captured (and two identical runs differed).
+    folder = str(_portfolio(tmp_path, 3))
+    clock = iter(range(0, 10_000, 5))
+    monkeypatch.setattr("fedcheck.cli.time.monotonic", lambda: float(next(clock)))
+    main(["check", folder, "--as-of", "2026-12-01", "--format", "json", "--jobs", "1"])
+    err = capsys.readouterr().err
+    assert "[1/" not in err and "[2/" not in err
+
+
 def test_jobs_below_one_is_a_usage_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
