@@ -71,6 +71,7 @@ def one_line(text: str) -> str:
     return _WHITESPACE.sub(" ", text).strip()
 
 
+@lru_cache(maxsize=16_384)  # a control's remediation is the same on every target
 def first_sentence(text: str) -> str:
     """The first sentence of ``text`` on one line (all of it when it has no sentence end)."""
     flat = one_line(text)
@@ -96,11 +97,22 @@ def show_value(value: Any) -> str:
     """A value read from a deployment, as one line of text (JSON for anything but a string)."""
     if isinstance(value, str):
         return value
+    kind = type(value)
+    # The scalars most evidence holds, as json.dumps writes them (without its set-up cost).
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
+_STATUS_RANK = {status: rank for rank, status in enumerate(STATUS_ORDER)}
+
+
 def status_rank(finding: Finding) -> int:
-    return STATUS_ORDER.index(finding.status)
+    return _STATUS_RANK[finding.status]
 
 
 def by_urgency(findings: list[Finding]) -> list[Finding]:
