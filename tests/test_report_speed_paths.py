@@ -20,7 +20,9 @@ from report_fixtures import make_result
 
 from fedcheck.findings import Evidence, Finding, Location, Result, Risk, Severity, Status, Waiver
 from fedcheck.reports import render
-from fedcheck.reports._common import LIST_LIMIT, show_value
+from fedcheck.reports._common import LIST_LIMIT, pretty_json, show_value
+from fedcheck.reports.junit import build_junit, render_junit
+from fedcheck.reports.oscal import build_assessment_results, build_poam, render_oscal, render_poam
 from fedcheck.reports.templating import BUILTIN_DIR
 
 #: Text that tries every escape of every format.
@@ -106,9 +108,57 @@ def _hostile_findings(count: int) -> list[Finding]:
     return out
 
 
-def _result(extra: int) -> Result:
+def _companions(findings: list[Finding]) -> list[Finding]:
+    """Findings of other controls on the same field (one root cause, one POA&M item), a repeat
+    of a control on a target, and findings of every other status."""
+    out = []
+    for i, f in enumerate(findings):
+        if i % 10 == 0:
+            out.append(dataclasses.replace(f, control_id=f"SC-{i}", waiver=None))
+            out.append(dataclasses.replace(f, status=Status.FAIL, waiver=None))
+        others = (Status.PASS, Status.NOT_APPLICABLE, Status.MANUAL, Status.INHERITED)
+        out.append(dataclasses.replace(f, status=others[i % 4], waiver=None, risk=None))
+    return out
+
+
+def _passing(count: int, status: Status) -> list[Finding]:
+    return [
+        Finding(
+            f"AC-{i % 3}",
+            status,
+            Severity.LOW,
+            f"{STARTS[i % len(STARTS)]}{HOSTILE} {i // 2}",
+            "component",
+            HOSTILE,
+            HOSTILE,
+            "AC",
+            Location("deploy.yaml", i, 1, f"components[{i}]"),
+            (Evidence("p", i, "", None, source="plan.json: x"),) if i % 7 == 0 else (),
+        )
+        for i in range(count)
+    ]
+
+
+def _result(extra: int, passing: int = 0) -> Result:
     base = make_result()
-    return dataclasses.replace(base, findings=(*base.findings, *_hostile_findings(extra)))
+    hostile = _hostile_findings(extra)
+    findings = (*base.findings, *hostile, *_companions(hostile))
+    findings += (*_passing(passing, Status.PASS), *_passing(passing, Status.NOT_APPLICABLE))
+    # A failure with nothing to say, in no family.
+    findings += (Finding("XX-1", Status.FAIL, Severity.LOW, "t", "system", ""),)
+    # Waiver states that applied to some of the hostile findings (deviations in the POA&M).
+    states = tuple(
+        {
+            **dataclasses.asdict(f.waiver),
+            "location": None,
+            "mitigating_factors": list(f.waiver.mitigating_factors),
+            "state": "applied",
+            "findings": [{"control_id": f.control_id, "target": f.target}],
+        }
+        for f in hostile[:60]
+        if f.waiver is not None
+    )
+    return dataclasses.replace(base, findings=findings, waivers=base.waivers + states)
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +170,7 @@ def small() -> Result:
 @pytest.fixture(scope="module")
 def large() -> Result:
     """Table rows in HTML: more than LIST_LIMIT failing findings."""
-    return _result(3 * LIST_LIMIT // 2 + 30)
+    return _result(3 * LIST_LIMIT // 2 + 30, passing=LIST_LIMIT + 100)
 
 
 def _copy_of_bundled(tmp_path: Path, name: str) -> str:
@@ -168,3 +218,36 @@ def test_the_hostile_reports_stay_well_formed(large: Result) -> None:
     ET.fromstring(render(large, "junit").encode("utf-8"))
     for fmt in ("json", "sarif", "oscal", "poam"):
         json.loads(render(large, fmt))
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_the_oscal_documents_are_the_encoding_of_their_dicts(
+    size: str, request: pytest.FixtureRequest
+) -> None:
+    """render_oscal and render_poam write their per-finding objects as JSON text directly;
+    the text is pretty_json of the dicts build_assessment_results and build_poam return."""
+    result = request.getfixturevalue(size)
+    assert render_oscal(result) == pretty_json(build_assessment_results(result), levels=5)
+    assert render_poam(result) == pretty_json(build_poam(result), levels=5)
+    document = json.loads(render_poam(result))["plan-of-action-and-milestones"]
+    assert any(len(i["related-observations"]) > 2 for i in document["poam-items"])  # root causes
+    assert any(r["status"] != "open" for r in document["risks"])  # deviations
+
+
+def test_the_oscal_documents_of_the_report_fixture_are_the_encoding_of_their_dicts() -> None:
+    result = make_result()
+    assert render_oscal(result) == pretty_json(build_assessment_results(result), levels=5)
+    assert render_poam(result) == pretty_json(build_poam(result), levels=5)
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_the_junit_text_is_what_elementtree_writes(
+    size: str, request: pytest.FixtureRequest
+) -> None:
+    """render_junit writes its XML directly; it is ElementTree's text of build_junit."""
+    result = request.getfixturevalue(size)
+    for r in (result, make_result(), dataclasses.replace(result, findings=())):
+        root = build_junit(r)
+        ET.indent(root, space="  ")
+        body = ET.tostring(root, encoding="unicode", short_empty_elements=True)
+        assert render_junit(r) == '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"

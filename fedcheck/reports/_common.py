@@ -156,10 +156,21 @@ _C_ENCODER = (
 _ENCODE_STR = json.encoder.encode_basestring
 
 
+class RawJSON(str):
+    """Text that is already JSON (as ``compact_json`` writes it): ``compact_json`` and
+    ``pretty_json`` write it as is. Only an item of a list, or a value of a dict, that
+    ``pretty_json`` itself lays out may be one (the C encoder would quote it as a string)."""
+
+    __slots__ = ()
+
+
 def compact_json(value: Any) -> str:
     """``value`` as JSON on one line (``", "`` and ``": "`` separators, non-ASCII kept)."""
-    if type(value) is str:
+    kind = type(value)
+    if kind is str:
         return _ENCODE_STR(value)
+    if kind is RawJSON:
+        return value  # type: ignore[no-any-return]
     if _C_ENCODER is None:
         return _COMPACT_ENCODER.encode(value)
     return "".join(_C_ENCODER(value, 0))
