@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from report_fixtures import make_result
 
+from fedcheck.errors import InputError
 from fedcheck.findings import Evidence, Finding, Location, Result, Risk, Severity, Status, Waiver
 from fedcheck.reports import render
 from fedcheck.reports._common import LIST_LIMIT, pretty_json, show_value
@@ -251,3 +252,10 @@ def test_the_junit_text_is_what_elementtree_writes(
         ET.indent(root, space="  ")
         body = ET.tostring(root, encoding="unicode", short_empty_elements=True)
         assert render_junit(r) == '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+def test_a_template_of_your_own_does_not_see_the_prerendered_sections(tmp_path: Path) -> None:
+    template = tmp_path / "own.md.j2"
+    template.write_text("{{ prerendered }}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="prerendered"):
+        render(make_result(), "markdown", template=str(template))

@@ -201,7 +201,15 @@ def _pretty(value: Any, levels: int, pad: str, out: list[str]) -> None:
         else:
             parts = [compact_json(v) for v in value]
         opening, closing = ("{", "}") if is_dict else ("[", "]")
-        out.append(f"{opening}\n{inner}" + f",\n{inner}".join(parts) + f"\n{pad}{closing}")
+        # The pieces go to ``out`` as they are: a list of a large report is tens of megabytes,
+        # which one join at the end copies once.
+        separator = f",\n{inner}"
+        out.append(f"{opening}\n{inner}")
+        out.append(parts[0])
+        for part in parts[1:]:
+            out.append(separator)
+            out.append(part)
+        out.append(f"\n{pad}{closing}")
         return
     if isinstance(value, dict):
         out.append("{")

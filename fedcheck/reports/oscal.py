@@ -770,15 +770,32 @@ _Member = str | list[str] | dict[str, str]
 
 
 def _compact_members(members: dict[str, _Member]) -> str:
-    """The object as ``compact_json`` writes it."""
-    parts = []
-    for key, value in members.items():
-        if type(value) is list:
-            value = "[" + ", ".join(value) + "]"
-        elif type(value) is dict:
-            value = "{" + ", ".join([f"{_Q(k)}: {v}" for k, v in value.items()]) + "}"
-        parts.append(f"{_Q(key)}: {value}")
-    return "{" + ", ".join(parts) + "}"
+    """The object as ``compact_json`` writes it (its keys are this module's own names, which
+    JSON writes as they are)."""
+    return (
+        "{"
+        + ", ".join(
+            [
+                f'"{key}": {value}'
+                if type(value) is str
+                else (
+                    f'"{key}": [{", ".join(value)}]'
+                    if type(value) is list
+                    else f'"{key}": {_compact_value(value)}'
+                )
+                for key, value in members.items()
+            ]
+        )
+        + "}"
+    )
+
+
+def _compact_value(value: _Member) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "[" + ", ".join(value) + "]"
+    return "{" + ", ".join([f"{_Q(k)}: {v}" for k, v in value.items()]) + "}"
 
 
 def _pretty_members(members: dict[str, _Member], pad: str) -> str:
@@ -804,6 +821,7 @@ def _pretty_members(members: dict[str, _Member], pad: str) -> str:
 
 
 _TYPES_FINDING = ['"finding"']
+_EXAMINE = ['"EXAMINE"']
 _TYPES_OBJECTIVE = ['"control-objective"']
 
 
@@ -931,7 +949,7 @@ class _Writer:
             "title": _Q(f"{f.control_id} on {f.target}"),
             "description": compact_json(f.message),
             "props": self.finding_props(f),
-            "methods": [_Q(m) for m in methods(f)],
+            "methods": [_Q(m) for m in methods(f)] if f.evidence else _EXAMINE,
             "types": _TYPES_FINDING if f.status in _OPEN else _TYPES_OBJECTIVE,
             "origins": self.origins,
             "subjects": self.subjects((f,)),
@@ -1007,9 +1025,13 @@ class _Writer:
         """The UUID of ``_risk(...)`` and the risk as JSON (with ``also_observed``, the
         observations of its deviations, among its related observations)."""
         result, ids = self.result, self.ids
-        rated = [(f, _risk_of(f, result)) for f in members]
-        lead, risk = min(rated, key=lambda fr: (fr[1].deadline, -fr[1].rank))
-        if _deviations(lead, self.applied):  # rare: mitigations, a risk log, deviation props
+        if len(members) == 1:
+            lead, risk = members[0], _risk_of(members[0], result)
+        else:
+            rated = [(f, _risk_of(f, result)) for f in members]
+            lead, risk = min(rated, key=lambda fr: (fr[1].deadline, -fr[1].rank))
+        if lead.waiver is not None or (lead.control_id, lead.target) in self.applied:
+            # Rare: a deviation adds mitigations, a risk log and properties.
             built = _risk(ids, key, members, result, self.infos, self.applied, lasting=lasting)
             built["related-observations"] += [{"observation-uuid": u} for u in also_observed]
             return built["uuid"], self._encoded(built)
