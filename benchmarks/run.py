@@ -779,16 +779,23 @@ def why(target: str, res: Results) -> str:
             else ""
         )
         each = {
-            "oscal": "an observation, a finding and a risk with FedRAMP facets, a "
-            "recommendation and a remediation plan with milestones",
-            "poam": "an observation, a risk with FedRAMP facets, a recommendation, a "
-            "remediation plan with milestones and a POA&M item",
-        }.get(fmt, "a card with its location, evidence and remediation, through the sandbox")
+            "oscal": "an observation, a finding and a risk, each with UUIDs derived from its "
+            "name and the risk with a remediation plan and a milestone",
+            "poam": "an observation, a risk with a remediation plan and a POA&M item, each "
+            "laid out over several lines",
+            "junit": "a testcase, for passing findings too: JUnit has no summary row",
+            "markdown": "a block with its location, evidence and remediation, and a risk row, "
+            "every value escaped for Markdown",
+            "html": "a card or table row and a risk row, every value escaped for HTML",
+        }.get(fmt, "a record with its location and remediation")
         return (
-            "the JSON renderer encodes the text that the findings of one control share once "
-            "and reuses it. Passing and not-applicable findings are summarized per control "
-            "above 1,000, so what is left are the failing findings, always listed each, and "
-            f"each costs more in this format: {each}." + sizes
+            "passing and not-applicable findings are summarized per control above 1,000, and "
+            "what repeats once per finding is written as text directly, encoding once what "
+            "findings share, as the JSON renderer does: the bundled Markdown and HTML templates "
+            "print their per-finding sections rendered in Python (not through the sandbox), "
+            "OSCAL and POA&M objects are written as JSON text, JUnit as XML text. What is left "
+            f"are the failing findings, always listed each, and each costs more here: {each}."
+            + sizes
         )
     if target.startswith("check of the bundled example") or target.startswith("the same, in"):
         return (

@@ -71,6 +71,7 @@ def one_line(text: str) -> str:
     return _WHITESPACE.sub(" ", text).strip()
 
 
+@lru_cache(maxsize=16_384)  # a control's remediation is the same on every target
 def first_sentence(text: str) -> str:
     """The first sentence of ``text`` on one line (all of it when it has no sentence end)."""
     flat = one_line(text)
@@ -96,11 +97,22 @@ def show_value(value: Any) -> str:
     """A value read from a deployment, as one line of text (JSON for anything but a string)."""
     if isinstance(value, str):
         return value
+    kind = type(value)
+    # The scalars most evidence holds, as json.dumps writes them (without its set-up cost).
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
+_STATUS_RANK = {status: rank for rank, status in enumerate(STATUS_ORDER)}
+
+
 def status_rank(finding: Finding) -> int:
-    return STATUS_ORDER.index(finding.status)
+    return _STATUS_RANK[finding.status]
 
 
 def by_urgency(findings: list[Finding]) -> list[Finding]:
@@ -144,10 +156,21 @@ _C_ENCODER = (
 _ENCODE_STR = json.encoder.encode_basestring
 
 
+class RawJSON(str):
+    """Text that is already JSON (as ``compact_json`` writes it): ``compact_json`` and
+    ``pretty_json`` write it as is. Only an item of a list, or a value of a dict, that
+    ``pretty_json`` itself lays out may be one (the C encoder would quote it as a string)."""
+
+    __slots__ = ()
+
+
 def compact_json(value: Any) -> str:
     """``value`` as JSON on one line (``", "`` and ``": "`` separators, non-ASCII kept)."""
-    if type(value) is str:
+    kind = type(value)
+    if kind is str:
         return _ENCODE_STR(value)
+    if kind is RawJSON:
+        return value  # type: ignore[no-any-return]
     if _C_ENCODER is None:
         return _COMPACT_ENCODER.encode(value)
     return "".join(_C_ENCODER(value, 0))
@@ -178,7 +201,15 @@ def _pretty(value: Any, levels: int, pad: str, out: list[str]) -> None:
         else:
             parts = [compact_json(v) for v in value]
         opening, closing = ("{", "}") if is_dict else ("[", "]")
-        out.append(f"{opening}\n{inner}" + f",\n{inner}".join(parts) + f"\n{pad}{closing}")
+        # The pieces go to ``out`` as they are: a list of a large report is tens of megabytes,
+        # which one join at the end copies once.
+        separator = f",\n{inner}"
+        out.append(f"{opening}\n{inner}")
+        out.append(parts[0])
+        for part in parts[1:]:
+            out.append(separator)
+            out.append(part)
+        out.append(f"\n{pad}{closing}")
         return
     if isinstance(value, dict):
         out.append("{")

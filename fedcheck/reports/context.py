@@ -46,17 +46,21 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+_NO_LOCATION: dict[str, Any] = {"text": "", "file": "", "line": None, "column": None, "path": ""}
+
+
 def _location(loc: Location | dict[str, Any] | None) -> dict[str, Any]:
     if isinstance(loc, dict):
         loc = Location.from_dict(loc)
     if loc is None:
-        return {"text": "", "file": "", "line": None, "column": None, "path": ""}
+        return dict(_NO_LOCATION)
+    path = loc.path
     return {
         "text": str(loc),
         "file": loc.file,
         "line": loc.line,
         "column": loc.column,
-        "path": _text(loc.path),
+        "path": "" if path is None else str(path),
     }
 
 
@@ -133,12 +137,11 @@ SIGNOFF: tuple[tuple[str, str], ...] = (
 RISK_ORDER = ("high", "moderate", "low")
 
 
-def _risks(result: Result) -> dict[str, Any]:
-    rows = [
-        finding_view(f)
-        for f in by_urgency([f for f in result.findings if f.risk is not None])
-        if f.status in (Status.FAIL, Status.ERROR, Status.WAIVED)
-    ]
+def _risks(result: Result, views: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """The risk exposure of ``result``; ``views`` holds the view of every failing and waived
+    finding (built once for their own sections: the same data)."""
+    rated = [f for f in result.findings if f.risk is not None and f.status in _RATED]
+    rows = [views[id(f)] for f in by_urgency(rated)]
     rows.sort(key=lambda v: RISK_ORDER.index(v["risk"]["effective_level"]))
     open_rows = [v for v in rows if v["status"] in ("fail", "error")]
     return {
@@ -149,6 +152,9 @@ def _risks(result: Result) -> dict[str, Any]:
         },
         "days": {level: REMEDIATION_DAYS[level] for level in RISK_ORDER},
     }
+
+
+_RATED = (Status.FAIL, Status.ERROR, Status.WAIVED)
 
 
 def finding_view(f: Finding) -> dict[str, Any]:
@@ -273,8 +279,12 @@ def _sdr_counts(result: Result) -> dict[str, Any] | None:
     return {"rules": rules.label, "statuses": list(SDR_STATUSES), "parts": parts}
 
 
-def _group(result: Result, *statuses: Status) -> list[dict[str, Any]]:
-    return [finding_view(f) for f in result.findings if f.status in statuses]
+def _by_status(result: Result) -> dict[Status, list[Finding]]:
+    """The findings of ``result`` by status, each list in the Result's order."""
+    out: dict[Status, list[Finding]] = {s: [] for s in STATUS_ORDER}
+    for f in result.findings:
+        out[f.status].append(f)
+    return out
 
 
 def _summary_view(g: ControlSummary) -> dict[str, Any]:
@@ -293,13 +303,13 @@ def _summary_view(g: ControlSummary) -> dict[str, Any]:
     }
 
 
-def _by_control(result: Result, status: Status) -> list[dict[str, Any]]:
-    return [_summary_view(g) for g in summarize([f for f in result.findings if f.status is status])]
+def _by_control(findings: list[Finding]) -> list[dict[str, Any]]:
+    return [_summary_view(g) for g in summarize(findings)]
 
 
-def _listed(result: Result, status: Status, summarized: frozenset[Status]) -> list[dict[str, Any]]:
-    """Every finding of ``status``, or none when the report summarizes that status."""
-    return [] if status in summarized else _group(result, status)
+def _listed(findings: list[Finding], summarized: bool) -> list[dict[str, Any]]:
+    """Every finding of one status, or none when the report summarizes that status."""
+    return [] if summarized else [finding_view(f) for f in findings]
 
 
 def build_context(result: Result) -> dict[str, Any]:
@@ -308,7 +318,12 @@ def build_context(result: Result) -> dict[str, Any]:
     counts = result.counts()
     summarized = summarized_statuses(result)
     system = {name: _text(result.system.get(name)) for name in SYSTEM_FIELDS}
-    failing = [finding_view(f) for f in by_urgency([f for f in result.findings if f.is_failing])]
+    groups = _by_status(result)
+    failing_findings = by_urgency(groups[Status.ERROR] + groups[Status.FAIL])
+    failing = [finding_view(f) for f in failing_findings]
+    waived = [finding_view(f) for f in groups[Status.WAIVED]]
+    views = {id(f): v for f, v in zip(failing_findings, failing, strict=True)}
+    views.update((id(f), v) for f, v in zip(groups[Status.WAIVED], waived, strict=True))
     name = system["name"] or system["id"]
     return {
         "tool": {"name": "fedcheck", "version": result.tool_version},
@@ -324,7 +339,7 @@ def build_context(result: Result) -> dict[str, Any]:
             "assessment report: no assessor tested the system, and controls that need "
             "evidence fedcheck cannot read are listed as needing it.",
         },
-        "risks": _risks(result),
+        "risks": _risks(result, views),
         "system": system,
         "scope": {
             "baseline": result.baseline,
@@ -347,11 +362,13 @@ def build_context(result: Result) -> dict[str, Any]:
         "chart_svg": chart_svg(statuses),
         "sdr": _sdr_counts(result),
         "failing": failing,
-        "waived": _group(result, Status.WAIVED),
-        "manual": _group(result, Status.MANUAL),
-        "inherited": _group(result, Status.INHERITED),
-        "passing": _listed(result, Status.PASS, summarized),
-        "not_applicable": _listed(result, Status.NOT_APPLICABLE, summarized),
+        "waived": waived,
+        "manual": [finding_view(f) for f in groups[Status.MANUAL]],
+        "inherited": [finding_view(f) for f in groups[Status.INHERITED]],
+        "passing": _listed(groups[Status.PASS], Status.PASS in summarized),
+        "not_applicable": _listed(
+            groups[Status.NOT_APPLICABLE], Status.NOT_APPLICABLE in summarized
+        ),
         "summarized": {
             "passing": Status.PASS in summarized,
             "not_applicable": Status.NOT_APPLICABLE in summarized,
@@ -361,8 +378,8 @@ def build_context(result: Result) -> dict[str, Any]:
             "limit": LIST_LIMIT,
             "shown_targets": SHOWN_TARGETS,
         },
-        "passing_by_control": _by_control(result, Status.PASS),
-        "not_applicable_by_control": _by_control(result, Status.NOT_APPLICABLE),
+        "passing_by_control": _by_control(groups[Status.PASS]),
+        "not_applicable_by_control": _by_control(groups[Status.NOT_APPLICABLE]),
         "deviations": [_deviation(d) for d in result.deviations],
         "waivers": [_waiver_state(w) for w in result.waivers],
         "notes": list(result.notes),

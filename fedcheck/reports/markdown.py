@@ -24,6 +24,7 @@ _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 # What makes a line a heading, list item, ordered item or rule when the value starts a line.
 _BLOCK_START = re.compile(r"^(#{1,6}|[-+])(?=\s|$)|^([-=])(?=[-=\s]*$)|^(\d{1,9})([.)])(?=\s|$)")
 _WHITESPACE = re.compile(r"\s+")
+_BACKTICKS = re.compile(r"`+")
 
 
 class MarkdownText(Markup):
@@ -59,10 +60,12 @@ def md_code(value: Any) -> MarkdownText:
     text = visible(_WHITESPACE.sub(" ", "" if value is None else str(value)).strip())
     if not text:
         return MarkdownText("")
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    body = text.replace("|", "\\|")
+    if "`" not in text:  # most code spans: a path or a location
+        return MarkdownText(f"`{body}`")
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
-    body = text.replace("|", "\\|")
     return MarkdownText(f"{fence}{pad}{body}{pad}{fence}")
 
 
@@ -78,6 +81,82 @@ def _finalize(value: Any) -> Any:
 FILTERS = {"md": md, "md_code": md_code, "raw": raw}
 
 
+# --- the bundled template's per-finding sections, rendered in Python ------------------------
+# A large system has tens of thousands of failing findings; through the sandbox, each costs
+# dozens of checked lookups. These functions write exactly what the loops of report.md.j2 write
+# (every value through ``md`` or ``md_code``, as the template's ``{{ }}`` does): the bundled
+# template prints them when fedcheck renders it, and runs its own loops otherwise (a template
+# that extends it, or a copy of it). tests/test_report_speed_paths.py compares the two.
+
+
+def finding_block(f: dict[str, Any]) -> str:
+    """The ``finding_block`` macro of report.md.j2 for the finding view ``f``."""
+    out = [
+        f"### {md(f['status_label'].upper())} {md(f['control_id'])} {md(f['title'])}: "
+        f"{md(f['target'])}\n\n- **Severity:** {md(f['severity'])}\n"
+    ]
+    risk = f["risk"]
+    if risk:
+        out.append(
+            f"- **Risk:** {md(risk['effective_level'])} (likelihood "
+            f"{md(risk['adjusted_likelihood'] or risk['likelihood'])}, impact "
+            f"{md(risk['adjusted_impact'] or risk['impact'])}); first detected "
+            f"{md(risk['detected'])}, due {md(risk['deadline'])}\n"
+        )
+    out.append(f"- **Target:** {md(f['target'])} ({md(f['target_kind'])})\n")
+    location = f["location"]
+    if location["text"]:
+        path = f" ({md_code(location['path'])})" if location["path"] else ""
+        out.append(f"- **Location:** {md_code(location['text'])}{path}\n")
+    out.append(f"- **Finding:** {md(f['message'])}\n")
+    for e in f["evidence"]:
+        fact: str
+        if not e["expected"]:
+            fact = md(e["statement"])
+        else:
+            actual: str = "missing" if e["missing"] else md_code(e["actual"])
+            fact = f"{md_code(e['path'])} is {actual}; expected {md(e['expected'])}"
+        where = f" ({md_code(e['location']['text'])})" if e["location"]["text"] else ""
+        out.append(f"- **Evidence:** {fact}{where}; source: {md(e['source'])}\n\n")
+    if f["remediation"]:
+        out.append(f"- **Remediation:** {md(f['remediation'])}\n")
+    waiver = f["waiver"]
+    if waiver:
+        poam = f" {md(waiver['poam_id'])}" if waiver["poam_id"] else ""
+        out.append(
+            f"- **Waiver:** {md(waiver['type'])}{poam}, approved by {md(waiver['approved_by'])} "
+            f"on {md(waiver['approved_on'])}, expires {md(waiver['expires'])}\n"
+            f"- **Justification:** {md(waiver['justification'])}\n"
+        )
+    out.append("\n")
+    return "".join(out)
+
+
+def risk_row(f: dict[str, Any]) -> str:
+    """One row of the risk table of report.md.j2."""
+    risk = f["risk"]
+    adjusted = risk["adjusted_level"]
+    return (
+        f"| {md(f['control_id'])} | {md(f['target'])} | {md(f['status_label'])} | "
+        f"{md(risk['likelihood'])}"
+        + (f" → {md(risk['adjusted_likelihood'])}" if adjusted else "")
+        + f" | {md(risk['impact'])}"
+        + (f" → {md(risk['adjusted_impact'])}" if adjusted else "")
+        + f" | {md(risk['effective_level'])}"
+        + (f" (adjusted from {md(risk['level'])})" if adjusted else "")
+        + f" | {md(risk['detected'])} | {md(risk['deadline'])} |\n"
+    )
+
+
+def prerender(context: dict[str, Any]) -> dict[str, Any]:
+    """The per-finding sections of report.md.j2 (its ``prerendered`` variable)."""
+    return {
+        "failing": MarkdownText("".join(map(finding_block, context["failing"]))),
+        "waived": MarkdownText("".join(map(finding_block, context["waived"]))),
+        "risk_rows": MarkdownText("".join(map(risk_row, context["risks"]["rows"]))),
+    }
+
+
 def render_markdown(result: Result, *, template: str | os.PathLike[str] | None = None) -> str:
     """The Markdown report of ``result``; ``template`` is a user's Jinja2 template file."""
     return render_template(
@@ -87,6 +166,7 @@ def render_markdown(result: Result, *, template: str | os.PathLike[str] | None =
         autoescape=False,
         filters=FILTERS,
         finalize=_finalize,
+        prerender=prerender,
     )
 
 

@@ -15,8 +15,10 @@ system and the weakness only, so they stay the same from one month's POA&M to th
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import uuid
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -25,6 +27,9 @@ from ..risk import REMEDIATION_DAYS, evaluation_day, rate_finding, root_causes
 from ._common import (
     SUMMARIZABLE,
     ControlSummary,
+    RawJSON,
+    _pretty,
+    compact_json,
     inputs_digest,
     one_line,
     pretty_json,
@@ -60,11 +65,28 @@ def uuid5(name: str) -> str:
     A report of a large system names hundreds of thousands of objects; the standard library's
     UUID class spends most of that time validating and converting what is already right.
     """
-    raw = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name.encode("utf-8")).digest()[:16])
-    raw[6] = (raw[6] & 0x0F) | 0x50  # version 5
-    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
-    x = raw.hex()
-    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+    return _uuid_text(hashlib.sha1(_NAMESPACE_BYTES + name.encode("utf-8")).hexdigest())
+
+
+#: The RFC 4122 variant of a UUID's 17th hex digit: its top two bits set to 10.
+_VARIANT = {c: "89ab"[int(c, 16) & 0x3] for c in "0123456789abcdef"}
+
+
+def _uuid_text(x: str) -> str:
+    """The version 5 UUID of the hex SHA-1 digest ``x``: version 5, RFC 4122 variant."""
+    return f"{x[:8]}-{x[8:12]}-5{x[13:16]}-{_VARIANT[x[16]]}{x[17:20]}-{x[20:32]}"
+
+
+class _Namer:
+    """``uuid5(prefix + name)`` for one prefix, which is hashed once."""
+
+    def __init__(self, prefix: str) -> None:
+        self._base = hashlib.sha1(_NAMESPACE_BYTES + prefix.encode("utf-8"))
+
+    def __call__(self, name: str) -> str:
+        h = self._base.copy()
+        h.update(name.encode("utf-8"))
+        return _uuid_text(h.hexdigest())
 
 
 #: Kinds of object that many others refer to (each named once, referred to thousands of times).
@@ -77,21 +99,32 @@ class _Ids:
     def __init__(self, result: Result) -> None:
         self.digest = inputs_digest(result)
         self.system = str(result.system.get("id") or "")
+        self._run = _Namer(self.digest + "|")
+        self._lasting_namer = _Namer(f"lasting|{self.system}|")
         # A finding is named by control, target and field; a repeat of the same name (several
         # findings of one control on one target) is told apart by its occurrence number.
         self.keys: dict[int, str] = {}
+        keys = self.keys
         seen: dict[str, int] = {}
         for f in result.findings:
-            path = f.location.path if f.location and f.location.path else ""
+            location = f.location
+            path = location.path if location and location.path else ""
             key = "|".join((f.control_id, f.target, path))
-            seen[key] = seen.get(key, 0) + 1
-            self.keys[id(f)] = key if seen[key] == 1 else f"{key}|{seen[key]}"
+            n = seen.get(key)
+            if n is None:
+                seen[key] = 1
+                keys[id(f)] = key
+            else:
+                seen[key] = n + 1
+                keys[id(f)] = f"{key}|{n + 1}"
         # Assets and the tool are named once per subject or origin: computed once.
         self._lasting: dict[tuple[str, ...], str] = {}
         self._props: dict[int, list[dict[str, str]]] = {}
+        # A finding's observation is referred to by its finding, its risk and its POA&M item.
+        self._observations: dict[int, str] = {}
 
     def __call__(self, *what: str) -> str:
-        return uuid5(self.digest + "|" + "|".join(what))
+        return self._run("|".join(what))
 
     def props(self, f: Finding) -> list[dict[str, str]]:
         """The properties of ``f``, built once for its observation and its finding (the
@@ -102,15 +135,24 @@ class _Ids:
         return known
 
     def of(self, kind: str, f: Finding) -> str:
-        return self(kind, self.keys[id(f)])
+        if kind == "observation":
+            return self.observation(f)
+        return self._run(f"{kind}|{self.keys[id(f)]}")
+
+    def observation(self, f: Finding) -> str:
+        """The UUID of ``f``'s observation (``of("observation", f)``), computed once."""
+        known = self._observations.get(id(f))
+        if known is None:
+            known = self._observations[id(f)] = self._run(f"observation|{self.keys[id(f)]}")
+        return known
 
     def lasting(self, *what: str) -> str:
         """A UUID that depends on the system and ``what`` only, not on this run's inputs."""
         if what[0] not in _REPEATED:
-            return uuid5("|".join(("lasting", self.system, *what)))
+            return self._lasting_namer("|".join(what))
         known = self._lasting.get(what)
         if known is None:
-            known = self._lasting[what] = uuid5("|".join(("lasting", self.system, *what)))
+            known = self._lasting[what] = self._lasting_namer("|".join(what))
         return known
 
 
@@ -267,6 +309,8 @@ def _is_machine(e: Evidence) -> bool:
 
 def methods(f: Finding) -> list[str]:
     """``TEST`` for facts a machine source evidences, ``EXAMINE`` for declared ones."""
+    if not f.evidence:
+        return ["EXAMINE"]
     machine = [e for e in f.evidence if _is_machine(e)]
     out = []
     if len(machine) < len(f.evidence) or not f.evidence:
@@ -631,14 +675,24 @@ def _summary_props(g: ControlSummary) -> list[dict[str, str]]:
     ]
 
 
+def _methods_used(findings: tuple[Finding, ...]) -> list[str]:
+    """The methods of an observation of all of ``findings``."""
+    used: set[str] = set()
+    for f in findings:
+        if f.evidence:
+            used.update(methods(f))
+        else:
+            used.add("EXAMINE")
+    return [m for m in ("EXAMINE", "TEST") if m in used]
+
+
 def _summary_observation(ids: _Ids, g: ControlSummary, result: Result) -> dict[str, Any]:
-    used = {m for f in g.findings for m in methods(f)}
     return {
         "uuid": ids("observation-summary", g.status.value, g.control_id),
         "title": f"{g.control_id} on {len(g.targets)} targets",
         "description": _summary_words(g),
         "props": _summary_props(g),
-        "methods": [m for m in ("EXAMINE", "TEST") if m in used],
+        "methods": _methods_used(g.findings),
         "types": ["control-objective"],
         "origins": [_tool_origin(ids)],
         "subjects": _subjects(ids, *g.findings),
@@ -700,16 +754,418 @@ def _plan_resource(result: Result, ids: _Ids) -> dict[str, Any]:
     }
 
 
+# --- the objects that repeat once per finding, as JSON text ------------------------------------
+# A report of a large system holds an observation, a finding and a risk per failing finding,
+# hundreds of thousands of objects whose properties, subjects, origins and targets repeat.
+# ``_Writer`` writes each as the JSON text ``pretty_json`` would write its dict (the functions
+# above), encoding what repeats once; a risk or item with a deviation, which is rare, is built
+# as a dict and encoded. tests/test_report_speed_paths.py compares render_oscal and render_poam
+# with pretty_json of build_assessment_results and build_poam.
+
+_Q = json.encoder.encode_basestring  # a str as JSON (non-ASCII kept), as compact_json writes it
+
+#: A member of an object being written: JSON text, a list of JSON texts (its items), or a dict
+#: of JSON texts (its values).
+_Member = str | list[str] | dict[str, str]
+
+
+def _compact_members(members: dict[str, _Member]) -> str:
+    """The object as ``compact_json`` writes it (its keys are this module's own names, which
+    JSON writes as they are)."""
+    return (
+        "{"
+        + ", ".join(
+            [
+                f'"{key}": {value}'
+                if type(value) is str
+                else (
+                    f'"{key}": [{", ".join(value)}]'
+                    if type(value) is list
+                    else f'"{key}": {_compact_value(value)}'
+                )
+                for key, value in members.items()
+            ]
+        )
+        + "}"
+    )
+
+
+def _compact_value(value: _Member) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "[" + ", ".join(value) + "]"
+    return "{" + ", ".join([f"{_Q(k)}: {v}" for k, v in value.items()]) + "}"
+
+
+def _pretty_members(members: dict[str, _Member], pad: str) -> str:
+    """The object as ``pretty_json`` writes a dict two levels above its compact values, at
+    indentation ``pad``: a member per line, each item of a list or dict value on its own."""
+    if not members:
+        return "{}"
+    inner = pad + "  "
+    item_pad = ",\n" + inner + "  "
+    parts = []
+    for key, value in members.items():
+        if type(value) is list and value:
+            value = f"[\n{inner}  " + item_pad.join(value) + f"\n{inner}]"
+        elif type(value) is dict and value:
+            pairs = [f"{_Q(k)}: {v}" for k, v in value.items()]
+            value = f"{{\n{inner}  " + item_pad.join(pairs) + f"\n{inner}}}"
+        elif type(value) is list:
+            value = "[]"
+        elif type(value) is dict:
+            value = "{}"
+        parts.append(f"{_Q(key)}: {value}")
+    return f"{{\n{inner}" + f",\n{inner}".join(parts) + f"\n{pad}}}"
+
+
+_TYPES_FINDING = ['"finding"']
+_EXAMINE = ['"EXAMINE"']
+_TYPES_OBJECTIVE = ['"control-objective"']
+
+
+class _Writer:
+    """Writes observations, findings, risks and POA&M items as JSON text: compact (``pad``
+    None: the assessment results lay each out on one line) or laid out at ``pad`` (the POA&M)."""
+
+    def __init__(
+        self,
+        ids: _Ids,
+        result: Result,
+        infos: dict[str, ControlInfo],
+        applied: dict[tuple[str, str], list[Waiver]],
+        *,
+        pad: str | None,
+    ) -> None:
+        self.ids = ids
+        self.result = result
+        self.infos = infos
+        self.applied = applied
+        self.pad = pad
+        self.origins = [compact_json(_tool_origin(ids))]
+        self.weakness_source = f"fedcheck {result.tool_version}"
+        self._props: dict[tuple[str, str, str | None], str] = {}
+        self._finding_props: dict[int, list[str]] = {}
+        self._subjects: dict[str, str] = {}
+        self._assets: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, target): (ref, JSON)
+        self._targets: dict[tuple[str, str, Status], str] = {}
+        self._characterizations: dict[tuple[str | None, ...], list[str]] = {}
+
+    def _object(self, members: dict[str, _Member]) -> RawJSON:
+        if self.pad is None:
+            return RawJSON(_compact_members(members))
+        return RawJSON(_pretty_members(members, self.pad))
+
+    def _encoded(self, value: dict[str, Any]) -> RawJSON:
+        """A dict built by the functions above, as ``pretty_json`` writes it here."""
+        if self.pad is None:
+            return RawJSON(compact_json(value))
+        out: list[str] = []
+        _pretty(value, 2, self.pad, out)
+        return RawJSON("".join(out))
+
+    # -- properties ------------------------------------------------------------------------
+
+    def prop(self, name: str, value: Any, ns: str | None = FEDCHECK_NS) -> str:
+        """``_prop(name, value, ns)`` as JSON; a text value's is written once."""
+        if type(value) is not str:
+            return compact_json(_prop(name, value, ns))
+        key = (name, value, ns)
+        known = self._props.get(key)
+        if known is None:
+            known = self._props[key] = _prop_text(name, _one_line_str(value), ns)
+        return known
+
+    def finding_props(self, f: Finding) -> list[str]:
+        """``_finding_props(f)`` as JSON, for its observation and its finding."""
+        known = self._finding_props.get(id(f))
+        if known is not None:
+            return known
+        prop = self.prop
+        props = [
+            prop("status", f.status.value),
+            prop("severity", f.severity.value),
+            prop("control-id", f.control_id),
+            prop("target", f.target),
+            prop("target-kind", f.target_kind),
+        ]
+        location = f.location
+        if location is not None:
+            props.append(_prop_text("location", " ".join(str(location).split()) or "-"))
+            if location.path:
+                props.append(prop("field", location.path))
+        self._finding_props[id(f)] = props
+        return props
+
+    def _subject(self, ref: str) -> str:
+        known = self._subjects.get(ref)
+        if known is None:
+            known = self._subjects[ref] = compact_json(
+                {"subject-uuid": ref, "type": "inventory-item"}
+            )
+        return known
+
+    def subjects(self, findings: tuple[Finding, ...] | list[Finding]) -> list[str]:
+        """``_subjects(ids, *findings)`` as JSON."""
+        assets = self._assets
+        out: dict[str, str] = {}
+        for f in findings:
+            asset = assets.get((f.target_kind, f.target))
+            if asset is None:
+                ref = self.ids.lasting("asset", f.target_kind, f.target)
+                asset = assets[(f.target_kind, f.target)] = (ref, self._subject(ref))
+            if asset[0] not in out:
+                out[asset[0]] = asset[1]
+        return list(out.values())
+
+    def _evidence(self, e: Evidence) -> str:
+        """``_evidence(e)`` as JSON."""
+        actual = "missing" if e.missing else show_value(e.actual)
+        prop = self.prop
+        props = [
+            prop("field", e.path),
+            prop("expected", e.expected),
+            prop("source", getattr(e, "source", "declared") or "declared"),
+        ]
+        if not e.missing:
+            props.append(prop("actual", actual))
+        if e.location is not None:
+            props.append(_prop_text("location", " ".join(str(e.location).split()) or "-"))
+        text = (
+            f'{{"description": {_Q(f"{e.path} is {actual}; expected {e.expected}")}, '
+            f'"props": [{", ".join(props)}]'
+        )
+        if _is_machine(e) and e.location is not None:
+            text += f', "href": {compact_json(e.location.file)}'
+        return text + "}"
+
+    # -- the objects -------------------------------------------------------------------------
+
+    def observation(self, f: Finding, collected: str) -> RawJSON:
+        """``_observation(ids, f, collected)`` as JSON."""
+        members: dict[str, _Member] = {
+            "uuid": _Q(self.ids.observation(f)),
+            "title": _Q(f"{f.control_id} on {f.target}"),
+            "description": compact_json(f.message),
+            "props": self.finding_props(f),
+            "methods": [_Q(m) for m in methods(f)] if f.evidence else _EXAMINE,
+            "types": _TYPES_FINDING if f.status in _OPEN else _TYPES_OBJECTIVE,
+            "origins": self.origins,
+            "subjects": self.subjects((f,)),
+            "collected": compact_json(collected),
+        }
+        if f.evidence:
+            members["relevant-evidence"] = [self._evidence(e) for e in f.evidence]
+        return self._object(members)
+
+    def summary_observation(self, g: ControlSummary) -> RawJSON:
+        """``_summary_observation(ids, g, result)`` as JSON."""
+        ids = self.ids
+        members: dict[str, _Member] = {
+            "uuid": _Q(ids("observation-summary", g.status.value, g.control_id)),
+            "title": _Q(f"{g.control_id} on {len(g.targets)} targets"),
+            "description": _Q(_summary_words(g)),
+            "props": [compact_json(p) for p in _summary_props(g)],
+            "methods": [_Q(m) for m in _methods_used(g.findings)],
+            "types": _TYPES_OBJECTIVE,
+            "origins": self.origins,
+            "subjects": self.subjects(g.findings),
+            "collected": compact_json(self.result.generated_at),
+        }
+        return self._object(members)
+
+    def _target(self, f: Finding) -> str:
+        oscal_id, named = _oscal_id(f, self.infos), _named(f)
+        key = (oscal_id, named, f.status)
+        known = self._targets.get(key)
+        if known is None:
+            known = self._targets[key] = compact_json(_target(oscal_id, named, f))
+        return known
+
+    def finding(self, f: Finding, risk_of: dict[int, str]) -> RawJSON:
+        """``_finding(ids, f, infos, risk_of)`` as JSON."""
+        members: dict[str, _Member] = {
+            "uuid": _Q(self.ids.of("finding", f)),
+            "title": _Q(f"{_named(f)}: {f.target}"),
+            "description": compact_json(f.message),
+            "props": self.finding_props(f),
+            "target": self._target(f),
+            "related-observations": [f'{{"observation-uuid": {_Q(self.ids.observation(f))}}}'],
+        }
+        if id(f) in risk_of:
+            members["related-risks"] = [f'{{"risk-uuid": {_Q(risk_of[id(f)])}}}']
+        if f.waiver is not None:
+            members["remarks"] = _Q(f"{f.waiver.type}: {f.waiver.justification}")
+        return self._object(members)
+
+    def _characterizations_of(self, risk: Risk) -> list[str]:
+        key = (
+            risk.likelihood,
+            risk.impact,
+            risk.level,
+            risk.rationale,
+            risk.adjusted_likelihood,
+            risk.adjusted_impact,
+            risk.adjusted_level,
+        )
+        known = self._characterizations.get(key)
+        if known is None:
+            known = self._characterizations[key] = [compact_json(_characterization(self.ids, risk))]
+        return known
+
+    def risk(
+        self,
+        key: str,
+        members: list[Finding],
+        *,
+        lasting: bool,
+        also_observed: Sequence[str] = (),
+    ) -> tuple[str, RawJSON]:
+        """The UUID of ``_risk(...)`` and the risk as JSON (with ``also_observed``, the
+        observations of its deviations, among its related observations)."""
+        result, ids = self.result, self.ids
+        if len(members) == 1:
+            lead, risk = members[0], _risk_of(members[0], result)
+        else:
+            rated = [(f, _risk_of(f, result)) for f in members]
+            lead, risk = min(rated, key=lambda fr: (fr[1].deadline, -fr[1].rank))
+        if lead.waiver is not None or (lead.control_id, lead.target) in self.applied:
+            # Rare: a deviation adds mitigations, a risk log and properties.
+            built = _risk(ids, key, members, result, self.infos, self.applied, lasting=lasting)
+            built["related-observations"] += [{"observation-uuid": u} for u in also_observed]
+            return built["uuid"], self._encoded(built)
+        controls = list(dict.fromkeys(_oscal_id(f, self.infos) for f in members))
+        prop = self.prop
+        props = [prop("impacted-control-id", c, FEDRAMP_NS) for c in controls]
+        props += [
+            prop("risk-exposure", risk.effective_level),
+            prop("original-detection-date", risk.detected),
+            prop("weakness-source", self.weakness_source),
+        ]
+        if lead.target_kind == "service":
+            props.append(prop("vendor-dependency", "tracking", FEDRAMP_NS))
+        uid = ids.lasting("risk", key) if lasting else ids.of("risk", lead)
+        also = [f.control_id for f in members[1:]]
+        description = lead.message + (
+            f" The same field also fails {', '.join(also)}." if also else ""
+        )
+        out: dict[str, _Member] = {
+            "uuid": _Q(uid),
+            "title": _Q(f"{_named(lead)} not satisfied on {lead.target}"),
+            "description": compact_json(description),
+            "statement": _Q(f"{risk.effective_level} risk ({risk.rationale})."),
+            "props": props,
+            "status": '"open"',  # _risk_status without a deviation
+            "characterizations": self._characterizations_of(risk),
+        }
+        deadline = _day_end(risk.deadline)
+        if deadline:
+            out["deadline"] = _Q(deadline)
+        out["remediations"] = self._remediations(key, members, risk)
+        out["related-observations"] = [
+            *(f'{{"observation-uuid": {_Q(ids.observation(f))}}}' for f in members),
+            *(f'{{"observation-uuid": {_Q(u)}}}' for u in also_observed),
+        ]
+        return uid, self._object(out)
+
+    def _remediations(self, key: str, members: list[Finding], risk: Risk) -> list[str]:
+        """``_remediations(ids, key, members, risk)`` as JSON."""
+        if any(m.waiver is not None for m in members):  # a POA&M entry's own milestone
+            return [compact_json(r) for r in _remediations(self.ids, key, members, risk)]
+        lasting = self.ids.lasting
+        lead = members[0]
+        fixes = " ".join(dict.fromkeys(f.remediation for f in members if f.remediation))
+        out = []
+        if fixes:
+            out.append(
+                f'{{"uuid": {_Q(lasting("recommendation", key))}, "lifecycle": "recommendation", '
+                f'"title": "fedcheck\'s recommendation", "description": {_Q(fixes)}, '
+                f'"origins": [{self.origins[0]}]}}'
+            )
+        level = risk.effective_level
+        deadline = (
+            f"The FedRAMP deadline for a {level} risk: {REMEDIATION_DAYS[level]} days from the "
+            f"original detection on {risk.detected}."
+        )
+        task = (
+            f'{{"uuid": {_Q(lasting("milestone-deadline", key))}, "type": "milestone", '
+            '"title": "Remediated and verified by a passing fedcheck run", '
+            f'"description": {_Q(deadline)}, '
+            f'"timing": {{"on-date": {{"date": {_Q(_day_end(risk.deadline) or "")}}}}}}}'
+        )
+        plan = fixes or "Change the deployment so that the check passes, then re-run fedcheck."
+        out.append(
+            f'{{"uuid": {_Q(lasting("plan", key))}, "lifecycle": "planned", '
+            f'"title": {_Q(f"Remediation plan: {_named(lead)} on {lead.target}")}, '
+            f'"description": {_Q(plan)}, "tasks": [{task}]}}'
+        )
+        return out
+
+    def poam_item(
+        self, key: str, members: list[Finding], risk_uuid: str, extra_observations: list[str]
+    ) -> RawJSON:
+        """``_poam_item(ids, result, key, members, risk_uuid, extra_observations)`` as JSON."""
+        ids, prop = self.ids, self.prop
+        lead = members[0]
+        stated = [m.waiver.poam_id for m in members if m.waiver is not None and m.waiver.poam_id]
+        controls = list(dict.fromkeys(m.control_id for m in members))
+        out: dict[str, _Member] = {
+            "uuid": _Q(ids.lasting("poam-item", key)),
+            "title": compact_json(_poam_title(key, members, controls)),
+            "description": compact_json(lead.message),
+            "props": [
+                prop("POAM-ID", stated[0] if stated else poam_id(self.result, key), FEDRAMP_NS),
+                *[prop("control-id", c) for c in controls],
+                prop("target", lead.target),
+                prop("status", lead.status.value),
+                prop("weakness-source", self.weakness_source),
+            ],
+            "origins": self.origins,
+            "related-observations": [
+                *(f'{{"observation-uuid": {_Q(ids.observation(f))}}}' for f in members),
+                *(f'{{"observation-uuid": {compact_json(u)}}}' for u in extra_observations),
+            ],
+            "related-risks": [f'{{"risk-uuid": {_Q(risk_uuid)}}}'],
+        }
+        if lead.waiver is not None:
+            out["remarks"] = compact_json(lead.waiver.justification)
+        return self._object(out)
+
+
+def _prop_text(name: str, value: str, ns: str | None = FEDCHECK_NS) -> str:
+    """``{"name": name, "value": value, "ns": ns}`` as JSON, ``value`` on one line already."""
+    if ns is None:
+        return f'{{"name": {_Q(name)}, "value": {_Q(value)}}}'
+    return f'{{"name": {_Q(name)}, "value": {_Q(value)}, "ns": {_Q(ns)}}}'
+
+
 def build_assessment_results(result: Result) -> dict[str, Any]:
     """The OSCAL assessment-results document of ``result`` as a dict."""
+    return _assessment_results(result, text=False)
+
+
+def _assessment_results(result: Result, *, text: bool) -> dict[str, Any]:
+    """The assessment results; with ``text``, the objects that repeat once per finding are
+    JSON text already (``_Writer``), for ``render_oscal``."""
     ids = _Ids(result)
     infos = {c.id: c for c in result.controls}
     applied = _applied(result)
+    writer = _Writer(ids, result, infos, applied, pad=None) if text else None
     findings = list(result.findings)
     counts = result.counts()
     rated = [f for f in findings if f.status in _OPEN]
-    risks = [_risk(ids, ids.keys[id(f)], [f], result, infos, applied, lasting=False) for f in rated]
-    risk_of = {id(f): r["uuid"] for f, r in zip(rated, risks, strict=True)}
+    risks: list[Any] = []
+    risk_of: dict[int, str] = {}
+    for f in rated:
+        if writer is not None:
+            uid, text_risk = writer.risk(ids.keys[id(f)], [f], lasting=False)
+            risks.append(text_risk)
+        else:
+            built = _risk(ids, ids.keys[id(f)], [f], result, infos, applied, lasting=False)
+            uid = built["uuid"]
+            risks.append(built)
+        risk_of[id(f)] = uid
     covered = {f.control_id for f in findings}
     day = evaluation_day(result).isoformat()
     one: dict[str, Any] = {
@@ -749,12 +1205,19 @@ def build_assessment_results(result: Result) -> dict[str, Any]:
     summarized = summarized_statuses(result)
     listed = [f for f in findings if f.status not in summarized]
     groups = [g for s in SUMMARIZABLE if s in summarized for g in _summary_groups(findings, s)]
-    if findings:
+    if findings and writer is not None:
+        one["observations"] = [writer.observation(f, _collected(f, result)) for f in listed]
+        one["observations"] += [writer.summary_observation(g) for g in groups]
+    elif findings:
         one["observations"] = [_observation(ids, f, _collected(f, result)) for f in listed]
         one["observations"] += [_summary_observation(ids, g, result) for g in groups]
     if risks:
         one["risks"] = risks
-    out_findings = [_finding(ids, f, infos, risk_of) for f in listed]
+    out_findings: list[Any]
+    if writer is not None:
+        out_findings = [writer.finding(f, risk_of) for f in listed]
+    else:
+        out_findings = [_finding(ids, f, infos, risk_of) for f in listed]
     out_findings += [_summary_finding(ids, g, infos) for g in groups]
     out_findings += [_unassessed(ids, c) for c in result.controls if c.id not in covered]
     if out_findings:
@@ -801,7 +1264,7 @@ def _poam_item(
     result: Result,
     key: str,
     members: list[Finding],
-    risk: dict[str, Any],
+    risk_uuid: str,
     extra_observations: list[str],
 ) -> dict[str, Any]:
     lead = members[0]
@@ -814,14 +1277,9 @@ def _poam_item(
         _prop("status", lead.status.value),
         _prop("weakness-source", f"fedcheck {result.tool_version}"),
     ]
-    title = (
-        f"{_named(lead)}: {lead.target}"
-        if len(members) == 1
-        else f"{lead.target}: {key.split('|', 1)[1]} fails {', '.join(controls)}"
-    )
     item: dict[str, Any] = {
         "uuid": ids.lasting("poam-item", key),
-        "title": title,
+        "title": _poam_title(key, members, controls),
         "description": lead.message,
         "props": props,
         "origins": [_tool_origin(ids)],
@@ -829,19 +1287,38 @@ def _poam_item(
             *({"observation-uuid": ids.of("observation", f)} for f in members),
             *({"observation-uuid": u} for u in extra_observations),
         ],
-        "related-risks": [{"risk-uuid": risk["uuid"]}],
+        "related-risks": [{"risk-uuid": risk_uuid}],
     }
     if lead.waiver is not None:
         item["remarks"] = lead.waiver.justification
     return item
 
 
+def _poam_title(key: str, members: list[Finding], controls: list[str]) -> str:
+    lead = members[0]
+    if len(members) == 1:
+        return f"{_named(lead)}: {lead.target}"
+    return f"{lead.target}: {key.split('|', 1)[1]} fails {', '.join(controls)}"
+
+
 def build_poam(result: Result) -> dict[str, Any]:
     """The OSCAL POA&M of ``result`` as a dict: one item per weakness (root cause) that is
     failing, erroring or covered by a POA&M entry or deviation."""
+    return _poam(result, text=False)
+
+
+#: Where ``pretty_json`` lays out the observations, risks and items of a POA&M: each at
+#: the third level of the document, its members one per line, six spaces in.
+_POAM_PAD = "      "
+
+
+def _poam(result: Result, *, text: bool) -> dict[str, Any]:
+    """The POA&M; with ``text``, its observations, risks and items are JSON text already
+    (``_Writer``, laid out as ``pretty_json`` lays out the dicts), for ``render_poam``."""
     ids = _Ids(result)
     infos = {c.id: c for c in result.controls}
     applied = _applied(result)
+    writer = _Writer(ids, result, infos, applied, pad=_POAM_PAD) if text else None
     open_findings = [f for f in result.findings if f.status in _OPEN]
     if not open_findings:
         from ..errors import UsageError
@@ -854,30 +1331,41 @@ def build_poam(result: Result) -> dict[str, Any]:
             "oscal for the assessment results",
         )
     groups = root_causes(open_findings)
-    observations = [_observation(ids, f, _collected(f, result)) for f in open_findings]
-    risks = []
-    items = []
+    observations: list[Any]
+    if writer is not None:
+        observations = [writer.observation(f, _collected(f, result)) for f in open_findings]
+    else:
+        observations = [_observation(ids, f, _collected(f, result)) for f in open_findings]
+    risks: list[Any] = []
+    items: list[Any] = []
     seen: dict[str, int] = {}
     for members in groups:
         key = weakness_id(result, members)
         seen[key] = seen.get(key, 0) + 1
         if seen[key] > 1:
             key = f"{key}|{seen[key]}"
-        risk = _risk(ids, key, members, result, infos, applied, lasting=True)
-        extra = []
+        extra = []  # the item's own observations: deviations and a vendor dependency
+        risk_extra = []  # the deviations' observations, which the risk names too
         for f in members:
             for w in _deviations(f, applied):
                 if w.type in DEVIATION_TYPES:
                     obs = _deviation_observation(ids, f, w, result)
                     observations.append(obs)
                     extra.append(obs["uuid"])
-                    risk["related-observations"].append({"observation-uuid": obs["uuid"]})
+                    risk_extra.append(obs["uuid"])
             if f.target_kind == "service":
                 obs = _vendor_observation(ids, f, result)
                 observations.append(obs)
                 extra.append(obs["uuid"])
-        risks.append(risk)
-        items.append(_poam_item(ids, result, key, members, risk, extra))
+        if writer is not None:
+            uid, text_risk = writer.risk(key, members, lasting=True, also_observed=risk_extra)
+            risks.append(text_risk)
+            items.append(writer.poam_item(key, members, uid, extra))
+        else:
+            built = _risk(ids, key, members, result, infos, applied, lasting=True)
+            built["related-observations"] += [{"observation-uuid": u} for u in risk_extra]
+            risks.append(built)
+            items.append(_poam_item(ids, result, key, members, built["uuid"], extra))
     doc: dict[str, Any] = {
         "uuid": ids("poam"),
         "metadata": _metadata(result, ids, "FedRAMP plan of action and milestones"),
@@ -914,12 +1402,12 @@ def _dump(document: dict[str, Any]) -> str:
 
 def render_oscal(result: Result) -> str:
     """OSCAL 1.1.3 assessment results (JSON text, deterministic)."""
-    return _dump(build_assessment_results(result))
+    return _dump(_assessment_results(result, text=True))
 
 
 def render_poam(result: Result) -> str:
     """OSCAL 1.1.3 plan of action and milestones (JSON text, deterministic)."""
-    return _dump(build_poam(result))
+    return _dump(_poam(result, text=True))
 
 
 __all__ = [

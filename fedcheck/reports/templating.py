@@ -307,9 +307,15 @@ def render_template(
     autoescape: bool,
     filters: dict[str, Callable[..., Any]] | None = None,
     finalize: Callable[[Any], Any] | None = None,
+    prerender: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> str:
     """Render ``template`` (a user's file) or else the bundled template ``name`` with the
     context of ``result``.
+
+    ``prerender`` (for the bundled template only) renders the sections of the bundled template
+    that repeat once per finding in Python, from the same context and with the same escaping;
+    the bundled template prints them (``prerendered``) instead of running its own loops, which
+    every other template, one that extends the bundled one included, runs as written.
 
     Raises InputError (naming the template file and line) for a template that is missing,
     unreadable, malformed, fails while rendering, or tries something the sandbox refuses.
@@ -329,6 +335,8 @@ def render_template(
             loaded = env.get_template(path.name)
         # One range budget per rendering: the context's ``range`` hides the environment's.
         context = {**build_context(result), "range": budget}
+        if given is None and prerender is not None:
+            context["prerendered"] = prerender(context)
         return _bounded_render(loaded, context, shown)
     except TemplateSyntaxError as exc:
         where = shown if exc.filename in (None, str(path)) else str(exc.filename)
