@@ -348,11 +348,13 @@ def measure(
             n,
             median_time(lambda: parse_text(text, str(yaml_path)), repeat),
         )
-        res.put(
-            "load JSON with positions",
-            n,
-            median_time(lambda: parse_text(jtext, str(json_path), as_json=True), repeat),
-        )
+
+        def load_json() -> None:
+            # JSON positions are found on the first lookup, so one lookup is part of the load.
+            data, source = parse_text(jtext, str(json_path), as_json=True)
+            source.position((next(iter(data)),))
+
+        res.put("load JSON with positions", n, median_time(load_json, repeat))
         data, source = parse_text(text, str(yaml_path))
         res.put(
             "validate against the model",
@@ -957,7 +959,7 @@ def render_markdown(res: Results, argv: list[str], elapsed: float) -> str:
         "- **Floors**: `yaml.load(text, Loader=yaml.CSafeLoader)` with the garbage "
         "collector disabled during the read, and `json.loads` of the same document as JSON.",
         "- **Stages** run in this process on text already in memory: "
-        "`fedcheck.loading.parse_text` (data plus source positions), the model validation of "
+        "`fedcheck.loading.parse_text` (data plus source positions; for JSON, which finds its positions on the first lookup, with one lookup), the model validation of "
         "`fedcheck.inputs` (pydantic, references), `fedcheck.evaluate` over the whole High "
         "catalog, and `fedcheck.reports.render` for each format of `reports.FORMATS`. Above "
         "1,000 passing (or not-applicable) findings, the markdown, html and OSCAL reports "
