@@ -851,10 +851,23 @@ def _check_many(
     started = time.monotonic()
     worst = EXIT_OK
     summary = []
+    color = _use_color(args, sys.stdout)
+    shown = [fmt for fmt, _ in outputs if not (args.quiet and fmt == "text")]
+
+    def report(result: Any) -> str:
+        # Called where the file was checked (in a worker process): rendering runs on every
+        # core, and only this text comes back, not the file's findings.
+        return "".join(
+            _sdr_text(result, args) if fmt == "sdr" else render(result, fmt, color=color)
+            for fmt in shown
+        )
+
     checked = check_files(
         files,
         catalog,
         jobs=args.jobs,
+        render=report,
+        keep_results=False,
         baseline=args.baseline,
         tailoring=tailoring,
         waivers=args.waivers,
@@ -874,19 +887,13 @@ def _check_many(
     for n, one in enumerate(checked, 1):
         if progress and time.monotonic() - started > 1.0:
             _err(f"fedcheck: [{n}/{len(files)}] {one.file}")
-        if one.result is None:
+        if one.error is not None or one.counts is None:
             _err(one.error or "error: the check stopped")
             summary.append((one.file, "input error", EXIT_USAGE))
             worst = EXIT_USAGE
             continue
-        result, code = one.result, one.code
-        for fmt, _ in outputs:
-            if not (args.quiet and fmt == "text"):
-                if fmt == "sdr":
-                    sys.stdout.write(_sdr_text(result, args))
-                    continue
-                sys.stdout.write(render(result, fmt, color=_use_color(args, sys.stdout)))
-        counts = result.counts()
+        code, counts = one.code, one.counts
+        sys.stdout.write(one.rendered)
         summary.append((one.file, f"{counts['fail']} failed, {counts['error']} errors", code))
         if code > worst and worst != EXIT_USAGE:
             worst = code

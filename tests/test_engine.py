@@ -147,6 +147,28 @@ def test_a_directory_checked_on_every_core_gives_the_sequential_results(tmp_path
         assert strip(a.result) == strip(b.result)
 
 
+def test_reports_rendered_in_the_workers_match_the_kept_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `fedcheck check DIR` renders where each file is checked, so that the report writing runs
+    # on every core too; only the text and the counts come back.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764547200")
+    files = expand_paths([str(_portfolio(tmp_path, 5))])
+    kept = list(check_files(files, CATALOG, jobs=1, as_of=AS_OF))
+    for jobs in (1, 2):
+        sent = list(
+            check_files(files, CATALOG, jobs=jobs, render=_json, keep_results=False, as_of=AS_OF)
+        )
+        assert [c.file for c in sent] == files
+        for a, b in zip(kept, sent, strict=True):
+            assert b.result is None and (a.code, a.error) == (b.code, b.error)
+            if a.result is None:
+                assert b.counts is None and b.rendered is None
+                continue
+            assert b.counts == a.result.counts() == a.counts
+            assert b.rendered == _json(a.result)
+
+
 def test_check_dir_output_is_byte_identical_with_one_or_two_jobs(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
