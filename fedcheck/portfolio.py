@@ -86,9 +86,12 @@ def _check_one(file: str) -> Checked:
     catalog, options, render, keep = _WORK
     try:
         result, code = check_file(file, catalog, **options)
+        # Rendered here, in the worker: a report that cannot be written (an SDR asked of a run
+        # without the Consolidated Rules) is this file's error, as an input error is, and never
+        # an exception that would tear the pool down.
+        rendered = render(result) if render is not None else None
     except FedcheckError as exc:
         return Checked(file, None, EXIT_USAGE, exc.render())
-    rendered = render(result) if render is not None else None
     return Checked(file, result if keep else None, code, None, result.counts(), rendered)
 
 

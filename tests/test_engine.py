@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -167,6 +169,28 @@ def test_reports_rendered_in_the_workers_match_the_kept_results(
                 continue
             assert b.counts == a.result.counts() == a.counts
             assert b.rendered == _json(a.result)
+
+
+def test_a_report_that_cannot_be_written_is_the_same_error_with_one_or_two_jobs(
+    tmp_path: Path,
+) -> None:
+    # An SDR needs a run under the Consolidated Rules. Rendered in a worker, the refusal was an
+    # exception that tore the process pool down: a traceback and "internal error" with two
+    # jobs, a clear error with one.
+    folder = str(_portfolio(tmp_path, 2))
+    runs = []
+    for jobs in ("1", "2"):
+        argv = ["check", folder, "--as-of", "2026-12-01", "--format", "sdr"]
+        argv += ["--cpo-uri", "https://example.org/cpo", "--jobs", jobs]
+        done = subprocess.run(
+            [sys.executable, "-m", "fedcheck", *argv], capture_output=True, text=True
+        )
+        runs.append((done.returncode, done.stdout, done.stderr))
+    assert runs[0] == runs[1]
+    code, _, err = runs[0]
+    assert code == 2
+    assert "Traceback" not in err and "internal error" not in err
+    assert "Consolidated Rules 2026" in err and "fix: add --rules cr26" in err
 
 
 def test_check_dir_output_is_byte_identical_with_one_or_two_jobs(
