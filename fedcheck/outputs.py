@@ -103,6 +103,11 @@ def _write_text(handle: Any, text: Text) -> None:
 
 
 def _os_error(path: str, exc: OSError) -> UsageError:
+    if exc.errno == errno.EPIPE:
+        return UsageError(
+            f"cannot write {path}: its reader went away before the report was written",
+            "read the whole output, or write the report to a file",
+        )
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return UsageError(
             f"cannot write {path}: the disk is full", "free some space, or write elsewhere"

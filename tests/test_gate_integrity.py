@@ -83,6 +83,22 @@ def test_a_closed_pipe_turns_a_passing_check_into_an_error_not_a_success(
     assert "the reader of standard output went away" in err and "fix:" in err
 
 
+def test_a_report_written_to_a_pipe_whose_reader_went_away_says_so(tmp_path: Path) -> None:
+    # `--output /dev/stdout | head`: the report is streamed to the device; the message said
+    # to check that a directory exists, which is not what went wrong.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fedcheck", "check", str(COMPLIANT), "--as-of", "2026-12-01"]
+        + ["--format", "json", "--output", "/dev/stdout"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 2  # a passing check whose report was lost is not a pass
+    assert "reader went away" in err and "directory" not in err and "Traceback" not in err
+
+
 def test_a_closed_stdout_descriptor_is_an_error_with_a_message(monkeypatch, capsys) -> None:
     monkeypatch.setattr(sys, "stdout", None)
     assert main(["check", str(FAILING), "--quiet"]) == 1
